@@ -1,0 +1,52 @@
+"""`nanoforge daemon --stdio`: an editor speaks LSP on stdio, the daemon on its socket.
+
+Editors (VS Code's language client) start a process and talk over its pipes; the
+daemon is shared and long-lived. This relay joins the two byte streams and nothing
+more, so the editor sees exactly the daemon's LSP.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+
+from .rpc import connect_socket
+
+
+def relay() -> int:
+    sock = connect_socket(autostart=True)
+    stdin = sys.stdin.buffer
+    stdout_fd = sys.stdout.fileno()
+
+    def upstream() -> None:
+        try:
+            while True:
+                chunk = stdin.read1(1 << 16) if hasattr(stdin, "read1") else stdin.read(1 << 16)
+                if not chunk:
+                    break
+                sock.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            try:
+                sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    threading.Thread(target=upstream, daemon=True).start()
+    try:
+        while True:
+            data = sock.recv(1 << 16)
+            if not data:
+                break
+            view = memoryview(data)
+            while view:
+                n = os.write(stdout_fd, view)
+                view = view[n:]
+    except (OSError, KeyboardInterrupt):
+        pass
+    finally:
+        sock.close()
+    return 0

@@ -1,0 +1,123 @@
+"""JSON-RPC over the daemon's Unix socket, with LSP framing, synchronous and small.
+
+The CLI is a client like the editor: it owns nothing and computes nothing. It starts
+the daemon when none answers, so users never manage it by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from nanoforge.daemon import paths
+
+START_TIMEOUT_S = 20.0
+
+
+class RpcError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class DaemonUnavailable(Exception):
+    pass
+
+
+class Client:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = b""
+        self.next_id = 1
+
+    def _read_message(self) -> dict[str, Any]:
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise DaemonUnavailable("the daemon closed the connection")
+            self.buf += chunk
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        while len(self.buf) < length:
+            chunk = self.sock.recv(max(1 << 16, length - len(self.buf)))
+            if not chunk:
+                raise DaemonUnavailable("the daemon closed the connection")
+            self.buf += chunk
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return json.loads(body)
+
+    def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        msg_id = self.next_id
+        self.next_id += 1
+        body = json.dumps({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params or {}}).encode()
+        self.sock.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        while True:
+            msg = self._read_message()
+            if msg.get("id") == msg_id and "method" not in msg:
+                if "error" in msg and msg["error"]:
+                    raise RpcError(msg["error"].get("code", -32603), msg["error"].get("message", "error"))
+                return msg.get("result")
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _try_connect(path: Path) -> socket.socket | None:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(str(path))
+        return s
+    except OSError:
+        s.close()
+        return None
+
+
+def start_daemon(idle_timeout: float | None = None) -> None:
+    """Spawns the daemon detached from this terminal; it outlives the CLI call."""
+    cmd = [sys.executable, "-m", "nanoforge.daemon"]
+    if idle_timeout is not None:
+        cmd += ["--idle-timeout", str(idle_timeout)]
+    log = open(paths.home() / "daemon.stderr", "ab")  # noqa: SIM115
+    subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                     close_fds=True, env=os.environ.copy())
+    log.close()
+
+
+def connect_socket(autostart: bool = True, idle_timeout: float | None = None) -> socket.socket:
+    path = paths.socket_path()
+    s = _try_connect(path)
+    if s is not None or not autostart:
+        if s is None:
+            raise DaemonUnavailable("the nanoforge daemon is not running")
+        return s
+    start_daemon(idle_timeout)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        s = _try_connect(path)
+        if s is not None:
+            return s
+        time.sleep(0.05)
+    raise DaemonUnavailable(f"the daemon did not start within {START_TIMEOUT_S:.0f} s; see {paths.log_path()}")
+
+
+def connect(autostart: bool = True) -> Client:
+    return Client(connect_socket(autostart))

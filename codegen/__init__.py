@@ -1,0 +1,1 @@
+"""C generation, toolchains, footprint and emulator (arrives with the benchmark)."""

@@ -1,0 +1,1 @@
+"""The long-running per-user daemon: sessions, project registry, watcher, jobs."""

@@ -1,0 +1,207 @@
+"""Checks of a signal file against the project it belongs to (DESIGN §4).
+
+Blocking checks stop a benchmark; optional ones only warn, because a real recording can
+legitimately look odd (a machine at rest is constant, a noisy sensor looks random), and
+the engineer knows better than we do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .diagnostics import Diagnostic, make
+from .signalfile import MAX_PER_CODE, ParsedFile, parse
+
+Kind = Literal["buffer", "multi", "ext"]
+MIN_LINES_PER_AXIS = 20
+FLOAT_BYTES = 4
+# Cheap statistics do not need every row of a 100 000-line file to tell the truth.
+_SAMPLE_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the numbers on a line are to be read: from the project, or the CLI flags."""
+
+    kind: Kind = "buffer"
+    axes: int = 1  # for "multi": variables per sample
+    buffer: int | None = None  # samples per axis the project expects, when it says
+    max_ram: int | None = None
+
+
+def check_file(
+    path: str | Path, layout: Layout, data: bytes | None = None, label: str | None = None
+) -> tuple[list[Diagnostic], ParsedFile]:
+    """Every diagnostic for one file, errors first then warnings, in line order."""
+    pf = parse(path, data=data, label=label)
+    diags = list(pf.diagnostics)
+    if pf.values.size and not any(d.code in ("NF100", "NF111") for d in diags):
+        diags += _layout_checks(pf, layout)
+        if not any(d.code in ("NF112",) for d in diags):
+            diags += _optional_checks(pf, layout)
+    diags.sort(key=lambda d: (d.severity != "error", d.line, d.column, d.code))
+    return diags, pf
+
+
+def _whole_line(pf: ParsedFile, code: str, line: int, message: str, hint: str) -> Diagnostic:
+    return make(pf.path, code, message, hint, line, 1, pf.line_length(line) + 1)
+
+
+def _layout_checks(pf: ParsedFile, layout: Layout) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    width = pf.width
+    first = int(pf.line_numbers[0])
+    axes = max(1, layout.axes)
+    n_rows = pf.values.shape[0]
+    if layout.kind == "multi":
+        if width != axes:
+            out.append(_whole_line(pf, "NF112", first, f"{width} values per line; the project has {axes} variables",
+                                   "each line of a multi-sensor file is one sample: one value per variable"))
+        if pf.line_count < MIN_LINES_PER_AXIS:
+            out.append(make(pf.path, "NF107", f"{pf.line_count} samples; at least {MIN_LINES_PER_AXIS} are needed",
+                            "record more samples", 1, 1, 2))
+        return out
+    signal = width - 1 if layout.kind == "ext" else width
+    what = "values after the target" if layout.kind == "ext" else "values per line"
+    if signal <= 0 or signal % axes:
+        out.append(_whole_line(pf, "NF112", first, f"{signal} {what} is not a multiple of {axes} axes",
+                               f"each line must hold {axes} × buffer length values, interleaved x0 y0 z0 x1 …"))
+        return out
+    buffer = signal // axes
+    if layout.buffer and buffer != layout.buffer:
+        out.append(_whole_line(pf, "NF112", first,
+                               f"{signal} {what} = {axes} axes × {buffer}; the project's buffer length is {layout.buffer}",
+                               f"record {layout.buffer} samples per axis, or set buffer = {buffer} in nanoforge.toml"))
+    if buffer & (buffer - 1):
+        lo = 1 << (buffer.bit_length() - 1)
+        out.append(_whole_line(pf, "NF201", first, f"buffer length {buffer} per axis is not a power of two",
+                               f"record {lo} or {lo * 2} samples per axis; FFT-based preprocessing will pad or crop"))
+    need = MIN_LINES_PER_AXIS * axes
+    if n_rows < need and pf.line_count < need:
+        out.append(make(pf.path, "NF107", f"{pf.line_count} lines; at least {need} signals are needed "
+                        f"({MIN_LINES_PER_AXIS} per axis)", "record more signal examples", 1, 1, 2))
+    if layout.max_ram is not None and signal * FLOAT_BYTES > layout.max_ram:
+        out.append(_whole_line(pf, "NF113", first,
+                               f"one signal takes {signal * FLOAT_BYTES} bytes; max RAM is {layout.max_ram} bytes",
+                               "use a shorter buffer, fewer axes, or raise max_ram in nanoforge.toml"))
+    return out
+
+
+def _signals(pf: ParsedFile, layout: Layout) -> np.ndarray:
+    """(rows, samples, axes) view of the signal part of each line."""
+    v = pf.values[:, 1:] if layout.kind == "ext" else pf.values
+    axes = max(1, layout.axes)
+    return v.reshape(v.shape[0], v.shape[1] // axes, axes)
+
+
+def _optional_checks(pf: ParsedFile, layout: Layout) -> list[Diagnostic]:
+    if layout.kind == "multi":
+        return _multi_checks(pf)
+    x = _signals(pf, layout)
+    rows = pf.line_numbers
+    found: list[tuple[str, int, str, str]] = []  # (code, line, message, hint)
+
+    # Duplicates: identical lines teach nothing and inflate scores when split apart.
+    flat = np.ascontiguousarray(pf.values)
+    keys = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1]))).ravel()
+    _, first_idx, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    dup = np.flatnonzero(first_idx[inverse.ravel()] != np.arange(len(keys)))
+    for i in dup[: MAX_PER_CODE + 1]:
+        found.append(("NF202", int(rows[i]), f"same signal as line {int(rows[first_idx[inverse.ravel()[i]]])}",
+                      "delete the duplicate: it biases the benchmark's splits"))
+
+    ptp = x.max(axis=1) - x.min(axis=1)  # (rows, axes)
+    const = np.argwhere(ptp == 0)
+    for r, a in const[: MAX_PER_CODE + 1]:
+        found.append(("NF203", int(rows[r]), f"axis {a + 1} is constant ({float(x[r, 0, a]):g} throughout)",
+                      "check the sensor and its wiring; a constant axis carries no information"))
+
+    if x.shape[1] > 2:
+        eq = np.mean(np.diff(x, axis=1) == 0, axis=1)  # (rows, axes)
+        stuck = np.argwhere((eq >= 0.5) & (ptp > 0))
+        for r, a in stuck[: MAX_PER_CODE + 1]:
+            found.append(("NF204", int(rows[r]), f"axis {a + 1}: {eq[r, a]:.0%} of consecutive values are equal",
+                          "the sensor updates slower than you sample it: lower the sampling rate or check its output data rate"))
+
+        vmax = x.max(axis=(0, 1))
+        vmin = x.min(axis=(0, 1))
+        span = vmax > vmin
+        at_max = (x == vmax) & span
+        at_min = (x == vmin) & span
+        runs = (at_max[:, 2:] & at_max[:, 1:-1] & at_max[:, :-2]) | (at_min[:, 2:] & at_min[:, 1:-1] & at_min[:, :-2])
+        clipped = np.argwhere(runs.any(axis=1))
+        for r, a in clipped[: MAX_PER_CODE + 1]:
+            found.append(("NF207", int(rows[r]), f"axis {a + 1} sits at the file's extreme value for 3 or more samples",
+                          "the sensor saturates: choose a wider full-scale range"))
+
+    if x.shape[0] >= 8:
+        energy = np.sqrt(np.mean((x - x.mean(axis=1, keepdims=True)) ** 2, axis=(1, 2)).astype(np.float64))
+        le = np.log(energy + 1e-12)
+        med = np.median(le)
+        mad = np.median(np.abs(le - med))
+        if mad > 0:
+            z = 0.6745 * (le - med) / mad
+            for r in np.flatnonzero((np.abs(z) > 6) & (energy > 0))[: MAX_PER_CODE + 1]:
+                ratio = float(np.exp(le[r] - med))
+                found.append(("NF206", int(rows[r]), f"signal energy is {ratio:.3g}× the file's median",
+                              "check this recording; delete it if it is a glitch"))
+
+    if x.shape[1] >= 16:
+        idx = np.linspace(0, x.shape[0] - 1, min(x.shape[0], _SAMPLE_ROWS)).astype(int)
+        s = x[idx].astype(np.float64)
+        s = s - s.mean(axis=1, keepdims=True)
+        p = np.abs(np.fft.rfft(s, axis=1))[:, 1:, :] ** 2
+        ok = p.mean(axis=1) > 0
+        if ok.any():
+            flat_ = np.exp(np.mean(np.log(p + 1e-30), axis=1)) / (p.mean(axis=1) + 1e-30)
+            med_flat = float(np.median(flat_[ok]))
+            if med_flat > 0.45:
+                found.append(("NF205", int(rows[0]),
+                              f"the signals look like random noise (spectral flatness {med_flat:.2f})",
+                              "check that the sensor is read correctly and that the buffer holds consecutive samples"))
+    return _emit(pf, found)
+
+
+def _multi_checks(pf: ParsedFile) -> list[Diagnostic]:
+    v = pf.values
+    found: list[tuple[str, int, str, str]] = []
+    ptp = v.max(axis=0) - v.min(axis=0)
+    for a in np.flatnonzero(ptp == 0):
+        found.append(("NF203", int(pf.line_numbers[0]), f"variable {a + 1} is constant over the whole file",
+                      "check the sensor; a constant variable carries no information"))
+    return _emit(pf, found)
+
+
+def _emit(pf: ParsedFile, found: list[tuple[str, int, str, str]]) -> list[Diagnostic]:
+    lengths = pf.line_lengths([ln for _, ln, _, _ in found])
+    out: list[Diagnostic] = []
+    per_code: dict[str, int] = {}
+    for code, ln, msg, hint in found:
+        per_code[code] = per_code.get(code, 0) + 1
+        if per_code[code] > MAX_PER_CODE:
+            continue
+        if per_code[code] == MAX_PER_CODE and sum(1 for c, *_ in found if c == code) > MAX_PER_CODE:
+            msg += " (more like this not shown)"
+        out.append(make(pf.path, code, msg, hint, ln, 1, lengths[ln] + 1))
+    return out
+
+
+def read_signals(path: str | Path, layout: Layout) -> np.ndarray:
+    """The usable float32 rows of a file, or SignalFileError naming its first error."""
+    diags, pf = check_file(path, layout)
+    errors = [d for d in diags if d.severity == "error"]
+    if errors:
+        raise SignalFileError(errors)
+    return pf.values
+
+
+class SignalFileError(ValueError):
+    def __init__(self, errors: list[Diagnostic]) -> None:
+        self.errors = errors
+        d = errors[0]
+        more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
+        super().__init__(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}{more}; {d.hint}")

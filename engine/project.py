@@ -1,0 +1,536 @@
+"""The project file, `nanoforge.toml`: reading it with positions, validating, writing.
+
+Every problem is a Diagnostic on the line of the offending key, never a traceback: the
+project file is edited by hand, in the same editor that shows our diagnostics.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from . import targets
+from .atomic import write_atomic
+from .checks import Layout
+from .diagnostics import Diagnostic, make
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PROJECT_FILE = "nanoforge.toml"
+TYPES = ("ad", "1cc", "ncc", "ext")
+TYPE_NAMES = {"ad": "anomaly detection", "1cc": "1-class classification", "ncc": "n-class classification",
+              "ext": "extrapolation"}
+SIGNAL_SUFFIXES = (".csv", ".txt")
+
+_TOP_KEYS = {"type", "sensor", "axes", "variables", "buffer", "sampling_hz", "max_ram", "max_flash", "target",
+             "seed", "filter", "deploy", "signals", "name"}
+_FILTER_KEYS = {"enabled", "low_hz", "high_hz", "order"}
+_DEPLOY_KEYS = {"dir"}
+_SIGNAL_KEYS = {"class", "file", "nominal", "abnormal"}
+
+
+@dataclass(frozen=True)
+class BandPass:
+    enabled: bool = False
+    low_hz: float = 0.0
+    high_hz: float = 0.0
+    order: int = 4
+
+
+@dataclass(frozen=True)
+class SignalEntry:
+    """One [[signals]] table. Which fields are set depends on the project type."""
+
+    index: int
+    cls: str | None = None
+    file: str | None = None
+    nominal: str | None = None
+    abnormal: str | None = None
+
+    def files(self) -> list[tuple[str, str]]:
+        """(role, relative path) pairs; role is the class name, 'nominal', 'abnormal' or 'data'."""
+        out = []
+        if self.file:
+            out.append((self.cls or "data", self.file))
+        if self.nominal:
+            out.append(("nominal", self.nominal))
+        if self.abnormal:
+            out.append(("abnormal", self.abnormal))
+        return out
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    type: str = "ncc"
+    sensor: str = "generic"
+    axes: int = 1
+    buffer: int | None = None
+    sampling_hz: float = 1000.0
+    max_ram: int = 16384
+    max_flash: int = 65536
+    target: str = "cortex-m4"
+    seed: int = 0
+    filter: BandPass = field(default_factory=BandPass)
+    deploy_dir: str | None = None
+    signals: tuple[SignalEntry, ...] = ()
+    name: str = ""
+
+    @property
+    def file(self) -> Path:
+        return self.root / PROJECT_FILE
+
+    @property
+    def layout(self) -> Layout:
+        kind = "multi" if self.sensor == "multi" else ("ext" if self.type == "ext" else "buffer")
+        return Layout(kind=kind, axes=self.axes, buffer=None if kind == "multi" else self.buffer,
+                      max_ram=self.max_ram)
+
+    def signal_files(self) -> list[tuple[str, Path]]:
+        return [(role, (self.root / rel)) for e in self.signals for role, rel in e.files()]
+
+
+# ---------------------------------------------------------------- positions
+
+
+@dataclass
+class _Pos:
+    line: int
+    key_col: int
+    key_end: int
+    val_col: int
+    val_end: int
+
+
+def _positions(text: str) -> tuple[dict[tuple[str, int, str], _Pos], dict[tuple[str, int], int]]:
+    """Where each key sits: tomllib parses but forgets positions, and our project files
+    are simple enough (tables, arrays of tables, scalars) for a line scanner."""
+    keys: dict[tuple[str, int, str], _Pos] = {}
+    tables: dict[tuple[str, int], int] = {}
+    table, index = "", 0
+    counts: dict[str, int] = {}
+    for i, raw in enumerate(text.splitlines()):
+        ln = i + 1
+        m = re.match(r"\s*\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]", raw)
+        if m:
+            table = m.group(1)
+            index = counts.get(table, 0)
+            counts[table] = index + 1
+            tables[(table, index)] = ln
+            continue
+        m = re.match(r"\s*\[\s*([A-Za-z0-9_.-]+)\s*\]", raw)
+        if m:
+            table, index = m.group(1), 0
+            tables[(table, 0)] = ln
+            continue
+        m = re.match(r"(\s*)([A-Za-z0-9_-]+|\"[^\"]*\")(\s*)=(\s*)(.*)$", raw)
+        if m:
+            key = m.group(2).strip('"')
+            kc = len(m.group(1)) + 1
+            vc = m.end(4) + 1
+            val = m.group(5)
+            if val.startswith(('"', "'")):
+                q = val[0]
+                close = val.find(q, 1)
+                vlen = len(val) if close < 0 else close + 1
+            else:
+                vlen = len(val.split("#", 1)[0].rstrip())
+            keys[(table, index, key)] = _Pos(ln, kc, kc + len(m.group(2)), vc, vc + max(vlen, 1))
+    return keys, tables
+
+
+# ---------------------------------------------------------------- validation
+
+
+class _V:
+    """Collects diagnostics positioned on the key or value they are about."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.keys, self.tables = _positions(text)
+        self.out: list[Diagnostic] = []
+
+    def at_value(self, table: str, index: int, key: str, code: str, msg: str, hint: str) -> None:
+        p = self.keys.get((table, index, key))
+        if p:
+            self.out.append(make(self.path, code, msg, hint, p.line, p.val_col, p.val_end))
+        else:
+            self.at_table(table, index, code, msg, hint)
+
+    def at_key(self, table: str, index: int, key: str, code: str, msg: str, hint: str) -> None:
+        p = self.keys.get((table, index, key))
+        if p:
+            self.out.append(make(self.path, code, msg, hint, p.line, p.key_col, p.key_end))
+        else:
+            self.at_table(table, index, code, msg, hint)
+
+    def at_table(self, table: str, index: int, code: str, msg: str, hint: str) -> None:
+        ln = self.tables.get((table, index), 1)
+        self.out.append(make(self.path, code, msg, hint, ln, 1, 2))
+
+
+def _suggest(word: str, choices: set[str] | tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(sorted(choices))
+
+
+def _int(v: _V, table: str, key: str, value: Any, lo: int, hi: int, index: int = 0) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        v.at_value(table, index, key, "NF302", f"{key} must be a whole number, not {value!r}",
+                   f"write e.g. {key} = {lo if lo > 1 else 1}")
+        return None
+    if not lo <= value <= hi:
+        v.at_value(table, index, key, "NF302", f"{key} = {value} is outside {lo}…{hi}",
+                   f"choose {key} between {lo} and {hi}")
+        return None
+    return value
+
+
+def _float(v: _V, table: str, key: str, value: Any, lo: float, index: int = 0) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        v.at_value(table, index, key, "NF302", f"{key} must be a number, not {value!r}", f"write e.g. {key} = 100.0")
+        return None
+    if not value >= lo:
+        v.at_value(table, index, key, "NF302", f"{key} = {value} must be at least {lo}", f"choose {key} ≥ {lo}")
+        return None
+    return float(value)
+
+
+def load(root: str | Path, text: str | None = None) -> tuple[Project | None, list[Diagnostic]]:
+    """Reads and validates a project. Returns the project when it is usable (possibly with
+    diagnostics that do not prevent use) and every diagnostic found."""
+    root = Path(root)
+    path = root / PROJECT_FILE
+    label = str(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            return None, [make(label, "NF300", f"cannot read {PROJECT_FILE}: {e}",
+                               "create it with `nanoforge new DIR --type ncc`")]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"at line (\d+), column (\d+)", str(e))
+        ln, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+        return None, [make(label, "NF300", f"TOML syntax error: {msg}",
+                           "fix the syntax: key = value, strings in double quotes", ln, col, col + 1)]
+    v = _V(label, text)
+    for key in data:
+        if key not in _TOP_KEYS:
+            v.at_key("", 0, key, "NF301", f"unknown key '{key}'", _suggest(key, _TOP_KEYS))
+
+    kw: dict[str, Any] = {}
+    ptype = data.get("type")
+    if ptype is None:
+        v.out.append(make(label, "NF303", "the project has no type",
+                          'add a first line: type = "ncc" (or "ad", "1cc", "ext")', 1, 1, 2))
+        ptype = "ncc"
+    elif ptype not in TYPES:
+        v.at_value("", 0, "type", "NF302", f"type {ptype!r} is not one of {', '.join(TYPES)}",
+                   _suggest(str(ptype), TYPES) if isinstance(ptype, str) else 'write type = "ncc"')
+        ptype = "ncc"
+    kw["type"] = ptype
+
+    sensor = data.get("sensor", "generic")
+    if sensor not in ("generic", "multi"):
+        v.at_value("", 0, "sensor", "NF302", f"sensor {sensor!r} is not 'generic' or 'multi'",
+                   'write sensor = "generic" (buffers) or "multi" (one sample per line)')
+        sensor = "generic"
+    elif sensor == "multi" and ptype != "ad":
+        v.at_value("", 0, "sensor", "NF302", "multi-sensor projects are anomaly detection only",
+                   'set type = "ad" or sensor = "generic"')
+        sensor = "generic"
+    kw["sensor"] = sensor
+
+    if sensor == "multi":
+        if "axes" in data and "variables" not in data:
+            v.at_key("", 0, "axes", "NF302", "a multi-sensor project counts variables, not axes",
+                     "rename axes to variables")
+        n = data.get("variables", data.get("axes"))
+        if n is None:
+            v.out.append(make(label, "NF303", "missing 'variables'", "add variables = N (values per line)", 1, 1, 2))
+        elif (n := _int(v, "", "variables" if "variables" in data else "axes", n, 1, 1024)) is not None:
+            kw["axes"] = n
+    else:
+        if "variables" in data:
+            v.at_key("", 0, "variables", "NF302", "'variables' is for multi-sensor projects",
+                     'use axes = N, or set sensor = "multi"')
+        if "axes" in data and (n := _int(v, "", "axes", data["axes"], 1, 64)) is not None:
+            kw["axes"] = n
+        if "buffer" in data and (n := _int(v, "", "buffer", data["buffer"], 1, 16384)) is not None:
+            kw["buffer"] = n
+    if "sampling_hz" in data and (f := _float(v, "", "sampling_hz", data["sampling_hz"], 1e-6)) is not None:
+        kw["sampling_hz"] = f
+    for key in ("max_ram", "max_flash"):
+        if key in data and (n := _int(v, "", key, data[key], 256, 1 << 30)) is not None:
+            kw[key] = n
+    if "seed" in data and (n := _int(v, "", "seed", data["seed"], 0, 2**32 - 1)) is not None:
+        kw["seed"] = n
+    if "name" in data:
+        kw["name"] = str(data["name"])
+    if "target" in data:
+        t = data["target"]
+        if not isinstance(t, str) or targets.resolve(t) is None:
+            v.at_value("", 0, "target", "NF302", f"unknown target {t!r}",
+                       _suggest(str(t).lower(), targets.known_names()) if isinstance(t, str)
+                       else 'write target = "cortex-m4"')
+        else:
+            kw["target"] = t
+
+    kw["filter"] = _filter(v, data.get("filter"), kw.get("sampling_hz", 1000.0))
+    dep = data.get("deploy")
+    if dep is not None:
+        if not isinstance(dep, dict):
+            v.at_value("", 0, "deploy", "NF302", "deploy must be a table", 'write [deploy] then dir = "…"')
+        else:
+            for key in dep:
+                if key not in _DEPLOY_KEYS:
+                    v.at_key("deploy", 0, key, "NF301", f"unknown key '{key}' in [deploy]", _suggest(key, _DEPLOY_KEYS))
+            if "dir" in dep:
+                if isinstance(dep["dir"], str) and dep["dir"].strip():
+                    kw["deploy_dir"] = dep["dir"]
+                else:
+                    v.at_value("deploy", 0, "dir", "NF302", "deploy dir must be a folder path",
+                               'write dir = "../firmware/nanoforge"')
+
+    kw["signals"] = tuple(_signals(v, root, ptype, data.get("signals", [])))
+    project = Project(root=root, **kw)
+    return project, v.out
+
+
+def _filter(v: _V, f: Any, hz: float) -> BandPass:
+    if f is None:
+        return BandPass()
+    if not isinstance(f, dict):
+        v.at_value("", 0, "filter", "NF302", "filter must be a table", "write [filter] then enabled, low_hz, high_hz")
+        return BandPass()
+    for key in f:
+        if key not in _FILTER_KEYS:
+            v.at_key("filter", 0, key, "NF301", f"unknown key '{key}' in [filter]", _suggest(key, _FILTER_KEYS))
+    enabled = f.get("enabled", True)
+    if not isinstance(enabled, bool):
+        v.at_value("filter", 0, "enabled", "NF302", "enabled must be true or false", "write enabled = true")
+        enabled = False
+    lo = _float(v, "filter", "low_hz", f.get("low_hz", 0.0), 0.0) or 0.0
+    hi = _float(v, "filter", "high_hz", f.get("high_hz", hz / 2), 0.0) or hz / 2
+    order = f.get("order", 4)
+    order = _int(v, "filter", "order", order, 1, 8) or 4
+    nyq = hz / 2
+    if enabled:
+        if hi > nyq:
+            v.at_value("filter", 0, "high_hz", "NF302", f"high_hz {hi:g} is above the Nyquist frequency {nyq:g} Hz",
+                       f"choose high_hz ≤ {nyq:g} (half of sampling_hz)")
+            hi = nyq
+        if lo >= hi:
+            v.at_value("filter", 0, "low_hz", "NF302", f"low_hz {lo:g} must be below high_hz {hi:g}",
+                       "lower low_hz or raise high_hz")
+            enabled = False
+    return BandPass(enabled=enabled, low_hz=lo, high_hz=hi, order=order)
+
+
+_ROLE_KEYS = {"ncc": {"class", "file"}, "ext": {"file"}, "1cc": {"nominal", "abnormal"}, "ad": {"nominal", "abnormal"}}
+
+
+def _signals(v: _V, root: Path, ptype: str, entries: Any) -> list[SignalEntry]:
+    if not isinstance(entries, list):
+        v.at_value("", 0, "signals", "NF302", "signals must be an array of tables",
+                   'write [[signals]] then class = "…" and file = "…"')
+        return []
+    out: list[SignalEntry] = []
+    allowed = _ROLE_KEYS[ptype]
+    classes: dict[str, int] = {}
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict):
+            continue
+        bad = False
+        for key in e:
+            if key not in _SIGNAL_KEYS:
+                v.at_key("signals", i, key, "NF301", f"unknown key '{key}' in [[signals]]", _suggest(key, _SIGNAL_KEYS))
+                bad = True
+            elif key not in allowed:
+                v.at_key("signals", i, key, "NF305",
+                         f"'{key}' does not belong in a {TYPE_NAMES[ptype]} project",
+                         "use " + " and ".join(f"'{k}'" for k in sorted(allowed)))
+                bad = True
+            elif not isinstance(e[key], str) or not e[key].strip():
+                v.at_value("signals", i, key, "NF302", f"{key} must be a non-empty string", f'write {key} = "…"')
+                bad = True
+        if bad:
+            continue
+        if ptype == "ncc":
+            if "class" not in e or "file" not in e:
+                v.at_table("signals", i, "NF303", "each class needs a class name and a file",
+                           'write class = "idle" and file = "signals/idle.csv"')
+                continue
+            if e["class"] in classes:
+                v.at_value("signals", i, "class", "NF302", f"class '{e['class']}' is listed twice",
+                           "give each class one file, or rename one of them")
+                continue
+            classes[e["class"]] = i
+        elif ptype == "ext" and "file" not in e:
+            v.at_table("signals", i, "NF303", "the entry needs a file", 'write file = "signals/train.csv"')
+            continue
+        elif ptype in ("ad", "1cc") and "nominal" not in e:
+            v.at_table("signals", i, "NF303", "the entry needs a nominal file", 'write nominal = "signals/normal.csv"')
+            continue
+        entry = SignalEntry(index=i, cls=e.get("class"), file=e.get("file"), nominal=e.get("nominal"),
+                            abnormal=e.get("abnormal"))
+        for role in ("file", "nominal", "abnormal"):
+            rel = e.get(role)
+            if rel and not (root / rel).is_file():
+                v.at_value("signals", i, role, "NF304", f"signal file not found: {rel}",
+                           "check the path; it is relative to the project folder")
+        out.append(entry)
+    if ptype in ("ext", "1cc") and len(out) > 1:
+        v.at_table("signals", 1, "NF305", f"a {TYPE_NAMES[ptype]} project takes one signals entry",
+                   "keep one [[signals]] table")
+    if ptype == "ncc" and len(out) == 1:
+        v.at_table("signals", 0, "NF305", "n-class classification needs at least two classes",
+                   "add a file per class with `nanoforge signals add DIR --class NAME FILE`")
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def find_root(path: str | Path) -> Path | None:
+    """The project folder that holds `path` (the nearest nanoforge.toml above it)."""
+    p = Path(path).resolve()
+    for d in [p, *p.parents] if p.is_dir() else list(p.parents):
+        if (d / PROJECT_FILE).is_file():
+            return d
+    return None
+
+
+def new_project(
+    root: str | Path,
+    type: str,
+    axes: int = 1,
+    buffer: int = 256,
+    sampling_hz: float = 1000.0,
+    max_ram: int | None = None,
+    max_flash: int | None = None,
+    target: str = "cortex-m4",
+    sensor: str = "generic",
+    seed: int = 0,
+) -> Path:
+    """Writes a commented nanoforge.toml; refuses to overwrite an existing project."""
+    root = Path(root)
+    if type not in TYPES:
+        raise ValueError(f"type must be one of {', '.join(TYPES)}, not {type!r}")
+    if sensor == "multi" and type != "ad":
+        raise ValueError("multi-sensor projects are anomaly detection only (--type ad)")
+    resolved = targets.resolve(target)
+    if resolved is None:
+        raise ValueError(f"unknown target {target!r}; {_suggest(target.lower(), targets.known_names())}")
+    _, mcu = resolved
+    if max_ram is None:
+        max_ram = min(mcu.ram // 4, 32 * 1024) if mcu else 16 * 1024
+    if max_flash is None:
+        max_flash = min(mcu.flash // 4, 128 * 1024) if mcu and mcu.flash else 64 * 1024
+    path = root / PROJECT_FILE
+    if path.exists():
+        raise FileExistsError(f"{path} already exists; edit it or choose another folder")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "signals").mkdir(exist_ok=True)
+    shape = (f"variables = {axes}           # values per line: one sample of every variable" if sensor == "multi"
+             else f"axes = {axes}                # values interleaved x0 y0 z0 x1 …\n"
+                  f"buffer = {buffer}             # samples per axis in one signal")
+    text = f"""# nanoforge project — {TYPE_NAMES[type]}
+type = "{type}"             # ad | 1cc | ncc | ext
+sensor = "{sensor}"         # generic | multi (multi: anomaly detection only)
+{shape}
+sampling_hz = {float(sampling_hz)!r}
+max_ram = {max_ram}           # bytes the library may use
+max_flash = {max_flash}         # bytes
+target = "{target}"
+seed = {seed}
+
+[filter]                    # band-pass applied to every signal of the project
+enabled = false
+low_hz = 0.0
+high_hz = {float(sampling_hz) / 2!r}
+
+[deploy]
+dir = "firmware/nanoforge"  # where `nanoforge deploy` writes the library
+
+# Signal files are added with `nanoforge signals add`.
+"""
+    write_atomic(path, text)
+    return path
+
+
+def add_signals(
+    root: str | Path,
+    cls: str | None = None,
+    file: str | Path | None = None,
+    nominal: str | Path | None = None,
+    abnormal: str | Path | None = None,
+) -> Path:
+    """Adds (or replaces) a signals entry, keeping the user's comments and layout."""
+    root = Path(root).resolve()
+    path = root / PROJECT_FILE
+    project, diags = load(root)
+    if project is None:
+        raise ValueError(diags[0].message if diags else f"{path} cannot be read")
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+
+    def rel(f: str | Path) -> str:
+        p = Path(f).resolve()
+        if not p.is_file():
+            raise FileNotFoundError(f"{f}: no such file")
+        if p.suffix.lower() not in SIGNAL_SUFFIXES:
+            raise ValueError(f"{f}: signal files are .csv or .txt")
+        try:
+            return p.relative_to(root).as_posix()
+        except ValueError:
+            return Path(os.path.relpath(p, root)).as_posix()
+
+    entry: dict[str, str] = {}
+    t = project.type
+    if t == "ncc":
+        if not cls or file is None or nominal or abnormal:
+            raise ValueError("an n-class project takes --class NAME FILE")
+        entry = {"class": cls, "file": rel(file)}
+    elif t == "ext":
+        if file is None or cls or nominal or abnormal:
+            raise ValueError("an extrapolation project takes --file FILE")
+        entry = {"file": rel(file)}
+    else:
+        if nominal is None or cls or file is not None:
+            raise ValueError(f"a {TYPE_NAMES[t]} project takes --nominal FILE [--abnormal FILE]")
+        entry = {"nominal": rel(nominal)}
+        if abnormal is not None:
+            entry["abnormal"] = rel(abnormal)
+
+    arr = doc.get("signals")
+    if arr is None:
+        arr = tomlkit.aot()
+        doc["signals"] = arr
+    replace = None
+    for i, e in enumerate(arr):
+        if (t == "ncc" and e.get("class") == cls) or t in ("ext", "1cc"):
+            replace = i
+            break
+    table = tomlkit.table()
+    for k, val in entry.items():
+        table[k] = val
+    if replace is None:
+        arr.append(table)
+    else:
+        arr[replace] = table
+    write_atomic(path, tomlkit.dumps(doc))
+    return path
+
