@@ -18,6 +18,10 @@ from .signalfile import MAX_PER_CODE, ParsedFile, parse
 
 Kind = Literal["buffer", "multi", "ext"]
 MIN_LINES_PER_AXIS = 20
+# Blocking minimum: one signal per evaluation split. DESIGN §4 asks for 20 per axis as a
+# blocking check, but real datasets (BasicMotions: 10 signals per class, 6 axes) must
+# still be benchmarkable, so 20 per axis is a recommendation (NF208).
+MIN_SIGNALS = 10
 FLOAT_BYTES = 4
 # Cheap statistics do not need every row of a 100 000-line file to tell the truth.
 _SAMPLE_ROWS = 2000
@@ -81,9 +85,13 @@ def _layout_checks(pf: ParsedFile, layout: Layout) -> list[Diagnostic]:
         out.append(_whole_line(pf, "NF201", first, f"buffer length {buffer} per axis is not a power of two",
                                f"record {lo} or {lo * 2} samples per axis; FFT-based preprocessing will pad or crop"))
     need = MIN_LINES_PER_AXIS * axes
-    if n_rows < need and pf.line_count < need:
-        out.append(make(pf.path, "NF107", f"{pf.line_count} lines; at least {need} signals are needed "
-                        f"({MIN_LINES_PER_AXIS} per axis)", "record more signal examples", 1, 1, 2))
+    if pf.line_count < MIN_SIGNALS:
+        out.append(make(pf.path, "NF107", f"{pf.line_count} signals; at least {MIN_SIGNALS} are needed",
+                        f"record more signal examples ({need} or more are recommended)", 1, 1, 2))
+    elif pf.line_count < need:
+        out.append(make(pf.path, "NF208", f"{pf.line_count} signals; {need} or more are recommended "
+                        f"({MIN_LINES_PER_AXIS} per axis)", "record more signal examples for a reliable benchmark",
+                        1, 1, 2))
     if layout.max_ram is not None and signal * FLOAT_BYTES > layout.max_ram:
         out.append(_whole_line(pf, "NF113", first,
                                f"one signal takes {signal * FLOAT_BYTES} bytes; max RAM is {layout.max_ram} bytes",
@@ -145,7 +153,8 @@ def _optional_checks(pf: ParsedFile, layout: Layout) -> list[Diagnostic]:
         mad = np.median(np.abs(le - med))
         if mad > 0:
             z = 0.6745 * (le - med) / mad
-            for r in np.flatnonzero((np.abs(z) > 6) & (energy > 0))[: MAX_PER_CODE + 1]:
+            far = np.abs(le - med) > np.log(3.0)  # and at least 3× off: a tight file has a tiny MAD
+            for r in np.flatnonzero((np.abs(z) > 6) & far & (energy > 0))[: MAX_PER_CODE + 1]:
                 ratio = float(np.exp(le[r] - med))
                 found.append(("NF206", int(rows[r]), f"signal energy is {ratio:.3g}× the file's median",
                               "check this recording; delete it if it is a glitch"))

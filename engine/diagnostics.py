@@ -40,6 +40,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "NF205": ("warning", "random-looking signals"),
     "NF206": ("warning", "outlier signal"),
     "NF207": ("warning", "clipping"),
+    "NF208": ("warning", "fewer signals than recommended"),
     "NF300": ("error", "project file syntax error"),
     "NF301": ("error", "unknown key"),
     "NF302": ("error", "invalid value"),

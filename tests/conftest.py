@@ -1,0 +1,52 @@
+"""Every test run talks to its own daemon, in its own short-pathed home (Unix socket
+paths are limited to ~100 bytes), and stops it at the end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+if not os.environ.get("NANOFORGE_HOME", "").startswith(tempfile.gettempdir()):
+    os.environ["NANOFORGE_HOME"] = tempfile.mkdtemp(prefix="nf-", dir="/tmp")
+os.environ.setdefault("NANOFORGE_IDLE_TIMEOUT", "120")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE = Path(__file__).parent.parent / "examples" / "fan"
+
+
+def nanoforge(*args: str, cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """The real CLI, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "nanoforge.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, check=check, timeout=120)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    nanoforge("daemon", "stop")
+
+
+def write_signals(path: Path, rows: np.ndarray, sep: str = ",", fmt: str = "{:.5f}") -> Path:
+    path.write_text("\n".join(sep.join(fmt.format(v) for v in r) for r in rows) + "\n")
+    return path
+
+
+def smooth_rows(n: int = 30, length: int = 64, axes: int = 1, seed: int = 0) -> np.ndarray:
+    """Signals that pass every check: sines of varied frequency and phase plus a little noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    out = []
+    for k in range(n):
+        sig = np.stack([np.sin(2 * np.pi * t * (2 + (k + a) % 5) / length + rng.uniform(0, 6)) * (1 + 0.1 * a)
+                        + 0.02 * rng.normal(size=length) for a in range(axes)], axis=1)
+        out.append(sig.reshape(-1))
+    return np.array(out)
+
+
+@pytest.fixture
+def clean_file(tmp_path: Path) -> Path:
+    return write_signals(tmp_path / "clean.csv", smooth_rows())

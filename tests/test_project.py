@@ -1,0 +1,79 @@
+"""nanoforge.toml: written by `new`, edited by `signals add`, every mistake on its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from nanoforge.engine.project import PROJECT_FILE, add_signals, load, new_project
+
+from .conftest import smooth_rows, write_signals
+
+
+def test_new_project_loads_clean(tmp_path: Path) -> None:
+    new_project(tmp_path / "p", "ncc", axes=3, buffer=128, sampling_hz=800, target="stm32l432kc")
+    project, diags = load(tmp_path / "p")
+    assert diags == [] and project is not None
+    assert (project.axes, project.buffer, project.sampling_hz, project.type) == (3, 128, 800.0, "ncc")
+    with pytest.raises(FileExistsError):
+        new_project(tmp_path / "p", "ncc")
+
+
+def test_signals_add_keeps_comments_and_replaces_a_class(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    new_project(root, "ncc")
+    a = write_signals(root / "signals" / "a.csv", smooth_rows())
+    b = write_signals(tmp_path / "b.csv", smooth_rows(seed=1))
+    add_signals(root, cls="idle", file=a)
+    add_signals(root, cls="run", file=b)
+    add_signals(root, cls="idle", file=b)
+    text = (root / PROJECT_FILE).read_text()
+    assert "# ad | 1cc | ncc | ext" in text
+    project, diags = load(root)
+    assert diags == []
+    assert [(e.cls, e.file) for e in project.signals] == [("idle", "../b.csv"), ("run", "../b.csv")]
+    with pytest.raises(ValueError, match="--class NAME FILE"):
+        add_signals(root, nominal=a)
+
+
+def test_ad_couples(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    new_project(root, "ad")
+    n = write_signals(root / "signals" / "n.csv", smooth_rows())
+    ab = write_signals(root / "signals" / "ab.csv", smooth_rows(seed=2))
+    add_signals(root, nominal=n, abnormal=ab)
+    add_signals(root, nominal=ab)
+    project, diags = load(root)
+    assert diags == [] and len(project.signals) == 2
+
+
+def diag_for(text: str, tmp_path: Path):
+    (tmp_path / PROJECT_FILE).write_text(text)
+    return load(tmp_path)[1]
+
+
+def test_mistakes_are_on_their_line(tmp_path: Path) -> None:
+    text = 'type = "ncc"\naxes = "three"\nbufer = 128\ntarget = "cortex-m5"\n\n[filter]\nenabled = true\nhigh_hz = 900\n'
+    diags = {d.code + ":" + str(d.line): d for d in diag_for(text, tmp_path)}
+    assert diags["NF302:2"].column == 8
+    assert "buffer" in diags["NF301:3"].hint
+    assert "cortex-m" in diags["NF302:4"].hint
+    assert "Nyquist" in diags["NF302:8"].message
+
+
+def test_syntax_error_has_position(tmp_path: Path) -> None:
+    [d] = diag_for('type = "ncc"\naxes = \n', tmp_path)
+    assert (d.code, d.line) == ("NF300", 2)
+
+
+def test_missing_signal_file_and_wrong_role(tmp_path: Path) -> None:
+    text = 'type = "ncc"\n\n[[signals]]\nclass = "a"\nfile = "nope.csv"\n\n[[signals]]\nnominal = "x.csv"\n'
+    codes = sorted((d.code, d.line) for d in diag_for(text, tmp_path))
+    assert ("NF304", 5) in codes and ("NF305", 8) in codes
+
+
+def test_multi_sensor_is_anomaly_detection_only(tmp_path: Path) -> None:
+    diags = diag_for('type = "ncc"\nsensor = "multi"\nvariables = 4\n', tmp_path)
+    assert any(d.code == "NF302" and d.line == 2 for d in diags)
+    project, diags = load(tmp_path, 'type = "ad"\nsensor = "multi"\nvariables = 4\n')
+    assert diags == [] and project.layout.kind == "multi" and project.axes == 4
