@@ -16,11 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
 from nanoforge.engine.diagnostics import Diagnostic
 from nanoforge.engine.lint import is_watched_file, lint_path
 from nanoforge.engine.project import PROJECT_FILE, find_root, load
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 
 log = logging.getLogger("nanoforge.daemon")
 # Editors save in bursts (temp file, rename, touch); one check per burst is enough.

@@ -17,15 +17,16 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
 from nanoforge.engine import datatools
 from nanoforge.engine.checks import SignalFileError
 from nanoforge.engine.diagnostics import Diagnostic
 from nanoforge.engine.lint import is_watched_file, summarize_path
 from nanoforge.engine.project import add_signals, new_project
-from pygls.exceptions import JsonRpcInvalidParams
-from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
 
 from .core import Core
 
@@ -193,7 +194,7 @@ def make_session(core: Core) -> LanguageServer:
     async def signals_add(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
         root = Path(_require(params, "dir"))
         path = await core.loop.run_in_executor(core.pool, lambda: add_signals(
-            root, cls=params.get("class"), file=params.get("file"), nominal=params.get("nominal"),
+            root, cls=params.get("class_name"), file=params.get("file"), nominal=params.get("nominal"),
             abnormal=params.get("abnormal")))
         core.register(path)
         return {"path": str(path)}

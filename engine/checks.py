@@ -60,7 +60,6 @@ def _layout_checks(pf: ParsedFile, layout: Layout) -> list[Diagnostic]:
     width = pf.width
     first = int(pf.line_numbers[0])
     axes = max(1, layout.axes)
-    n_rows = pf.values.shape[0]
     if layout.kind == "multi":
         if width != axes:
             out.append(_whole_line(pf, "NF112", first, f"{width} values per line; the project has {axes} variables",

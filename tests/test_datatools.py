@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+
 from nanoforge.engine import datatools as dt
 
 

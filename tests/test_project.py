@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from nanoforge.engine.project import PROJECT_FILE, add_signals, load, new_project
 
 from .conftest import smooth_rows, write_signals

@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+
 from nanoforge.engine.checks import Layout, check_file
 from nanoforge.engine.diagnostics import CODES
 

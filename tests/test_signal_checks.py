@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from nanoforge.engine.checks import Layout, SignalFileError, check_file, read_signals
 from nanoforge.engine.signalfile import parse
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from nanoforge.engine import bandpass
 from nanoforge.engine.summary import summarize
 

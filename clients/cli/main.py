@@ -68,10 +68,8 @@ def cmd_new(c: Client, a: argparse.Namespace) -> int:
 
 
 def cmd_signals_add(c: Client, a: argparse.Namespace) -> int:
-    if a.cls is not None and a.file_pos is None:
-        return _fail("--class NAME needs a FILE: nanoforge signals add DIR --class NAME FILE", EXIT_USAGE)
-    file = a.file_pos if a.file_pos is not None else a.file
-    params = {"dir": _abs(a.dir), "class": a.cls, "file": _abs(file) if file else None,
+    cls, file = (a.cls[0], a.cls[1]) if a.cls else (None, a.file)
+    params = {"dir": _abs(a.dir), "class_name": cls, "file": _abs(file) if file else None,
               "nominal": _abs(a.nominal) if a.nominal else None, "abnormal": _abs(a.abnormal) if a.abnormal else None}
     c.request("nanoforge/signals/add", params)
     return EXIT_OK
@@ -188,8 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     sig = sub.add_parser("signals", help="signal files of a project").add_subparsers(dest="sub", required=True)
     p = sig.add_parser("add", help="add signal files to a project")
     p.add_argument("dir")
-    p.add_argument("file_pos", nargs="?", metavar="FILE", help="with --class: the class's file")
-    p.add_argument("--class", dest="cls", metavar="NAME", help="n-class: class name (then FILE)")
+    p.add_argument("--class", dest="cls", nargs=2, metavar=("NAME", "FILE"), help="n-class: a class and its file")
     p.add_argument("--nominal", metavar="FILE", help="anomaly detection / 1-class: nominal file")
     p.add_argument("--abnormal", metavar="FILE", help="anomaly detection / 1-class: abnormal file")
     p.add_argument("--file", metavar="FILE", help="extrapolation: the training file")

@@ -1,0 +1,100 @@
+"""The CLI as a user runs it: a real process talking to the real daemon."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from nanoforge.daemon import paths
+
+from .conftest import EXAMPLE, nanoforge, smooth_rows, write_signals
+
+
+def test_clean_file_is_silent(clean_file: Path) -> None:
+    r = nanoforge("check", str(clean_file))
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+
+
+def test_errors_are_linter_lines_and_exit_1(tmp_path: Path) -> None:
+    p = tmp_path / "bad.csv"
+    rows = smooth_rows()
+    lines = [",".join(f"{v:.4f}" for v in r) for r in rows]
+    lines[2] = lines[2].replace(",", ";", 1)
+    p.write_text("time,x\n" + "\n".join(lines) + "\n")
+    r = nanoforge("check", "bad.csv", cwd=tmp_path)
+    assert r.returncode == 1
+    first = r.stdout.splitlines()[0]
+    assert first.startswith("bad.csv:1:1: error NF101 ")
+    assert any(ln.startswith("bad.csv:4:") and " error NF103 " in ln for ln in r.stdout.splitlines())
+
+
+def test_json_output(tmp_path: Path) -> None:
+    p = tmp_path / "w.csv"
+    rows = smooth_rows()
+    p.write_text("\n".join(",".join(f"{v:.4f}" for v in r) for r in rows) + "\n" + "1,2\n")
+    r = nanoforge("check", "--json", str(p))
+    out = json.loads(r.stdout)
+    assert r.returncode == 1
+    assert set(out[0]) == {"path", "line", "column", "end_line", "end_column", "severity", "code", "message", "hint"}
+    assert out[0]["line"] == 31 and out[0]["code"] == "NF105"
+
+
+def test_bad_usage_exits_2(tmp_path: Path) -> None:
+    assert nanoforge("check").returncode == 2
+    r = nanoforge("check", str(tmp_path / "missing.csv"))
+    assert r.returncode == 2 and "missing.csv" in r.stderr
+
+
+def test_axes_flag(tmp_path: Path) -> None:
+    p = write_signals(tmp_path / "a.csv", smooth_rows(n=70, length=64, axes=3))
+    assert nanoforge("check", str(p), "--axes", "3").returncode == 0
+    r = nanoforge("check", str(p), "--axes", "5")
+    assert r.returncode == 1 and "NF112" in r.stdout
+
+
+def test_new_add_check_project(tmp_path: Path) -> None:
+    proj = tmp_path / "fan"
+    assert nanoforge("new", str(proj), "--type", "ncc", "--axes", "1", "--buffer", "64", "--hz", "100").returncode == 0
+    a = write_signals(proj / "signals" / "a.csv", smooth_rows(seed=1))
+    b = write_signals(proj / "signals" / "b.csv", smooth_rows(seed=2))
+    assert nanoforge("signals", "add", str(proj), "--class", "a", str(a)).returncode == 0
+    r = nanoforge("check", str(proj))
+    assert r.returncode == 1 and "NF305" in r.stdout  # one class is not a classification
+    assert nanoforge("signals", "add", str(proj), "--class", "b", str(b)).returncode == 0
+    assert nanoforge("check", str(proj)).returncode == 0
+    r = nanoforge("signals", "add", str(proj), "--nominal", str(a))
+    assert r.returncode == 1 and "--class NAME FILE" in r.stderr
+    r = nanoforge("new", str(proj), "--type", "ncc")
+    assert r.returncode == 1 and "already exists" in r.stderr
+
+
+def test_example_project_is_clean() -> None:
+    r = nanoforge("check", str(EXAMPLE))
+    assert (r.returncode, r.stdout) == (0, "")
+
+
+def test_summary_and_data_tools(tmp_path: Path) -> None:
+    p = write_signals(tmp_path / "s.csv", smooth_rows())
+    before = p.read_bytes()
+    s = json.loads(nanoforge("signals", "summary", str(p), "--json").stdout)
+    assert s["signals"] == 30 and len(s["raw"][0]["std"]) == 64
+    r = nanoforge("data", "extract", str(p), "--lines", "1-5")
+    assert r.returncode == 0 and Path(tmp_path / "s_extract.csv").read_text().count("\n") == 5
+    assert nanoforge("data", "remove-columns", str(p), "--columns", "1,3-10").returncode == 0
+    assert nanoforge("data", "reshape", str(p), "--columns", "32").returncode == 0
+    assert nanoforge("data", "shuffle", str(p), "--seed", "1").returncode == 0
+    assert nanoforge("data", "concat", str(p), str(tmp_path / "s_extract.csv")).returncode == 0
+    r = nanoforge("data", "extract", str(p), "--lines", "40")
+    assert r.returncode == 1 and "outside 1…30" in r.stderr
+    assert p.read_bytes() == before
+
+
+def test_daemon_is_private_and_reports_status() -> None:
+    r = nanoforge("daemon", "status", "--json")
+    st = json.loads(r.stdout)
+    assert st["running"] and st["pid"] > 0
+    home = paths.home()
+    assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(paths.socket_path()).st_mode) == 0o600

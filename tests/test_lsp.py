@@ -1,0 +1,116 @@
+"""An editor's view: `nanoforge daemon --stdio`, as VS Code starts it, relaying to the
+shared daemon; diagnostics arrive on open and when a file changes on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from .conftest import nanoforge, smooth_rows
+
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "nanoforge.cli", "daemon", "--stdio"],
+                            server_env=dict(os.environ))
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client(lsp_client: LanguageClient, tmp_path: Path):
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri=tmp_path.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="ws")]))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def wait_diagnostics(client: LanguageClient, uri: str, ok: Callable[[list[types.Diagnostic]], bool],
+                           timeout: float = 20.0) -> list[types.Diagnostic]:
+    async def loop() -> list[types.Diagnostic]:
+        while True:
+            got = client.diagnostics.get(uri)
+            if got is not None and ok(list(got)):
+                return list(got)
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    return await asyncio.wait_for(loop(), timeout)
+
+
+def make_project(root: Path) -> Path:
+    (root / "signals").mkdir(parents=True, exist_ok=True)
+    rows = smooth_rows()
+    good = "\n".join(",".join(f"{v:.4f}" for v in r) for r in rows) + "\n"
+    (root / "signals" / "a.csv").write_text(good)
+    (root / "signals" / "b.csv").write_text(good.replace("\n", "\n", 1))
+    (root / "nanoforge.toml").write_text(
+        'type = "ncc"\naxes = 1\nbuffer = 64\n\n[[signals]]\nclass = "a"\nfile = "signals/a.csv"\n\n'
+        '[[signals]]\nclass = "b"\nfile = "signals/b.csv"\n')
+    return root / "signals" / "a.csv"
+
+
+async def test_broken_file_gets_diagnostics_on_open(client: LanguageClient, tmp_path: Path) -> None:
+    sig = make_project(tmp_path / "proj")
+    text = sig.read_text().replace(",", ";", 1)
+    uri = sig.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="csv", version=1, text=text)))
+    diags = await wait_diagnostics(client, uri, lambda ds: any(d.code == "NF103" for d in ds))
+    d = next(d for d in diags if d.code == "NF103")
+    assert d.range.start.line == 0 and d.severity == types.DiagnosticSeverity.Error
+    assert "fix:" in d.message
+
+
+async def test_change_on_disk_updates_diagnostics(client: LanguageClient, tmp_path: Path) -> None:
+    sig = make_project(tmp_path / "proj")
+    uri = sig.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="csv", version=1, text=sig.read_text())))
+    await wait_diagnostics(client, uri, lambda ds: ds == [])
+    lines = sig.read_text().splitlines()
+    lines[4] = "abc," + lines[4]
+    sig.write_text("\n".join(lines) + "\n")  # outside the editor
+    diags = await wait_diagnostics(client, uri, lambda ds: any(d.code == "NF102" for d in ds))
+    assert next(d for d in diags if d.code == "NF102").range.start.line == 4
+    sig.write_text("\n".join(lines[:4] + lines[5:]) + "\n")
+    await wait_diagnostics(client, uri, lambda ds: ds == [])
+
+
+async def test_project_file_problems_are_published(client: LanguageClient, tmp_path: Path) -> None:
+    make_project(tmp_path / "proj")
+    toml = tmp_path / "proj" / "nanoforge.toml"
+    toml.write_text(toml.read_text().replace("axes = 1", "axes = 0"))
+    diags = await wait_diagnostics(client, toml.as_uri(), lambda ds: any(d.code == "NF302" for d in ds))
+    assert next(d for d in diags if d.code == "NF302").range.start.line == 1
+
+
+async def test_one_daemon_serves_the_cli_while_the_editor_is_connected(client: LanguageClient,
+                                                                       tmp_path: Path) -> None:
+    status = await asyncio.to_thread(nanoforge, "daemon", "status", "--json")
+    st = json.loads(status.stdout)
+    assert st["sessions"] >= 2  # this editor session and the CLI's own
+    sig = make_project(tmp_path / "proj")
+    r = await asyncio.to_thread(nanoforge, "check", str(sig))
+    assert r.returncode == 0
+    again = json.loads((await asyncio.to_thread(nanoforge, "daemon", "status", "--json")).stdout)
+    assert again["pid"] == st["pid"]
+    assert str((tmp_path / "proj").resolve()) in again["projects"]
+
+
+@pytest.mark.parametrize("garbage", [b"\x00\xff\xfe", b"1,2\n3;4,,\nnan\n" * 3, b"", "é,ü\n".encode()])
+async def test_garbage_documents_do_not_break_the_daemon(client: LanguageClient, tmp_path: Path,
+                                                         garbage: bytes) -> None:
+    sig = make_project(tmp_path / "proj")
+    uri = sig.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="csv", version=1,
+                                             text=garbage.decode("utf-8", "replace"))))
+    diags = await wait_diagnostics(client, uri, lambda ds: len(ds) > 0)
+    assert all(d.severity == types.DiagnosticSeverity.Error for d in diags if d.code in ("NF100", "NF111"))
+    r = await asyncio.to_thread(nanoforge, "daemon", "status", "--json")
+    assert json.loads(r.stdout)["running"]
