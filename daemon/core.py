@@ -146,9 +146,11 @@ class Core:
             self.publish(str(t), diags)
 
     async def publish_project(self, root: Path, publish: Publisher) -> None:
+        """A scan of files on disk: documents open in the editor keep the diagnostics of
+        their buffer, which the session checked on open."""
         for f in self.project_files(root):
             try:
-                publish(str(f), await self.lint(f))
+                publish(str(f), await self.lint(f), skip_open=True)  # type: ignore[call-arg]
             except Exception:
                 log.exception("check failed for %s", f)
 

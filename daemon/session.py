@@ -115,7 +115,9 @@ def make_session(core: Core) -> LanguageServer:
     ls.stop_event = threading.Event()  # type: ignore[attr-defined]
     roots: list[Path] = []
 
-    def publish(path: str, diags: list[Diagnostic]) -> None:
+    def publish(path: str, diags: list[Diagnostic], skip_open: bool = False) -> None:
+        if skip_open and _file_uri(path) in ls.workspace.text_documents:
+            return
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=_file_uri(path), diagnostics=[to_lsp(d) for d in diags]))
 
@@ -153,14 +155,22 @@ def make_session(core: Core) -> LanguageServer:
     async def did_open(params: types.DidOpenTextDocumentParams) -> None:
         await check_document(params.text_document.uri, params.text_document.text)
 
+    pending: dict[str, asyncio.TimerHandle] = {}
+
     @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    async def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        # Only the small project file is checked as the user types; signal files on save.
+    def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        # Debounced: a burst of keystrokes (or an editor reloading a file changed on
+        # disk) costs one check of the latest buffer.
         uri = params.text_document.uri
-        path = _uri_path(uri)
-        if path is not None and path.name == "nanoforge.toml":
-            doc = ls.workspace.get_text_document(uri)
-            await check_document(uri, doc.source)
+        if (h := pending.pop(uri, None)) is not None:
+            h.cancel()
+
+        def run() -> None:
+            pending.pop(uri, None)
+            if uri in ls.workspace.text_documents:
+                asyncio.ensure_future(check_document(uri, ls.workspace.get_text_document(uri).source))
+
+        pending[uri] = core.loop.call_later(0.3, run)
 
     @ls.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     async def did_save(params: types.DidSaveTextDocumentParams) -> None:

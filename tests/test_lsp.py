@@ -82,9 +82,12 @@ async def test_change_on_disk_updates_diagnostics(client: LanguageClient, tmp_pa
 
 
 async def test_project_file_problems_are_published(client: LanguageClient, tmp_path: Path) -> None:
-    make_project(tmp_path / "proj")
+    sig = make_project(tmp_path / "proj")
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=sig.as_uri(), language_id="csv", version=1, text=sig.read_text())))
+    await wait_diagnostics(client, sig.as_uri(), lambda ds: ds == [])
     toml = tmp_path / "proj" / "nanoforge.toml"
-    toml.write_text(toml.read_text().replace("axes = 1", "axes = 0"))
+    toml.write_text(toml.read_text().replace("axes = 1", "axes = 0"))  # outside the editor
     diags = await wait_diagnostics(client, toml.as_uri(), lambda ds: any(d.code == "NF302" for d in ds))
     assert next(d for d in diags if d.code == "NF302").range.start.line == 1
 

@@ -17,13 +17,15 @@ from .rpc import connect_socket
 
 def relay() -> int:
     sock = connect_socket(autostart=True)
-    stdin = sys.stdin.buffer
+    # Raw file descriptors, not sys.stdin.buffer: a thread blocked in a buffered read
+    # holds its lock, and the interpreter aborts on it at exit.
+    stdin_fd = sys.stdin.fileno()
     stdout_fd = sys.stdout.fileno()
 
     def upstream() -> None:
         try:
             while True:
-                chunk = stdin.read1(1 << 16) if hasattr(stdin, "read1") else stdin.read(1 << 16)
+                chunk = os.read(stdin_fd, 1 << 16)
                 if not chunk:
                     break
                 sock.sendall(chunk)
@@ -49,4 +51,5 @@ def relay() -> int:
         pass
     finally:
         sock.close()
-    return 0
+    sys.stdout.flush()
+    os._exit(0)  # the stdin thread may still sit in read(); nothing is left to flush
