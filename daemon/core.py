@@ -23,6 +23,8 @@ from nanoforge.engine.diagnostics import Diagnostic
 from nanoforge.engine.lint import is_watched_file, lint_path
 from nanoforge.engine.project import PROJECT_FILE, find_root, load
 
+from .paths import build_id
+
 log = logging.getLogger("nanoforge.daemon")
 # Editors save in bursts (temp file, rename, touch); one check per burst is enough.
 DEBOUNCE_S = 0.15
@@ -51,6 +53,7 @@ class Core:
         self.projects: set[Path] = set()
         self.last_activity = time.monotonic()
         self.started = time.time()
+        self.build = build_id()
         self._observer = Observer()
         self._observer.daemon = True
         self._observer.start()

@@ -7,6 +7,8 @@ Clients import this module to find the socket; it imports nothing of the engine.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import os
 import stat
 from pathlib import Path
@@ -39,3 +41,16 @@ def lock_path() -> Path:
 
 def log_path() -> Path:
     return home() / "daemon.log"
+
+
+def build_id() -> str:
+    """Identifies the code a daemon runs, so that a client of a newer install replaces a
+    daemon still running the older one (it is long-lived; installs change under it)."""
+    h = hashlib.sha256()
+    for mod in ("nanoforge.engine", "nanoforge.codegen", "nanoforge.daemon"):
+        spec = importlib.util.find_spec(mod)
+        for loc in (spec.submodule_search_locations or []) if spec else []:
+            for f in sorted(Path(loc).rglob("*.py")):
+                st = f.stat()
+                h.update(f"{f}:{st.st_mtime_ns}:{st.st_size}".encode())
+    return h.hexdigest()[:16]

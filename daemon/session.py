@@ -246,7 +246,7 @@ def make_session(core: Core) -> LanguageServer:
 
     @ls.feature("nanoforge/daemon/status")
     async def status(params: Any) -> dict[str, Any]:
-        return {"pid": os.getpid(), "version": VERSION, "started": core.started, "sessions": len(core.sessions),
+        return {"pid": os.getpid(), "version": VERSION, "build": core.build, "started": core.started, "sessions": len(core.sessions),
                 "projects": sorted(str(p) for p in core.projects), "idle_timeout_s": core.idle_timeout}
 
     @ls.feature("nanoforge/daemon/stop")

@@ -12,11 +12,12 @@ import socket
 import sys
 import threading
 
-from .rpc import connect_socket
+from .rpc import connect
 
 
 def relay() -> int:
-    sock = connect_socket(autostart=True)
+    client = connect()  # checks the daemon's build, replacing a stale one
+    sock = client.sock
     # Raw file descriptors, not sys.stdin.buffer: a thread blocked in a buffered read
     # holds its lock, and the interpreter aborts on it at exit.
     stdin_fd = sys.stdin.fileno()
@@ -38,6 +39,8 @@ def relay() -> int:
                 pass
 
     threading.Thread(target=upstream, daemon=True).start()
+    if client.buf:  # anything the daemon sent after answering the build check
+        os.write(stdout_fd, client.buf)
     try:
         while True:
             data = sock.recv(1 << 16)

@@ -120,4 +120,22 @@ def connect_socket(autostart: bool = True, idle_timeout: float | None = None) ->
 
 
 def connect(autostart: bool = True) -> Client:
-    return Client(connect_socket(autostart))
+    """A client of the daemon built from this install; an older daemon is replaced."""
+    c = Client(connect_socket(autostart))
+    if not autostart:
+        return c
+    try:
+        build = c.request("nanoforge/daemon/status").get("build")
+    except RpcError:
+        build = None
+    if build == paths.build_id():
+        return c
+    try:
+        c.request("nanoforge/daemon/stop")
+    except (RpcError, DaemonUnavailable):
+        pass
+    c.close()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while paths.socket_path().exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return Client(connect_socket(True))
