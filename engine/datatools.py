@@ -72,9 +72,16 @@ def _write(src: Path, action: str, lines: list[str], out_dir: Path | None = None
     return target
 
 
+def _ranges_in(p: Path, spec: str, upper: int, what: str) -> list[int]:
+    try:
+        return parse_ranges(spec, upper, what)
+    except DataToolError as e:
+        raise DataToolError(f"{p}: {e}") from None
+
+
 def extract(path: str | Path, lines_spec: str, out_dir: Path | None = None) -> Path:
     p, lines, _ = _read(path)
-    keep = parse_ranges(lines_spec, len(lines), "line")
+    keep = _ranges_in(p, lines_spec, len(lines), "line")
     return _write(p, "extract", [lines[i - 1] for i in keep], out_dir)
 
 
@@ -82,7 +89,7 @@ def remove_columns(path: str | Path, columns_spec: str, out_dir: Path | None = N
     p, lines, sep = _read(path)
     rows = [_split(ln, sep) for ln in lines]
     width = max(len(r) for r in rows)
-    drop = set(parse_ranges(columns_spec, width, "column"))
+    drop = set(_ranges_in(p, columns_spec, width, "column"))
     if len(drop) == width:
         raise DataToolError(f"{p}: removing every column would leave nothing; keep at least one")
     joiner = sep

@@ -60,16 +60,7 @@ class ParsedFile:
     def line_length(self, line: int) -> int:
         """Character length of a line, found lazily: only lines that get a diagnostic
         need it, and the fast path never splits the file into lines."""
-        if line not in self._line_lengths:
-            start = 0
-            for _ in range(line - 1):
-                start = self._data.find(b"\n", start) + 1
-                if start == 0:
-                    return 1
-            end = self._data.find(b"\n", start)
-            chunk = self._data[start : None if end < 0 else end]
-            self._line_lengths[line] = len(chunk.rstrip(b"\r").decode("utf-8", "replace"))
-        return self._line_lengths[line]
+        return self.line_lengths([line])[line]
 
     def line_lengths(self, lines: list[int]) -> dict[int, int]:
         """Lengths for many lines in one pass over the data."""
@@ -308,8 +299,6 @@ def _slow_parse(
                          "delete the header line: signal files hold numbers only",
                          1, 1, max(2, len(line.rstrip("\r")) + 1)))
             continue
-        if decimal_comma and sep != ",":
-            pass  # token-level diagnosis below reports each decimal comma
         _diagnose_line(label, lineno, line.rstrip("\r"), sep, out)
 
     # The width most lines agree on is the right one; the others are ragged.
