@@ -23,6 +23,7 @@ from nanoforge.engine.diagnostics import Diagnostic
 from nanoforge.engine.lint import is_watched_file, lint_path
 from nanoforge.engine.project import PROJECT_FILE, find_root, load
 
+from .jobs import Jobs
 from .paths import build_id
 
 log = logging.getLogger("nanoforge.daemon")
@@ -49,6 +50,8 @@ class Core:
         self.loop = loop
         self.idle_timeout = idle_timeout
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="check")
+        self.build_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="build")
+        self.jobs = Jobs(loop)
         self.sessions: set[Any] = set()
         self.projects: set[Path] = set()
         self.last_activity = time.monotonic()
@@ -70,6 +73,9 @@ class Core:
         self.touch()
 
     def detach(self, session: Any) -> None:
+        listener = getattr(session, "_nanoforge_listener", None)
+        if listener in self.jobs.listeners:
+            self.jobs.listeners.remove(listener)
         self.sessions.discard(session)
         self._publishers.pop(id(session), None)
         self.touch()
@@ -78,7 +84,8 @@ class Core:
         self.last_activity = time.monotonic()
 
     def idle_for(self) -> float:
-        if self.sessions:
+        if self.sessions or self.jobs.active():
+            self.touch()
             return 0.0
         return time.monotonic() - self.last_activity
 
@@ -165,5 +172,7 @@ class Core:
                 log.exception("publishing diagnostics failed")
 
     def close(self) -> None:
+        self.jobs.close()
+        self.build_pool.shutdown(wait=False, cancel_futures=True)
         self._observer.stop()
         self.pool.shutdown(wait=False, cancel_futures=True)

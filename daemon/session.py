@@ -28,6 +28,7 @@ from nanoforge.engine.diagnostics import Diagnostic
 from nanoforge.engine.lint import is_watched_file, summarize_path
 from nanoforge.engine.project import add_signals, new_project
 
+from . import librpc
 from .core import Core
 
 log = logging.getLogger("nanoforge.daemon")
@@ -101,7 +102,7 @@ def _user_errors(fn: Any) -> Any:
             return await fn(ls, _plain(params) if params is not None else {})
         except JsonRpcInvalidParams:
             raise
-        except (ValueError, FileNotFoundError, FileExistsError, PermissionError, SignalFileError) as e:
+        except (ValueError, FileNotFoundError, FileExistsError, PermissionError, SignalFileError, RuntimeError) as e:
             raise JsonRpcInvalidParams(message=str(e)) from None
         except OSError as e:
             raise JsonRpcInvalidParams(message=f"{e.filename or ''}: {e.strerror or e}") from None
@@ -243,6 +244,8 @@ def make_session(core: Core) -> LanguageServer:
             return {"path": str(out), "note": note}
 
         return await core.loop.run_in_executor(core.pool, run)
+
+    librpc.register(ls, core, _user_errors)
 
     @ls.feature("nanoforge/daemon/status")
     async def status(params: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 # Creates .venv (once) and installs nanoforge with its test tools into it. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/toolchain.sh
 PY=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then
   "$PY" -m venv .venv

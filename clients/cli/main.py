@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from . import benchcmds
 from .rpc import Client, DaemonUnavailable, RpcError, connect, start_daemon
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -217,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--seed", type=int, default=0)
         p.add_argument("-o", "--output", metavar="DIR", help="folder for the result (default: beside the source)")
         p.set_defaults(run=cmd_data)
+
+    benchcmds.add_parsers(sub)
 
     p = sub.add_parser("daemon", help="the background daemon (started automatically)")
     p.add_argument("action", nargs="?", choices=["start", "stop", "status"], default="status")

@@ -1,0 +1,162 @@
+"""`nanoforge bench …`, `nanoforge emulate`, `nanoforge deploy`: thin, the daemon does the work."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from .rpc import Client
+
+EXIT_OK, EXIT_ERRORS = 0, 1
+
+
+def _abs(p: str) -> str:
+    from pathlib import Path
+
+    return str(Path(p).expanduser().resolve())
+
+
+def _best_line(s: dict[str, Any]) -> str:
+    b = s.get("best") or {}
+    best = (f"best {b['score']:.2f} (bal. acc. {b['balanced_accuracy']:.3f}, {b['ram']} B RAM, {b['flash']} B flash)"
+            if b else "no library yet")
+    budget = s.get("time_budget_s")
+    t = f"{s['elapsed_s']:.0f}/{budget:.0f} s" if budget else f"{s['elapsed_s']:.0f} s"
+    return f"{s['id']} {s['state']:<11} {t}  {s['candidates_evaluated']} candidates  {best}"
+
+
+def _wait(c: Client, project: str, as_json: bool) -> dict[str, Any]:
+    tty = sys.stderr.isatty() and not as_json
+    while True:
+        s = c.request("nanoforge/bench/status", {"project": project})
+        if tty:
+            sys.stderr.write("\r\033[K" + _best_line(s))
+            sys.stderr.flush()
+        if s["state"] not in ("running", "starting", "paused"):
+            if tty:
+                sys.stderr.write("\n")
+            return s
+        time.sleep(0.5)
+
+
+def _print_status(s: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(s))
+    else:
+        print(_best_line(s))
+        if s.get("error"):
+            print(f"    error: {s['error']}")
+
+
+def cmd_bench(c: Client, a: argparse.Namespace) -> int:
+    project = _abs(a.project)
+    if a.action == "start":
+        s = c.request("nanoforge/bench/start", {"project": project, "time_budget": a.time_budget, "cores": a.cores,
+                                                "seed": a.seed})
+        if a.wait:
+            s = _wait(c, project, a.json)
+        if a.json or a.wait:
+            _print_status(s, a.json)
+        return EXIT_ERRORS if s["state"] == "failed" else EXIT_OK
+    if a.action in ("pause", "resume", "stop"):
+        s = c.request("nanoforge/bench/control", {"project": project, "action": a.action})
+        if a.action == "resume" and a.wait:
+            s = _wait(c, project, a.json)
+            _print_status(s, a.json)
+        elif a.json:
+            _print_status(s, True)
+        return EXIT_OK
+    if a.action == "status":
+        s = c.request("nanoforge/bench/status", {"project": project})
+        _print_status(s, a.json)
+        return EXIT_ERRORS if s["state"] == "failed" else EXIT_OK
+    if a.action == "list":
+        res = c.request("nanoforge/bench/list", {"project": project})
+        if a.json:
+            print(json.dumps(res["benchmarks"]))
+        else:
+            for s in res["benchmarks"]:
+                print(_best_line(s))
+        return EXIT_OK
+    res = c.request("nanoforge/bench/candidates", {"project": project, "limit": a.limit})
+    if a.json:
+        print(json.dumps(res))
+        return EXIT_OK
+    print(f"{'library':<12}{'score':>8}{'bal.acc':>9}  {'95% CI':<13}{'RAM':>7}{'flash':>8}  pipeline → model")
+    for r in res["candidates"]:
+        ci = r.get("ci95") or [0, 0]
+        print(f"{r['library']:<12}{r['score']:>8.2f}{r['balanced_accuracy']:>9.3f}  {ci[0]:.3f}–{ci[1]:.3f}  "
+              f"{r['ram']:>7}{r['flash']:>8}  {' → '.join(r['pipeline'])} → {r['model']}"
+              + ("" if r["state"] == "full" else "  (pruned early)"))
+    return EXIT_OK
+
+
+def cmd_emulate(c: Client, a: argparse.Namespace) -> int:
+    res = c.request("nanoforge/emulate", {"project": _abs(a.project), "library": a.library, "file": _abs(a.file)})
+    if a.json:
+        print(json.dumps({"results": res["results"], "summary": res["summary"]}))
+        return EXIT_OK
+    for r in res["results"]:
+        probs = " ".join(f"{p:.3f}" for p in r["probabilities"])
+        print(f"{r['line']:>6}  {r['class']:<16} id {r['class_id']}  [{probs}]")
+    s = res["summary"]
+    counts = ", ".join(f"{k}: {v}" for k, v in s["per_class"].items())
+    print(f"{s['signals']} signals with library {res['library']}: {counts}")
+    return EXIT_OK
+
+
+def cmd_deploy(c: Client, a: argparse.Namespace) -> int:
+    res = c.request("nanoforge/deploy", {"project": _abs(a.project), "library": a.library, "target": a.target,
+                                         "dir": _abs(a.dir) if a.dir else None, "suffix": a.suffix, "force": a.force})
+    if a.json:
+        print(json.dumps(res))
+    else:
+        m = (res.get("footprint") or {}).get("measured") or {}
+        print(f"deployed {res['neai_id']} for {res['target']} into {res['dir']}: "
+              f"flash {m.get('flash')} B (code {m.get('flash_code')} + knowledge {m.get('flash_knowledge')}), "
+              f"RAM {m.get('ram')} B (static {m.get('ram_static')} + stack {m.get('stack')})")
+    return EXIT_OK
+
+
+def add_parsers(sub: Any) -> None:
+    bench = sub.add_parser("bench", help="benchmarks: search the best library").add_subparsers(
+        dest="action", required=True)
+    p = bench.add_parser("start", help="start a benchmark in the background")
+    p.add_argument("project")
+    p.add_argument("--time-budget", type=float, default=300.0, metavar="S", help="seconds (default 300)")
+    p.add_argument("--cores", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument("--seed", type=int, default=None, help="default: the project's seed")
+    p.add_argument("--wait", action="store_true", help="wait for the end, with a live line in a terminal")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_bench)
+    for name, helptext in (("status", "the latest benchmark"), ("pause", "pause the running benchmark"),
+                           ("resume", "resume a paused or interrupted benchmark"), ("stop", "stop it, keeping results"),
+                           ("list", "every benchmark of the project"), ("candidates", "ranked candidate libraries")):
+        p = bench.add_parser(name, help=helptext)
+        p.add_argument("project")
+        p.add_argument("--json", action="store_true")
+        if name == "resume":
+            p.add_argument("--wait", action="store_true")
+        if name == "candidates":
+            p.add_argument("--limit", type=int, default=20)
+        p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("emulate", help="run a library (host build of its C) on a signal file")
+    p.add_argument("project")
+    p.add_argument("--library", metavar="ID", help="default: the best of the latest benchmark")
+    p.add_argument("--file", required=True, metavar="F")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_emulate)
+
+    p = sub.add_parser("deploy", help="write the library into the firmware tree")
+    p.add_argument("project")
+    p.add_argument("--library", metavar="ID")
+    p.add_argument("--target", metavar="CORE|MCU", help="default: the project's target")
+    p.add_argument("--dir", metavar="DIR", help="default: the project's [deploy] dir")
+    p.add_argument("--suffix", metavar="NAME", help="multi-library: appended to every symbol and file")
+    p.add_argument("--force", action="store_true", help="replace files nanoforge did not write")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_deploy)

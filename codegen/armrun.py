@@ -1,0 +1,126 @@
+"""Runs a Cortex-M build of a library in an instruction-level emulator (unicorn).
+
+This is how tests prove that the device computes the same bits as the host build, and
+how the cycle count of one inference is estimated, without a board on the desk. The
+library is linked bare-metal into one RAM image with a tiny harness that loops over
+signals placed at fixed addresses; no startup code, no C library.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nanoforge.engine.targets import CORES
+
+from .toolchain import ARM_CC, EXACT, SECTIONS, WARN, _run, arm_flags
+
+IMAGE = 0x20000000
+IN_ADDR = 0x30000000
+OUT_ADDR = 0x34000000
+IDS_ADDR = 0x38000000
+STACK_TOP = 0x3C000000
+RETURN_MAGIC = 0x3DFFFF00
+
+HARNESS_C = f"""#include <stdint.h>
+#include "NanoEdgeAI.h"
+#include "knowledge.h"
+
+int nf_harness(int n);
+int nf_harness(int n)
+{{
+    const float *in = (const float *)0x{IN_ADDR:08x}u;
+    float *out = (float *)0x{OUT_ADDR:08x}u;
+    uint16_t *ids = (uint16_t *)0x{IDS_ADDR:08x}u;
+    int i;
+    if (neai_classification_init(knowledge) != NEAI_OK) return -1;
+    for (i = 0; i < n; i++)
+        if (neai_classification(in + i * DATA_INPUT_USER * AXIS_NUMBER, out + i * CLASS_NUMBER, ids + i) != NEAI_OK)
+            return -2;
+    return 0;
+}}
+"""
+
+LINK_LD = """MEMORY { RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 8M }
+SECTIONS {
+  .text : { *(.text*) *(.rodata*) } > RAM
+  .data : { *(.data*) } > RAM
+  .bss : { *(.bss*) *(COMMON) } > RAM
+}
+"""
+
+_UC_CPU = {"cortex-m0": "UC_CPU_ARM_CORTEX_M0", "cortex-m0plus": "UC_CPU_ARM_CORTEX_M0",
+           "cortex-m3": "UC_CPU_ARM_CORTEX_M3", "cortex-m4": "UC_CPU_ARM_CORTEX_M4",
+           "cortex-m7": "UC_CPU_ARM_CORTEX_M7", "cortex-m33": "UC_CPU_ARM_CORTEX_M33",
+           "cortex-m55": "UC_CPU_ARM_CORTEX_M33"}
+
+
+@dataclass
+class ArmImage:
+    core: str
+    image: bytes
+    entry: int
+
+
+def build_image(src_dir: Path, out_dir: Path, core: str) -> ArmImage:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "harness.c").write_text(HARNESS_C)
+    (out_dir / "link.ld").write_text(LINK_LD)
+    elf = out_dir / "harness.elf"
+    _run([ARM_CC, *WARN, *EXACT, *SECTIONS, *arm_flags(CORES[core]), "-Os", "-nostdlib", "-nostartfiles",
+          "-I", str(src_dir), str(out_dir / "harness.c"), str(src_dir / "neai.c"), "-T", str(out_dir / "link.ld"),
+          "-Wl,--gc-sections", "-Wl,-e,nf_harness", "-lgcc", "-o", str(elf)], out_dir)
+    binf = out_dir / "harness.bin"
+    _run(["arm-none-eabi-objcopy", "-O", "binary", str(elf), str(binf)], out_dir)
+    nm = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
+    entry = next(int(line.split()[0], 16) for line in nm.splitlines() if line.endswith(" nf_harness"))
+    return ArmImage(core, binf.read_bytes(), entry)
+
+
+def run(img: ArmImage, signals: np.ndarray, n_classes: int, count_instructions: bool = False
+        ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Classifies (n, axes, length) signals on the emulated core: probabilities, ids,
+    and the number of instructions executed (when asked; it slows the run)."""
+    from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
+    from unicorn import arm_const as ac
+
+    inter = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+    uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
+    uc.ctl_set_cpu_model(getattr(ac, _UC_CPU[img.core]))
+    size = (len(img.image) + 0x200000 + 0xFFFF) & ~0xFFFF
+    uc.mem_map(IMAGE, size)
+    uc.mem_write(IMAGE, img.image)
+    for base, nbytes in ((IN_ADDR, inter.nbytes), (OUT_ADDR, 4 * n_classes * len(inter)), (IDS_ADDR, 2 * len(inter))):
+        uc.mem_map(base, (nbytes + 0xFFFF) & ~0xFFFF or 0x10000)
+    uc.mem_map(STACK_TOP - 0x100000, 0x100000)
+    uc.mem_map(RETURN_MAGIC & ~0xFFFF, 0x10000)
+    uc.mem_write(IN_ADDR, inter.tobytes())
+    if CORES[img.core].float_abi == "hard":
+        _enable_fpu(uc)
+    uc.reg_write(ac.UC_ARM_REG_SP, STACK_TOP - 16)
+    uc.reg_write(ac.UC_ARM_REG_LR, RETURN_MAGIC | 1)
+    uc.reg_write(ac.UC_ARM_REG_R0, len(inter))
+    count = [0]
+    if count_instructions:
+        def hook(_uc: object, _addr: int, _size: int, _data: object) -> None:
+            count[0] += 1
+        uc.hook_add(UC_HOOK_CODE, hook)
+    uc.emu_start(img.entry | 1, RETURN_MAGIC)
+    rc = uc.reg_read(ac.UC_ARM_REG_R0)
+    if rc != 0:
+        raise RuntimeError(f"harness returned {rc - (1 << 32) if rc >= 1 << 31 else rc}")
+    probs = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * n_classes * len(inter))), np.float32)
+    ids = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, 2 * len(inter))), np.uint16)
+    return probs.reshape(len(inter), n_classes).copy(), ids.copy(), count[0]
+
+
+def _enable_fpu(uc: object) -> None:
+    """CPACR full access to CP10/CP11, as every startup file does before using floats."""
+    from unicorn import arm_const as ac
+
+    cpacr = getattr(ac, "UC_ARM_REG_CPACR", None)
+    if cpacr is not None:
+        uc.reg_write(cpacr, uc.reg_read(cpacr) | (0xF << 20))  # type: ignore[attr-defined]

@@ -1,0 +1,131 @@
+"""The benchmark job: a child process of the daemon that runs the search for one
+benchmark folder and keeps its files current (see benchstore).
+
+Run as `python -m nanoforge.daemon.benchjob DIR`. It dies with the daemon (Linux
+parent-death signal), so a killed daemon never leaves an orphan computing; the next
+daemon finds the state "interrupted" and can resume from the results log.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from nanoforge.engine import search
+from nanoforge.engine.project import load
+
+from . import benchstore as bs
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    d = Path((argv if argv is not None else sys.argv[1:])[0])
+    _die_with_parent()
+    job = bs.read_json(d / "job.json", {})
+    state: dict[str, Any] = bs.read_state(d)
+    state.update(state="running", pid=bs.pid(), error=None, updated=bs.now())
+    bs.write_json(d / "state.json", state)
+    try:
+        return _run(d, job, state)
+    except Exception as e:  # the job's own failure must reach the user, not vanish
+        state.update(state="failed", error=f"{type(e).__name__}: {e}", pid=None, updated=bs.now())
+        bs.write_json(d / "state.json", state)
+        (d / "error.log").write_text(traceback.format_exc())
+        return 1
+
+
+def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
+    root = Path(job["project"])
+    project, diags = load(root)
+    if project is None:
+        raise ValueError(f"{root}/nanoforge.toml has errors: {diags[0].message}" if diags else "project not found")
+    ctx, meta = bs.context(dataclasses.replace(project, seed=int(job.get("seed", project.seed))))
+    meta["benchmark"] = d.name
+    done = bs.read_results(d)
+    sched = search.Scheduler(ctx, done)
+    state["candidates_total"] = sched.total
+    state["candidates_evaluated"] = len(done)
+    best = sched.best()
+    if best and not bs.library_path(d, best["key"]).exists():
+        bs.fit_and_save(d, ctx, meta, best)
+    if best:
+        state["best"] = _best(best)
+    history: list[list[Any]] = state.setdefault("history", [])
+    last_write = [0.0]
+    paused = [False]
+
+    def flush(force: bool = False) -> None:
+        if force or time.monotonic() - last_write[0] > 0.5:
+            state["updated"] = bs.now()
+            bs.write_json(d / "state.json", state)
+            last_write[0] = time.monotonic()
+
+    results = open(d / "results.jsonl", "a")
+
+    def on_record(rec: dict[str, Any]) -> None:
+        nonlocal best
+        results.write(_json(rec) + "\n")
+        results.flush()
+        state["candidates_evaluated"] = state.get("candidates_evaluated", 0) + 1
+        state["elapsed_s"] = rec["t"]
+        if rec.get("state") == "full" and (best is None or (rec["score"], rec["key"]) > (best["score"], best["key"])):
+            bs.fit_and_save(d, ctx, meta, rec)  # the library first, then the state that names it
+            best = rec
+            state["best"] = _best(rec)
+            history.append([rec["t"], rec["score"], rec["key"]])
+            flush(force=True)
+        else:
+            flush()
+
+    def control() -> str:
+        try:
+            word = (d / "control").read_text().strip()
+        except OSError:
+            word = "run"
+        if word == "pause" and not paused[0]:
+            paused[0] = True
+            state["state"] = "paused"
+            flush(force=True)
+        elif word != "pause" and paused[0]:
+            paused[0] = False
+            state["state"] = "running"
+            flush(force=True)
+        return word if word in ("run", "pause", "stop") else "run"
+
+    t0 = float(state.get("elapsed_s", 0.0))
+    sched = search.run(ctx, float(job["time_budget"]), int(job["cores"]), done, on_record, control, t0)
+    results.close()
+    stopped = control() == "stop"
+    state.update(state="stopped" if stopped else "finished", pid=None,
+                 elapsed_s=round(getattr(sched, "elapsed", t0), 3))
+    flush(force=True)
+    return 0
+
+
+def _best(rec: dict[str, Any]) -> dict[str, Any]:
+    return {"library": rec["key"], "score": rec["score"], "balanced_accuracy": rec["worst"]["balanced_accuracy"],
+            "ci95": rec.get("ba_ci95"), "ram": rec["ram"], "flash": rec["flash"], "found_at_s": rec["t"],
+            "pipeline": [b["kind"] for b in rec["config"]["blocks"]], "model": rec["config"]["model"]["kind"]}
+
+
+def _json(rec: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(rec, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

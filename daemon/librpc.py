@@ -1,0 +1,150 @@
+"""JSON-RPC methods for benchmarks, the emulator and deploy (`nanoforge/bench/*`,
+`nanoforge/emulate`, `nanoforge/deploy`). Heavy work goes to threads or processes,
+never onto the event loop."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from nanoforge.codegen import library
+from nanoforge.engine.dataset import load_file
+from nanoforge.engine.project import find_root, load
+from nanoforge.engine.targets import resolve
+
+from . import benchstore as bs
+from . import deploy as dep
+from .core import Core
+
+
+def _root(params: dict[str, Any]) -> Path:
+    p = params.get("project")
+    if not isinstance(p, str):
+        raise ValueError("missing parameter 'project'")
+    root = find_root(p)
+    if root is None:
+        raise ValueError(f"{p}: no nanoforge.toml here or above")
+    return root
+
+
+def emulate(root: Path, key: str | None, file: str) -> dict[str, Any]:
+    spec, _ = bs.find_library(root, key)
+    host = library.host_library(spec, root / ".nanoforge" / "build")
+    x = load_file(file, int(spec["axes"]), int(spec["buffer"]))
+    probs, ids = host.classify(x)
+    classes = list(spec["classes"])
+    results = [{"line": i + 1, "class": classes[int(c) - 1], "class_id": int(c),
+                "probabilities": [float(v) for v in p]} for i, (p, c) in enumerate(zip(probs, ids, strict=True))]
+    counts = {name: int((ids == i + 1).sum()) for i, name in enumerate(classes)}
+    return {"library": spec.get("library"), "file": str(file), "results": results,
+            "summary": {"signals": len(results), "per_class": counts,
+                        "mean_certainty": float(probs.max(axis=1).mean()) if len(probs) else None}}
+
+
+def deploy(root: Path, key: str | None, target: str | None, out_dir: str | None, suffix: str | None,
+           force: bool) -> dict[str, Any]:
+    project, diags = load(root)
+    if project is None:
+        raise ValueError(f"{root}/nanoforge.toml has errors; `nanoforge check {root}` shows them")
+    spec, _ = bs.find_library(root, key)
+    name = target or project.target
+    found = resolve(name)
+    if found is None:
+        raise ValueError(f"unknown target '{name}'; use a core (cortex-m0plus, cortex-m4, …) or a known MCU name")
+    core = found[0].name
+    dest = dep.resolve_dir(root, project.deploy_dir, out_dir)
+    files = library.deploy_files(spec, root / ".nanoforge" / "build", core, suffix or "")
+    meta_name = next(n for n in files if n.startswith("metadata"))
+    meta = json.loads(files[meta_name])
+    written = dep.write(dest, files, force)
+    return dep.summary(dest, written, meta)
+
+
+def register(ls: Any, core: Core, user_errors: Any) -> None:
+    jobs = core.jobs
+    tokens: dict[str, str] = {}
+
+    def on_progress(s: dict[str, Any]) -> None:
+        ls.protocol.notify("nanoforge/bench/progress", s)
+        caps = ls.client_capabilities
+        if not (caps and caps.window and caps.window.work_done_progress):
+            return
+        key = f"{s['project']}|{s['id']}"
+        best = s.get("best") or {}
+        msg = (f"{s['candidates_evaluated']} candidates, best {best.get('score', '–')}"
+               f" ({best.get('ram', '–')} B RAM, {best.get('flash', '–')} B flash)")
+        if key not in tokens and s["state"] in ("running", "starting"):
+            tok = f"nanoforge-bench-{uuid.uuid4().hex[:8]}"
+            tokens[key] = tok
+            fut = ls.work_done_progress.create(tok)
+
+            def begin(_f: Any) -> None:
+                ls.work_done_progress.begin(tok, types.WorkDoneProgressBegin(
+                    title=f"nanoforge benchmark {s['id']}", cancellable=False, message=msg))
+            fut.add_done_callback(begin)
+        elif key in tokens and s["state"] in ("running", "paused"):
+            budget = s.get("time_budget_s") or 0
+            pct = int(min(100, 100 * s["elapsed_s"] / budget)) if budget else None
+            ls.work_done_progress.report(tokens[key], types.WorkDoneProgressReport(message=msg, percentage=pct))
+        elif key in tokens:
+            ls.work_done_progress.end(tokens.pop(key), types.WorkDoneProgressEnd(message=f"{s['state']}: {msg}"))
+
+    jobs.listeners.append(on_progress)
+    ls._nanoforge_listener = on_progress  # detached by Core.detach
+
+    async def in_thread(fn: Any, *args: Any) -> Any:
+        return await core.loop.run_in_executor(core.build_pool, fn, *args)
+
+    @ls.feature("nanoforge/bench/start")
+    @user_errors
+    async def bench_start(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
+        root = _root(params)
+        core.register(root)
+        return jobs.start(root, float(params.get("time_budget") or 300), int(params.get("cores") or 1),
+                          params.get("seed"))
+
+    @ls.feature("nanoforge/bench/status")
+    @user_errors
+    async def bench_status(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
+        return jobs.status(_root(params))
+
+    @ls.feature("nanoforge/bench/list")
+    @user_errors
+    async def bench_list(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
+        return {"benchmarks": jobs.list(_root(params))}
+
+    @ls.feature("nanoforge/bench/control")
+    @user_errors
+    async def bench_control(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
+        action = params.get("action")
+        if action not in ("pause", "resume", "stop"):
+            raise ValueError("action must be pause, resume or stop")
+        return jobs.control(_root(params), action)
+
+    @ls.feature("nanoforge/bench/candidates")
+    @user_errors
+    async def bench_candidates(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
+        root = _root(params)
+        d = jobs.latest(root)
+        return {"id": d.name, "candidates": bs.ranked_candidates(d, int(params.get("limit") or 20))}
+
+    @ls.feature("nanoforge/emulate")
+    @user_errors
+    async def emulate_rpc(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
+        root = _root(params)
+        file = params.get("file")
+        if not isinstance(file, str):
+            raise ValueError("missing parameter 'file'")
+        return await in_thread(emulate, root, params.get("library"), file)
+
+    @ls.feature("nanoforge/deploy")
+    @user_errors
+    async def deploy_rpc(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
+        root = _root(params)
+        return await in_thread(deploy, root, params.get("library"), params.get("target"), params.get("dir"),
+                               params.get("suffix"), bool(params.get("force")))
+

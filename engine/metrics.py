@@ -1,0 +1,68 @@
+"""Classification metrics and the documented Score.
+
+Score (n-class), 0–100, every term from the candidate's *worst* split (lowest balanced
+accuracy), because users are promised the worst case, not the average:
+
+    score = 100 × ( 0.80 · balanced accuracy
+                  + 0.05 · accuracy
+                  + 0.05 · macro F1
+                  + 0.04 · (MCC + 1) / 2
+                  + 0.04 · certainty            (mean probability given to the true class)
+                  + 0.01 · (1 − RAM / max RAM)
+                  + 0.01 · (1 − flash / max flash) )
+
+Balanced accuracy dominates; the rest orders ties, and a smaller library wins between
+otherwise equal ones.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+
+def confusion(y: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
+    m = np.zeros((n_classes, n_classes), np.int64)
+    np.add.at(m, (y, pred), 1)
+    return m
+
+
+def classification(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+    c = proba.shape[1]
+    pred = proba.argmax(axis=1)
+    m = confusion(y, pred, c)
+    support = m.sum(axis=1)
+    present = support > 0
+    recall = np.divide(np.diag(m), support, out=np.zeros(c), where=present)
+    col = m.sum(axis=0)
+    precision = np.divide(np.diag(m), col, out=np.zeros(c), where=col > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(c), where=(precision + recall) > 0)
+    n = m.sum()
+    t, p = support.astype(float), col.astype(float)
+    cov_ytyp = float(np.trace(m)) * n - float(t @ p)
+    den = math.sqrt(max(n * n - float(p @ p), 0.0) * max(n * n - float(t @ t), 0.0))
+    return {
+        "balanced_accuracy": float(recall[present].mean()),
+        "accuracy": float(np.trace(m) / max(n, 1)),
+        "f1": float(f1[present].mean()),
+        "mcc": cov_ytyp / den if den > 0 else 0.0,
+        "certainty": float(proba[np.arange(len(y)), y].mean()),
+    }
+
+
+def ci95(values: list[float]) -> tuple[float, float]:
+    """Student-t interval of the mean over splits, clipped to [0, 1]."""
+    v = np.asarray(values, float)
+    if len(v) < 2:
+        return float(v.mean()), float(v.mean())
+    half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
+    return float(max(0.0, v.mean() - half)), float(min(1.0, v.mean() + half))
+
+
+def score(worst: dict[str, float], ram: int, flash: int, max_ram: int, max_flash: int) -> float:
+    s = (0.80 * worst["balanced_accuracy"] + 0.05 * worst["accuracy"] + 0.05 * worst["f1"]
+         + 0.04 * (worst["mcc"] + 1) / 2 + 0.04 * worst["certainty"]
+         + 0.01 * max(0.0, 1 - ram / max_ram) + 0.01 * max(0.0, 1 - flash / max_flash))
+    return round(100 * s, 3)

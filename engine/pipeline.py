@@ -1,0 +1,166 @@
+"""A candidate library: ordered blocks plus a model, its footprint and its spec (DESIGN §3.2).
+
+The spec is the single description that the search stores, the emulator builds, deploy
+compiles and metadata.json shows; knowledge travels with it as float32 arrays, so a
+library can be rebuilt years later without refitting anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+import numpy as np
+
+from .blocks import Block, make_block
+from .models import Model, make_model
+
+SPEC_VERSION = 1
+RUNTIME_CODE_BYTES = 260  # API functions, input copy, argmax: calibrated on Cortex-M4
+STACK_BYTES = 160
+
+
+@dataclass
+class Pipeline:
+    blocks: list[Block]
+    model: Model
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # -------------------------------------------------------------- shapes and size
+
+    def shapes(self, axes: int, length: int) -> list[tuple[int, ...]]:
+        """Input shape, then the shape after each block."""
+        out: list[tuple[int, ...]] = [(axes, length)]
+        for b in self.blocks:
+            s = b.out_shape(out[-1])
+            if b.kind == "pca":
+                s = (min(s[0], out[-1][0]),)
+            out.append(s)
+        return out
+
+    def feature_dim(self, axes: int, length: int) -> int:
+        return int(self.shapes(axes, length)[-1][0])
+
+    def footprint(self, axes: int, length: int, n_train: int, n_classes: int) -> tuple[int, int]:
+        """(flash, RAM) bytes, estimated without fitting: what the search rejects on."""
+        shapes = self.shapes(axes, length)
+        fitted = bool(self.model.state)
+        flash = RUNTIME_CODE_BYTES + self.model.code_bytes
+        flash += self.model.knowledge_bytes() if fitted else self.model.estimate_bytes(shapes[-1][0], n_train, n_classes)
+        sig = axes * length
+        vec = 0
+        scratch = 0
+        for b, s_in, s_out in zip(self.blocks, shapes, shapes[1:], strict=False):
+            flash += b.code_bytes + getattr(b, "flash_tables", lambda s: 0)(s_in)
+            flash += b.knowledge_bytes() if b.state else _block_knowledge_estimate(b, s_in, s_out)
+            if len(s_out) == 1:
+                vec = max(vec, s_out[0])
+            scratch = max(scratch, b.scratch_floats(s_in))
+        scratch = max(scratch, self.model.scratch_floats(shapes[-1][0], n_classes))
+        pca_extra = shapes[-1][0] if any(b.kind == "pca" for b in self.blocks) else 0
+        ram = 4 * (sig + vec + pca_extra + scratch + n_classes) + STACK_BYTES
+        return int(flash), int(ram)
+
+    # -------------------------------------------------------------- compute
+
+    def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int) -> Pipeline:
+        h = x
+        for b in self.blocks:
+            b.fit(h, y)
+            h = b.transform(h)
+        self.model.fit(h, y, n_classes)
+        return self
+
+    def features(self, x: np.ndarray) -> np.ndarray:
+        h = x
+        for b in self.blocks:
+            h = b.transform(h)
+        return h
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(self.features(x))
+
+    # -------------------------------------------------------------- spec
+
+    def config(self) -> dict[str, Any]:
+        """Structure without knowledge: what identifies a candidate in the search."""
+        return {"blocks": [{"kind": b.kind, "params": _plain(b.params)} for b in self.blocks],
+                "model": {"kind": self.model.kind, "params": _plain(self.model.params)}}
+
+    def key(self) -> str:
+        return candidate_key(self.config())
+
+    def to_spec(self) -> dict[str, Any]:
+        cfg = self.config()
+        for entry, b in zip(cfg["blocks"], self.blocks, strict=False):
+            entry["knowledge"] = {k: _arr(v) for k, v in b.state.items()}
+        cfg["model"]["knowledge"] = {k: _arr(v) for k, v in self.model.state.items()}
+        return {"version": SPEC_VERSION, **self.meta, **cfg}
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Pipeline:
+        blocks = [make_block(e["kind"], e["params"], {k: _unarr(v) for k, v in e.get("knowledge", {}).items()})
+                  for e in spec["blocks"]]
+        m = spec["model"]
+        model = make_model(m["kind"], dict(m["params"]), {k: _unarr(v) for k, v in m.get("knowledge", {}).items()})
+        meta = {k: v for k, v in spec.items() if k not in ("version", "blocks", "model")}
+        return cls(blocks, model, meta)
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any], meta: dict[str, Any] | None = None) -> Pipeline:
+        return cls([make_block(e["kind"], dict(e["params"])) for e in cfg["blocks"]],
+                   make_model(cfg["model"]["kind"], dict(cfg["model"]["params"])), dict(meta or {}))
+
+
+def candidate_key(cfg: dict[str, Any]) -> str:
+    """Short stable id of a configuration: the library id users see."""
+    return hashlib.sha1(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def _block_knowledge_estimate(b: Block, s_in: tuple[int, ...], s_out: tuple[int, ...]) -> int:
+    if b.kind == "scale":
+        return 8 * s_in[0]
+    if b.kind == "pca":
+        return 4 * s_in[0] * (s_out[0] + 1)
+    if b.kind == "minirocket":
+        return 4 * s_out[0]
+    if b.kind == "bandpass":
+        return 24 * 4
+    return 0
+
+
+def _plain(params: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(params, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+
+
+def _arr(a: np.ndarray) -> dict[str, Any]:
+    a = np.ascontiguousarray(a)
+    return {"dtype": a.dtype.str, "shape": list(a.shape), "data": a.tobytes()}
+
+
+def _unarr(d: dict[str, Any]) -> np.ndarray:
+    return np.frombuffer(d["data"], dtype=np.dtype(d["dtype"])).reshape(d["shape"]).copy()
+
+
+def pack(spec: dict[str, Any]) -> bytes:
+    return msgpack.packb(spec, use_bin_type=True)
+
+
+def unpack(raw: bytes) -> dict[str, Any]:
+    return msgpack.unpackb(raw, raw=False, strict_map_key=False)
+
+
+def spec_json(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec as JSON for people: arrays shown by shape, not by bytes."""
+    def show(v: Any) -> Any:
+        if isinstance(v, dict) and "data" in v and "dtype" in v:
+            return {"dtype": np.dtype(v["dtype"]).name, "shape": v["shape"]}
+        if isinstance(v, dict):
+            return {k: show(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [show(x) for x in v]
+        return v
+    return show(spec)

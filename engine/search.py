@@ -1,0 +1,402 @@
+"""The benchmark's search (DESIGN §3.3) for n-class classification.
+
+Protocol: 10 seeded stratified random splits; a candidate is ranked by its worst split.
+Multi-fidelity: every candidate runs the first `RACE_SPLITS` splits; one that is already
+clearly worse than the best full result stops there ("pruned"), the rest run all splits.
+Scheduling: each preprocessing is first probed with three cheap models; preprocessings
+are then opened to every model in the order of their probe score. Features up to the
+first block that learns per split are computed once per preprocessing (and cached in the
+worker); scaling and PCA are refitted on each split's training part.
+
+Unsupervised feature blocks (MiniRocket's biases) are fitted once on all training signals:
+no labels are involved, and refitting them per split would multiply the cost by ten.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import metrics
+from .pipeline import Pipeline, candidate_key
+
+N_SPLITS = 10
+RACE_SPLITS = 3
+RACE_MARGIN = 0.05
+TEST_FRACTION = 0.3
+
+
+@dataclass
+class Context:
+    """Everything a worker needs to evaluate candidates; picklable."""
+
+    x: np.ndarray
+    y: np.ndarray
+    classes: list[str]
+    max_ram: int
+    max_flash: int
+    seed: int = 0
+    sos: list[list[float]] | None = None  # the project's band-pass filter, when enabled
+    splits: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.splits:
+            self.splits = stratified_splits(self.y, N_SPLITS, TEST_FRACTION, self.seed)
+
+    @property
+    def axes(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def length(self) -> int:
+        return int(self.x.shape[2])
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+
+def stratified_splits(y: np.ndarray, n: int, test_fraction: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Random splits keeping each class's share; at least one test and one training
+    signal per class, so every split can score every class."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        tr, te = [], []
+        for c in np.unique(y):
+            idx = np.flatnonzero(y == c)
+            rng.shuffle(idx)
+            k = min(max(1, round(len(idx) * test_fraction)), len(idx) - 1)
+            te.append(idx[:k])
+            tr.append(idx[k:])
+        out.append((np.sort(np.concatenate(tr)), np.sort(np.concatenate(te))))
+    return out
+
+
+# ------------------------------------------------------------------ the space
+
+
+def _b(kind: str, **p: Any) -> dict[str, Any]:
+    return {"kind": kind, "params": p}
+
+
+def preprocessings(ctx: Context) -> list[list[dict[str, Any]]]:
+    """Every preprocessing chain, in a fixed order (shuffled later with the seed)."""
+    prefixes: list[list[dict[str, Any]]] = [[], [_b("mean_removal")], [_b("zscore")], [_b("diff")]]
+    if ctx.length >= 32:
+        prefixes.append([_b("decimate", factor=2)])
+    if ctx.sos is not None:
+        prefixes.append([_b("bandpass")])
+    feats: list[dict[str, Any]] = [_b("flatten"), _b("stats"), _b("spectral")]
+    for window in (False, True):
+        for log in (False, True):
+            for bands in (8, 16, 32):
+                feats.append(_b("fft", window=window, log=log, bands=bands))
+    for kernels in (21, 42, 84):
+        feats.append(_b("minirocket", kernels=kernels, dilations=3, seed=ctx.seed))
+    posts = [[_b("scale")], [_b("scale"), _b("pca", k=8)], [_b("scale"), _b("pca", k=16)]]
+    out = []
+    for pre in prefixes:
+        for f in feats:
+            for post in posts:
+                out.append(pre + [f] + post)
+    return out
+
+
+PROBE_MODELS = [_b("centroid"), _b("knn", k=1, protos=0), _b("linear", algo="logreg", C=1.0)]
+
+
+def models(ctx: Context) -> list[dict[str, Any]]:
+    s = ctx.seed
+    out = [_b("centroid")]
+    out += [_b("knn", k=k, protos=p, seed=s) for k in (1, 3, 5) for p in (0, 4)]
+    out += [_b("gnb")]
+    out += [_b("linear", algo="lda", shrinkage="auto"), _b("linear", algo="sefr")]
+    out += [_b("linear", algo="logreg", C=c) for c in (0.1, 1.0, 10.0)]
+    out += [_b("linear", algo="linsvm", C=c) for c in (0.1, 1.0)]
+    out += [_b("svm_rbf", C=c, gamma=g, max_sv=64) for c in (1.0, 10.0) for g in (0.3, 1.0, 3.0)]
+    out += [_b("forest", algo="tree", depth=d, seed=s) for d in (4, 8)]
+    out += [_b("forest", algo=a, trees=t, depth=d, seed=s) for a in ("rf", "et") for t in (10, 20) for d in (4, 6)]
+    out += [_b("gbt", stages=n, depth=d, lr=0.3, seed=s) for n in (10, 30) for d in (2, 3)]
+    out += [_b("mlp", hidden=h, alpha=1e-3, seed=s) for h in (8, 16, 32)]
+    return out
+
+
+def config(prep: list[dict[str, Any]], model: dict[str, Any]) -> dict[str, Any]:
+    return {"blocks": prep, "model": model}
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+def _split_point(blocks: list[dict[str, Any]]) -> int:
+    """Blocks before this index are computed once on all signals and cached."""
+    for i, b in enumerate(blocks):
+        if b["kind"] in ("scale", "pca"):
+            return i
+    return len(blocks)
+
+
+_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
+_CACHE_SIZE = 24
+_CTX: Context | None = None
+
+
+def _features(ctx: Context, blocks: list[dict[str, Any]]) -> np.ndarray:
+    key = candidate_key({"blocks": blocks, "model": None})
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    pipe = _build(ctx, {"blocks": blocks, "model": _b("centroid")})
+    h = ctx.x
+    for b in pipe.blocks:
+        b.fit(h, None)
+        h = b.transform(h)
+    _CACHE[key] = h
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return h
+
+
+def _build(ctx: Context, cfg: dict[str, Any]) -> Pipeline:
+    pipe = Pipeline.from_config(cfg)
+    for b in pipe.blocks:
+        if b.kind == "bandpass":
+            b.state["sos"] = np.asarray(ctx.sos, np.float32).reshape(-1, 6)
+    return pipe
+
+
+def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dict[str, Any]:
+    """One candidate on the splits: a record for the results log."""
+    t0 = time.perf_counter()
+    key = candidate_key(cfg)
+    rec: dict[str, Any] = {"key": key, "config": cfg}
+    pipe = _build(ctx, cfg)
+    n_train = len(ctx.splits[0][0])
+    flash, ram = pipe.footprint(ctx.axes, ctx.length, n_train, ctx.n_classes)
+    rec.update(ram=ram, flash=flash)
+    if ram > ctx.max_ram or flash > ctx.max_flash:
+        rec["state"] = "rejected"
+        rec["reason"] = f"estimated RAM {ram} B / flash {flash} B over the budget"
+        return rec
+    cut = _split_point(cfg["blocks"])
+    try:
+        feats = _features(ctx, cfg["blocks"][:cut])
+        per_split = []
+        for i, (tr, te) in enumerate(ctx.splits):
+            p = Pipeline.from_config({"blocks": cfg["blocks"][cut:], "model": cfg["model"]})
+            p.fit(feats[tr], ctx.y[tr], ctx.n_classes)
+            if getattr(p.model, "too_big", lambda: False)():
+                rec["state"] = "rejected"
+                rec["reason"] = "more support vectors than allowed"
+                return rec
+            proba = p.predict_proba(feats[te])
+            if not np.all(np.isfinite(proba)):
+                raise FloatingPointError("non-finite probabilities")
+            per_split.append(metrics.classification(ctx.y[te], proba))
+            if race_below is not None and i + 1 == RACE_SPLITS:
+                if min(m["balanced_accuracy"] for m in per_split) < race_below:
+                    break
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as e:
+        rec["state"] = "failed"
+        rec["reason"] = str(e)[:200]
+        return rec
+    worst = min(per_split, key=lambda m: m["balanced_accuracy"])
+    bas = [m["balanced_accuracy"] for m in per_split]
+    rec.update(
+        state="full" if len(per_split) == len(ctx.splits) else "pruned",
+        splits=len(per_split), worst=worst, ba_mean=float(np.mean(bas)), ba_ci95=list(metrics.ci95(bas)),
+        split_ba=bas, score=metrics.score(worst, ram, flash, ctx.max_ram, ctx.max_flash),
+        seconds=round(time.perf_counter() - t0, 4),
+    )
+    if rec["state"] == "pruned":
+        rec["score"] = round(rec["score"] - 100.0, 3)  # never ranks above a full evaluation
+    return rec
+
+
+def _init_worker(ctx: Context) -> None:
+    global _CTX
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:  # a worker must not outlive its job (Linux parent-death signal)
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    _CTX = ctx
+
+
+def _run_batch(prep: list[dict[str, Any]], models_: list[dict[str, Any]], race_below: float | None,
+               ctx: Context | None = None) -> list[dict[str, Any]]:
+    c = ctx or _CTX
+    assert c is not None
+    return [evaluate(c, config(prep, m), race_below) for m in models_]
+
+
+def fit_library(ctx: Context, cfg: dict[str, Any], meta: dict[str, Any]) -> Pipeline:
+    """The candidate refitted on all training signals: the library that ships."""
+    pipe = _build(ctx, cfg)
+    pipe.meta = dict(meta)
+    pipe.fit(ctx.x, ctx.y, ctx.n_classes)
+    return pipe
+
+
+# ------------------------------------------------------------------ the scheduler
+
+
+class Scheduler:
+    """Decides what to evaluate next from what has been evaluated; deterministic for a
+    seed and a set of finished records."""
+
+    def __init__(self, ctx: Context, done: dict[str, dict[str, Any]] | None = None) -> None:
+        rng = np.random.default_rng(ctx.seed)
+        preps = preprocessings(ctx)
+        order = rng.permutation(len(preps))
+        self.preps = [preps[i] for i in order]
+        self.models = models(ctx)
+        self.done: dict[str, dict[str, Any]] = dict(done or {})
+        self.issued: set[str] = set(self.done)
+        self.total = len(self.preps) * len(self.models)
+
+    def best(self) -> dict[str, Any] | None:
+        full = [r for r in self.done.values() if r.get("state") == "full"]
+        return max(full, key=lambda r: (r["score"], r["key"])) if full else None
+
+    def race_below(self) -> float | None:
+        b = self.best()
+        return None if b is None else b["worst"]["balanced_accuracy"] - RACE_MARGIN
+
+    def record(self, rec: dict[str, Any]) -> None:
+        self.done[rec["key"]] = rec
+
+    def _pending(self, prep: list[dict[str, Any]], models_: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for m in models_:
+            k = candidate_key(config(prep, m))
+            if k not in self.issued:
+                out.append(m)
+        return out
+
+    def batches(self) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Probe round first, then preprocessings by probe score. A generator that must
+        be re-asked: later choices depend on results recorded meanwhile."""
+        for prep in self.preps:
+            todo = self._pending(prep, PROBE_MODELS)
+            if todo:
+                self._issue(prep, todo)
+                yield prep, todo
+        while True:
+            ranked = sorted(self.preps, key=lambda p: -self._prep_score(p))
+            for prep in ranked:
+                todo = self._pending(prep, self.models)
+                if todo:
+                    self._issue(prep, todo)
+                    yield prep, todo
+                    break
+            else:
+                return
+
+    def _issue(self, prep: list[dict[str, Any]], models_: list[dict[str, Any]]) -> None:
+        for m in models_:
+            self.issued.add(candidate_key(config(prep, m)))
+
+    def _prep_score(self, prep: list[dict[str, Any]]) -> float:
+        best = -1e9
+        for m in PROBE_MODELS:
+            r = self.done.get(candidate_key(config(prep, m)))
+            if r and "score" in r:
+                best = max(best, r["score"])
+        return best
+
+
+def ranked(done: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    scored = [r for r in done.values() if r.get("state") in ("full", "pruned")]
+    return sorted(scored, key=lambda r: (-r["score"], r["ram"] + r["flash"], r["key"]))
+
+
+def run(ctx: Context, time_budget: float, cores: int = 1, done: dict[str, dict[str, Any]] | None = None,
+        on_record: Callable[[dict[str, Any]], None] | None = None,
+        control: Callable[[], str] | None = None, elapsed0: float = 0.0) -> Scheduler:
+    """Evaluates until the space is exhausted, the time budget is spent, or `control()`
+    says "stop". "pause" holds dispatch (time does not count). A worker that dies is
+    replaced and its batch retried once."""
+    sched = Scheduler(ctx, done)
+    t_start = time.monotonic() - elapsed0
+    paused = 0.0
+    gen = sched.batches()
+    retried: set[str] = set()
+
+    def elapsed() -> float:
+        return time.monotonic() - t_start - paused
+
+    def pool() -> ProcessPoolExecutor:
+        import multiprocessing as mp
+
+        return ProcessPoolExecutor(max_workers=cores, mp_context=mp.get_context("fork"),
+                                   initializer=_init_worker, initargs=(ctx,))
+
+    ex = pool()
+    running: dict[Future[list[dict[str, Any]]], tuple[Any, Any]] = {}
+    exhausted = False
+    try:
+        while True:
+            state = control() if control else "run"
+            if state == "stop":
+                break
+            if state == "pause":
+                t = time.monotonic()
+                time.sleep(0.2)
+                if not running:
+                    paused += time.monotonic() - t
+                    continue
+            if elapsed() >= time_budget and not running:
+                break
+            while state == "run" and not exhausted and len(running) < 2 * cores and elapsed() < time_budget:
+                try:
+                    prep, todo = next(gen)
+                except StopIteration:
+                    exhausted = True
+                    break
+                running[ex.submit(_run_batch, prep, todo, sched.race_below())] = (prep, todo)
+            if not running:
+                if exhausted or elapsed() >= time_budget:
+                    break
+                continue
+            finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                prep, todo = running.pop(fut)
+                try:
+                    recs = fut.result()
+                except BrokenProcessPool:
+                    key = candidate_key({"blocks": prep, "model": None})
+                    for f in running:
+                        f.cancel()
+                    lost = list(running.values()) + [(prep, todo)]
+                    running.clear()
+                    ex.shutdown(wait=False, cancel_futures=True)
+                    ex = pool()
+                    for p2, t2 in lost:
+                        k2 = candidate_key({"blocks": p2, "model": None})
+                        if k2 == key and key in retried:
+                            continue
+                        retried.add(k2)
+                        running[ex.submit(_run_batch, p2, t2, sched.race_below())] = (p2, t2)
+                    break
+                for rec in recs:
+                    rec["t"] = round(elapsed(), 3)
+                    sched.record(rec)
+                    if on_record:
+                        on_record(rec)
+    finally:
+        ex.shutdown(wait=False, cancel_futures=True)
+    sched.elapsed = elapsed()  # type: ignore[attr-defined]
+    return sched
