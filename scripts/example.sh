@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: check the fan project's signals and settings.
-# (When the benchmark lands, this benchmarks the project and deploys into examples/firmware/.)
+# The main job on the bundled example: benchmark examples/fan, deploy the best library
+# into examples/firmware/nanoforge/, and build the example firmware against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-.venv/bin/nanoforge check examples/fan
-.venv/bin/nanoforge signals summary examples/fan/signals/bearing.csv
-echo "examples/fan: signal files and nanoforge.toml are clean"
+NF=.venv/bin/nanoforge
+BUDGET=${NANOFORGE_BUDGET:-60}
+$NF check examples/fan
+$NF bench start examples/fan --time-budget "$BUDGET" --cores 2 --wait
+$NF bench candidates examples/fan --limit 5
+$NF deploy examples/fan
+make -s -C examples/firmware
