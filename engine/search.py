@@ -294,13 +294,17 @@ class Scheduler:
             if todo:
                 self._issue(prep, todo)
                 yield prep, todo
+        opened: set[int] = set()  # preprocessings already given every model
         while True:
-            ranked = sorted(self.preps, key=lambda p: -self._prep_score(p))
-            for prep in ranked:
-                todo = self._pending(prep, self.models)
+            ranked = sorted(range(len(self.preps)), key=lambda i: (-self._prep_score(self.preps[i]), i))
+            for i in ranked:
+                if i in opened:
+                    continue
+                opened.add(i)
+                todo = self._pending(self.preps[i], self.models)
                 if todo:
-                    self._issue(prep, todo)
-                    yield prep, todo
+                    self._issue(self.preps[i], todo)
+                    yield self.preps[i], todo
                     break
             else:
                 return
