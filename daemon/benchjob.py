@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import os
 import signal
 import sys
 import time
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     _die_with_parent()
     job = bs.read_json(d / "job.json", {})
     state: dict[str, Any] = bs.read_state(d)
-    state.update(state="running", pid=bs.pid(), error=None, updated=bs.now())
+    state.update(state="running", pid=os.getpid(), error=None, updated=bs.now())
     bs.write_json(d / "state.json", state)
     try:
         return _run(d, job, state)

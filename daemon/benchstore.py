@@ -12,7 +12,6 @@ libraries/   fitted library specs (msgpack): the best one is written before the 
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -178,10 +177,6 @@ def summary(d: Path) -> dict[str, Any]:
 
 def now() -> float:
     return round(time.time(), 3)
-
-
-def pid() -> int:
-    return os.getpid()
 
 
 def ranked_candidates(d: Path, limit: int = 20) -> list[dict[str, Any]]:

@@ -20,12 +20,10 @@ F32 = np.float32
 EPS = F32(1e-6)
 
 
-class Block:
+class Step:
+    """What blocks and models share: JSON parameters in, float32 knowledge out."""
+
     kind: ClassVar[str] = ""
-    stage_in: ClassVar[str] = "vector"  # "signal" or "vector"
-    stage_out: ClassVar[str] = "vector"
-    # Whether fit() learns from the data: those are refitted on every split.
-    learns: ClassVar[bool] = False
     # Approximate code bytes on Cortex-M4 -Os; calibrated against measured builds.
     code_bytes: ClassVar[int] = 200
 
@@ -37,6 +35,13 @@ class Block:
         args = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.kind}({args})"
 
+    def knowledge_bytes(self) -> int:
+        return int(sum(a.nbytes for a in self.state.values()))
+
+
+class Block(Step):
+    stage_in: ClassVar[str] = "vector"  # "signal" or "vector"
+    stage_out: ClassVar[str] = "vector"
     def fit(self, x: np.ndarray, y: np.ndarray | None = None) -> Block:
         return self
 
@@ -50,9 +55,6 @@ class Block:
     def scratch_floats(self, shape: tuple[int, ...]) -> int:
         """Extra static floats the C version needs besides the pipeline buffers."""
         return 0
-
-    def knowledge_bytes(self) -> int:
-        return int(sum(a.nbytes for a in self.state.values()))
 
 
 # ------------------------------------------------------------------ signal → signal
@@ -325,7 +327,6 @@ class MiniRocket(Block):
 
     kind = "minirocket"
     stage_in = "signal"
-    learns = True
     code_bytes = 380
 
     def _plan(self, length: int) -> tuple[np.ndarray, list[int]]:
@@ -372,7 +373,6 @@ class Scale(Block):
     """Global standard scaling learned from the training signals."""
 
     kind = "scale"
-    learns = True
     code_bytes = 50
 
     def fit(self, x: np.ndarray, y: np.ndarray | None = None) -> Scale:
@@ -388,7 +388,6 @@ class Scale(Block):
 
 class PCA(Block):
     kind = "pca"
-    learns = True
     code_bytes = 80
 
     def fit(self, x: np.ndarray, y: np.ndarray | None = None) -> PCA:

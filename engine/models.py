@@ -9,9 +9,11 @@ codegen/cmodels.py and follows the same arithmetic.
 from __future__ import annotations
 
 import warnings
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
+
+from .blocks import Step
 
 F32 = np.float32
 
@@ -22,27 +24,12 @@ def softmax(s: np.ndarray) -> np.ndarray:
     return (e / e.sum(axis=1, keepdims=True)).astype(F32)
 
 
-class Model:
-    kind: ClassVar[str] = ""
-    code_bytes: ClassVar[int] = 200
-    # C output family: how scores become probabilities.
-
-    def __init__(self, **params: Any) -> None:
-        self.params = params
-        self.state: dict[str, np.ndarray] = {}
-
-    def __repr__(self) -> str:
-        args = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()))
-        return f"{self.kind}({args})"
-
+class Model(Step):
     def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int) -> Model:
         raise NotImplementedError
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
-
-    def knowledge_bytes(self) -> int:
-        return int(sum(a.nbytes for a in self.state.values()))
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
         """Knowledge bytes before fitting, for rejecting over-budget candidates."""
