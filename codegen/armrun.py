@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,29 @@ int nf_harness(int n)
 }}
 """
 
+AD_HARNESS_C = f"""#include <stdint.h>
+#include "NanoEdgeAI.h"
+
+int nf_harness(int n_learn, int n_detect);
+int nf_harness(int n_learn, int n_detect)
+{{
+    float *in = (float *)0x{IN_ADDR:08x}u;
+    uint8_t *sims = (uint8_t *)0x{OUT_ADDR:08x}u;
+    float *mem_out = (float *)0x{IDS_ADDR:08x}u;
+    const float *mem;
+    uint32_t n = 0, j;
+    int i;
+    if (neai_anomalydetection_init() != NEAI_OK) return -1;
+    for (i = 0; i < n_learn; i++) neai_anomalydetection_learn(in + i * DATA_INPUT_USER * AXIS_NUMBER);
+    for (i = 0; i < n_detect; i++)
+        if (neai_anomalydetection_detect(in + (n_learn + i) * DATA_INPUT_USER * AXIS_NUMBER, sims + i) != NEAI_OK)
+            return -2;
+    mem = neai_anomalydetection_memory(&n);
+    for (j = 0; j < n; j++) mem_out[j] = mem[j];
+    return 0;
+}}
+"""
+
 LINK_LD = """MEMORY { RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 8M }
 SECTIONS {
   .text : { *(.text*) *(.rodata*) } > RAM
@@ -65,9 +89,9 @@ class ArmImage:
     entry: int
 
 
-def build_image(src_dir: Path, out_dir: Path, core: str) -> ArmImage:
+def build_image(src_dir: Path, out_dir: Path, core: str, ad: bool = False) -> ArmImage:
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "harness.c").write_text(HARNESS_C)
+    (out_dir / "harness.c").write_text(AD_HARNESS_C if ad else HARNESS_C)
     (out_dir / "link.ld").write_text(LINK_LD)
     elf = out_dir / "harness.elf"
     _run([ARM_CC, *WARN, *EXACT, *SECTIONS, *arm_flags(CORES[core]), "-Os", "-nostdlib", "-nostartfiles",
@@ -84,16 +108,35 @@ def run(img: ArmImage, signals: np.ndarray, n_classes: int, count_instructions: 
         ) -> tuple[np.ndarray, np.ndarray, int]:
     """Classifies (n, axes, length) signals on the emulated core: probabilities, ids,
     and the number of instructions executed (when asked; it slows the run)."""
+    inter = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+    uc, count = _machine(img, inter, 4 * n_classes * len(inter), 2 * len(inter), (len(inter),), count_instructions)
+    probs = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * n_classes * len(inter))), np.float32)
+    ids = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, 2 * len(inter))), np.uint16)
+    return probs.reshape(len(inter), n_classes).copy(), ids.copy(), count[0]
+
+
+def run_ad(img: ArmImage, learn: np.ndarray, detect: np.ndarray, mem_floats: int) -> tuple[np.ndarray, np.ndarray]:
+    """Learns then detects (n, axes, length) signals on the emulated core: the
+    similarities and the learned state, as the device holds them."""
+    sig = np.concatenate([learn, detect])
+    inter = np.ascontiguousarray(sig.transpose(0, 2, 1).reshape(len(sig), -1), np.float32)
+    uc, _ = _machine(img, inter, max(len(detect), 1), 4 * mem_floats, (len(learn), len(detect)), False)
+    sims = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, len(detect))), np.uint8)
+    mem = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, 4 * mem_floats)), np.float32)
+    return sims.copy(), mem.copy()
+
+
+def _machine(img: ArmImage, inter: np.ndarray, out_bytes: int, ids_bytes: int, args: tuple[int, ...],
+             count_instructions: bool) -> tuple[Any, list[int]]:
     from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
     from unicorn import arm_const as ac
 
-    inter = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
     uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
     uc.ctl_set_cpu_model(getattr(ac, _UC_CPU[img.core]))
     size = (len(img.image) + 0x200000 + 0xFFFF) & ~0xFFFF
     uc.mem_map(IMAGE, size)
     uc.mem_write(IMAGE, img.image)
-    for base, nbytes in ((IN_ADDR, inter.nbytes), (OUT_ADDR, 4 * n_classes * len(inter)), (IDS_ADDR, 2 * len(inter))):
+    for base, nbytes in ((IN_ADDR, inter.nbytes), (OUT_ADDR, out_bytes), (IDS_ADDR, ids_bytes)):
         uc.mem_map(base, (nbytes + 0xFFFF) & ~0xFFFF or 0x10000)
     uc.mem_map(STACK_TOP - 0x100000, 0x100000)
     uc.mem_map(RETURN_MAGIC & ~0xFFFF, 0x10000)
@@ -102,7 +145,8 @@ def run(img: ArmImage, signals: np.ndarray, n_classes: int, count_instructions: 
         _enable_fpu(uc)
     uc.reg_write(ac.UC_ARM_REG_SP, STACK_TOP - 16)
     uc.reg_write(ac.UC_ARM_REG_LR, RETURN_MAGIC | 1)
-    uc.reg_write(ac.UC_ARM_REG_R0, len(inter))
+    for reg, v in zip((ac.UC_ARM_REG_R0, ac.UC_ARM_REG_R1), args, strict=False):
+        uc.reg_write(reg, v)
     count = [0]
     if count_instructions:
         def hook(_uc: object, _addr: int, _size: int, _data: object) -> None:
@@ -112,9 +156,7 @@ def run(img: ArmImage, signals: np.ndarray, n_classes: int, count_instructions: 
     rc = uc.reg_read(ac.UC_ARM_REG_R0)
     if rc != 0:
         raise RuntimeError(f"harness returned {rc - (1 << 32) if rc >= 1 << 31 else rc}")
-    probs = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * n_classes * len(inter))), np.float32)
-    ids = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, 2 * len(inter))), np.uint16)
-    return probs.reshape(len(inter), n_classes).copy(), ids.copy(), count[0]
+    return uc, count
 
 
 def _enable_fpu(uc: object) -> None:

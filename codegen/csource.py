@@ -129,23 +129,46 @@ class _Gen:
         return name
 
     def build(self) -> Generated:
+        self.d, cur = self.features()
+        self.model(cur, self.d)
+        return self.emit()
+
+    def features(self) -> tuple[int, str]:
+        """Body lines from the user's interleaved input to the feature vector.
+
+        When every block works axis by axis (all but MiniRocket), one axis at a time is
+        copied and processed, so the signal buffer holds one axis, not all of them."""
         a, n = self.axes, self.length
-        self.buf("nf_sig", a * n)
+        blocks = self.pipe.blocks
+        self.per_axis = a > 1 and all(b.kind not in ("minirocket", "rolling") for b in blocks)
         shape: tuple[int, ...] = (a, n)
         cur = "nf_sig"
-        for i, b in enumerate(self.pipe.blocks):
+        if self.per_axis:
+            self.buf("nf_sig", n)
+            self.body.append(f"for (a = 0; a < {a}; a++) {{")
+            self.body.append(f"for (t = 0; t < {n}; t++) nf_sig[t] = data_input[t * {a} + a];")
+        else:
+            self.buf("nf_sig", a * n)
+            self.body.append(f"for (t = 0; t < {n}; t++)")
+            self.body.append(f"    for (a = 0; a < {a}; a++) nf_sig[a * {n} + t] = data_input[t * {a} + a];")
+        for i, b in enumerate(blocks):
             shape, cur = self.block(i, b, shape, cur)
-        d = shape[0]
-        self.model(cur, d)
-        return self.emit()
+            if self.per_axis and b.stage_in == "signal" and b.stage_out == "vector":
+                self.body.append("}")
+        return int(shape[0]), cur
 
     # ---------------------------------------------------------------- blocks
 
     def block(self, i: int, b: Any, shape: tuple[int, ...], cur: str) -> tuple[tuple[int, ...], str]:
         kind = b.kind
         out = b.out_shape(shape)
+        vec = "nf_vec"
+        if self.per_axis and b.stage_in == "signal":
+            shape = (1, shape[1])  # this axis only; features land at its offset
+            vec = f"nf_vec + a * {b.out_shape(shape)[0]}"
         if b.stage_in == "signal" and b.stage_out == "signal":
             ax, ln = shape
+            out = (out[0], b.out_shape(shape)[1])
             if kind == "bandpass":
                 sos = b.state["sos"]
                 self.func(rt.SIGNAL[kind])
@@ -164,7 +187,7 @@ class _Gen:
             self.buf("nf_vec", out[0])
             if kind == "flatten":
                 self.func(rt.FEATURE[kind])
-                self.body.append(f"nf_flatten_apply(nf_sig, {ax * ln}, nf_vec);")
+                self.body.append(f"nf_flatten_apply(nf_sig, {ax * ln}, {vec});")
             elif kind in ("fft", "spectral"):
                 nfft = next_pow2(ln)
                 self.need("fft")
@@ -181,15 +204,22 @@ class _Gen:
                     self.need("nf_logf")
                     self.func(rt.FEATURE["fft"])
                     self.body.append(f"nf_fftbands_apply(nf_sig, {ax}, {ln}, {nfft}, {tw}, {win}, "
-                                     f"{out[0] // ax}, {1 if b.params.get('log') else 0}, nf_scr, nf_vec);")
+                                     f"{b.out_shape((1, ln))[0]}, {1 if b.params.get('log') else 0}, nf_scr, {vec});")
                 else:
                     self.need("nf_logf")
                     self.func(rt.FEATURE["spectral"])
-                    self.body.append(f"nf_spectral_apply(nf_sig, {ax}, {ln}, {nfft}, {tw}, nf_scr, nf_vec);")
+                    self.body.append(f"nf_spectral_apply(nf_sig, {ax}, {ln}, {nfft}, {tw}, nf_scr, {vec});")
             elif kind == "stats":
                 self.need("nf_sqrtf", "nf_absf")
                 self.func(rt.FEATURE["stats"])
-                self.body.append(f"nf_stats_apply(nf_sig, {ax}, {ln}, nf_vec);")
+                self.body.append(f"nf_stats_apply(nf_sig, {ax}, {ln}, {vec});")
+            elif kind == "rolling":
+                w = int(b.params.get("window", 0))
+                from . import cad
+
+                self.func(cad.ROLLING)
+                self.buf("nf_ring", max(w * ax, 1))
+                self.body.append(f"nf_rolling_apply(nf_sig, {ax}, {w}, nf_ring, {vec});")
             elif kind == "minirocket":
                 kern, dils = b._plan(ln)
                 tname = f"nf_rk{i}"
@@ -198,7 +228,7 @@ class _Gen:
                 self.tables.append(f"static const int nf_rd{i}[{len(dils)}] = {{ {', '.join(map(str, dils))} }};\n")
                 self.func(rt.FEATURE["minirocket"])
                 self.body.append(f"nf_minirocket_apply(nf_sig, {ax}, {ln}, {tname}, {len(kern)}, nf_rd{i}, "
-                                 f"{len(dils)}, {self.kref(f'b{i}.bias', b.state['bias'])}, nf_vec);")
+                                 f"{len(dils)}, {self.kref(f'b{i}.bias', b.state['bias'])}, {vec});")
             else:
                 raise ValueError(f"no C for block {kind}")
             return out, "nf_vec"
@@ -316,8 +346,6 @@ enum neai_state neai_classification{s}(const float data_input[], float output_bu
     {'int i;' if uses_i else ''}
     if (!nf_k) return NEAI_INIT_FCT_NOT_CALLED;
     if (!data_input || !output_buffer || !id_class) return NEAI_UNKNOWN_ERROR;
-    for (t = 0; t < DATA_INPUT_USER{s}; t++)
-        for (a = 0; a < AXIS_NUMBER{s}; a++) nf_sig[a * DATA_INPUT_USER{s} + t] = data_input[t * AXIS_NUMBER{s} + a];
     {body}
     best = 0;
     for (t = 1; t < CLASS_NUMBER{s}; t++) if (output_buffer[t] > output_buffer[best]) best = t;
@@ -339,6 +367,21 @@ static const float knowledge{s}[{len(kn)}] = {{
         ram = sum(size for _, size in self.buffers.values())
         meta = {"classes": c}
         return Generated({"neai.c": src, "NanoEdgeAI.h": header, "knowledge.h": know}, kn, ram, meta)
+
+
+NEAI_STATE_ENUM = """#ifndef NEAI_STATE_DEFINED
+#define NEAI_STATE_DEFINED
+enum neai_state {
+    NEAI_OK = 0,
+    NEAI_INIT_FCT_NOT_CALLED = 123,
+    NEAI_BOARD_ERROR,
+    NEAI_KNOWLEDGE_BUFFER_ERROR,
+    NEAI_NOT_ENOUGH_CALL_TO_LEARNING,
+    NEAI_MINIMAL_RECOMMENDED_LEARNING_DONE,
+    NEAI_UNKNOWN_ERROR
+};
+#endif
+"""
 
 
 def header_text(neai_id: str, axes: int, length: int, classes: list[str], s: str = "") -> str:
@@ -365,19 +408,7 @@ def header_text(neai_id: str, axes: int, length: int, classes: list[str], s: str
 #define NEAI_ID NEAI_ID{s}
 #endif
 
-#ifndef NEAI_STATE_DEFINED
-#define NEAI_STATE_DEFINED
-enum neai_state {{
-    NEAI_OK = 0,
-    NEAI_INIT_FCT_NOT_CALLED = 123,
-    NEAI_BOARD_ERROR,
-    NEAI_KNOWLEDGE_BUFFER_ERROR,
-    NEAI_NOT_ENOUGH_CALL_TO_LEARNING,
-    NEAI_MINIMAL_RECOMMENDED_LEARNING_DONE,
-    NEAI_UNKNOWN_ERROR
-}};
-#endif
-
+{NEAI_STATE_ENUM}
 /* Class names by id: id_class 1 .. CLASS_NUMBER, 0 is never returned. */
 #if defined(__GNUC__)
 __attribute__((unused))

@@ -13,6 +13,33 @@ import numpy as np
 
 from .csource import Generated
 
+READER_C = r"""/* One signal per line, any of the four separators; strtod then float, as Python reads. */
+static int nf_read_line(FILE *f, const char *path, long *lineno, float *in, int n_in)
+{
+    static char line[1 << 20];
+    while (fgets(line, sizeof line, f)) {
+        char *p = line, *end;
+        int n = 0;
+        (*lineno)++;
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+        if (!*p) continue;
+        while (n < n_in) {
+            double v = strtod(p, &end);
+            if (end == p) break;
+            in[n++] = (float)v;
+            p = end;
+            while (*p == ' ' || *p == '\t' || *p == ',' || *p == ';' || *p == '\r' || *p == '\n') p++;
+        }
+        if (n != n_in) {
+            fprintf(stderr, "%s:%ld: expected %d values, read %d\n", path, *lineno, n_in, n);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+"""
+
 # The standalone emulator: reads a signal file (any of the four separators), prints one
 # JSON object per signal. Parses with strtod then rounds to float, as the Python side does.
 EMULATOR_C = r"""/* nanoforge emulator: the library built for the host. Usage: emulator FILE */
@@ -23,34 +50,21 @@ EMULATOR_C = r"""/* nanoforge emulator: the library built for the host. Usage: e
 #include "knowledge.h"
 
 #define N_IN (DATA_INPUT_USER@S@ * AXIS_NUMBER@S@)
-
+@READER@
 int main(int argc, char **argv)
 {
-    static char line[1 << 20];
     static float in[N_IN];
     float probs[CLASS_NUMBER@S@];
     uint16_t id = 0;
     FILE *f;
     long lineno = 0;
-    int i, bad = 0;
+    int i, r, bad = 0;
     if (argc != 2) { fprintf(stderr, "usage: %s FILE\n", argv[0]); return 2; }
     f = fopen(argv[1], "r");
     if (!f) { perror(argv[1]); return 2; }
     if (neai_classification_init@S@(knowledge@S@) != NEAI_OK) { fprintf(stderr, "knowledge rejected\n"); return 1; }
-    while (fgets(line, sizeof line, f)) {
-        char *p = line, *end;
-        int n = 0;
-        lineno++;
-        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
-        if (!*p) continue;
-        while (n < N_IN) {
-            double v = strtod(p, &end);
-            if (end == p) break;
-            in[n++] = (float)v;
-            p = end;
-            while (*p == ' ' || *p == '\t' || *p == ',' || *p == ';' || *p == '\r' || *p == '\n') p++;
-        }
-        if (n != N_IN) { fprintf(stderr, "%s:%ld: expected %d values, read %d\n", argv[1], lineno, N_IN, n); bad = 1; continue; }
+    while ((r = nf_read_line(f, argv[1], &lineno, in, N_IN)) != 0) {
+        if (r < 0) { bad = 1; continue; }
         neai_classification@S@(in, probs, &id);
         printf("{\"line\": %ld, \"class\": \"%s\", \"class_id\": %u, \"probabilities\": [", lineno, id2class@S@[id], id);
         for (i = 0; i < CLASS_NUMBER@S@; i++) printf("%s%.9g", i ? ", " : "", (double)probs[i]);
@@ -63,7 +77,7 @@ int main(int argc, char **argv)
 
 
 def emulator_source(suffix: str = "") -> str:
-    return EMULATOR_C.replace("@S@", suffix)
+    return EMULATOR_C.replace("@READER@", READER_C).replace("@S@", suffix)
 
 
 class HostLibrary:
@@ -97,3 +111,117 @@ class HostLibrary:
                 raise RuntimeError(f"neai_classification returned {st}")
             ids[i] = cid.value
         return probs, ids
+
+
+class ADHostLibrary:
+    """A built anomaly-detection host library: learn and detect, and its learned state."""
+
+    def __init__(self, so: Path, axes: int, length: int) -> None:
+        self.lib = ctypes.CDLL(str(so))
+        self.axes, self.length = axes, length
+        fp = ctypes.POINTER(ctypes.c_float)
+        lib = self.lib
+        lib.neai_anomalydetection_init.restype = ctypes.c_int
+        lib.neai_anomalydetection_learn.argtypes = [fp]
+        lib.neai_anomalydetection_learn.restype = ctypes.c_int
+        lib.neai_anomalydetection_detect.argtypes = [fp, ctypes.POINTER(ctypes.c_uint8)]
+        lib.neai_anomalydetection_detect.restype = ctypes.c_int
+        lib.neai_anomalydetection_set_sensitivity.argtypes = [ctypes.c_float]
+        lib.neai_anomalydetection_set_sensitivity.restype = ctypes.c_int
+        lib.neai_anomalydetection_get_sensitivity.restype = ctypes.c_float
+        lib.neai_anomalydetection_memory.argtypes = [ctypes.POINTER(ctypes.c_uint32)]
+        lib.neai_anomalydetection_memory.restype = fp
+        self.init()
+
+    def init(self) -> None:
+        st = self.lib.neai_anomalydetection_init()
+        if st != 0:
+            raise RuntimeError(f"neai_anomalydetection_init returned {st}")
+
+    def _rows(self, signals: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+
+    def learn(self, signals: np.ndarray) -> list[int]:
+        """signals (n, axes, length) learned in order; the state returned by each call."""
+        fp = ctypes.POINTER(ctypes.c_float)
+        rows = self._rows(signals)
+        return [int(self.lib.neai_anomalydetection_learn(r.ctypes.data_as(fp))) for r in rows]
+
+    def detect(self, signals: np.ndarray) -> np.ndarray:
+        fp = ctypes.POINTER(ctypes.c_float)
+        rows = self._rows(signals)
+        out = np.zeros(len(rows), np.uint8)
+        sim = ctypes.c_uint8()
+        for i, r in enumerate(rows):
+            st = self.lib.neai_anomalydetection_detect(r.ctypes.data_as(fp), ctypes.byref(sim))
+            if st != 0:
+                raise RuntimeError(f"neai_anomalydetection_detect returned {st}")
+            out[i] = sim.value
+        return out
+
+    def set_sensitivity(self, s: float) -> int:
+        return int(self.lib.neai_anomalydetection_set_sensitivity(ctypes.c_float(s)))
+
+    def get_sensitivity(self) -> float:
+        return float(self.lib.neai_anomalydetection_get_sensitivity())
+
+    def memory(self) -> np.ndarray:
+        n = ctypes.c_uint32()
+        p = self.lib.neai_anomalydetection_memory(ctypes.byref(n))
+        return np.ctypeslib.as_array(p, shape=(n.value,)).copy()
+
+
+AD_EMULATOR_C = r"""/* nanoforge emulator, anomaly detection: the library built for the host.
+   Usage: emulator [--sensitivity S] --learn FILE [--learn FILE ...] --detect FILE [...]
+   Prints one JSON object per detected signal. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "NanoEdgeAI.h"
+
+#define N_IN (DATA_INPUT_USER@S@ * AXIS_NUMBER@S@)
+@READER@
+static int run(const char *path, int learn)
+{
+    static float in[N_IN];
+    FILE *f = fopen(path, "r");
+    long lineno = 0;
+    int r, bad = 0;
+    if (!f) { perror(path); return 2; }
+    while ((r = nf_read_line(f, path, &lineno, in, N_IN)) != 0) {
+        if (r < 0) { bad = 1; continue; }
+        if (learn) {
+            neai_anomalydetection_learn@S@(in);
+        } else {
+            uint8_t sim = 0;
+            neai_anomalydetection_detect@S@(in, &sim);
+            printf("{\"file\": \"%s\", \"line\": %ld, \"similarity\": %u, \"status\": \"%s\"}\n", path, lineno,
+                   (unsigned)sim, sim >= 90 ? "nominal" : "anomaly");
+        }
+    }
+    fclose(f);
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    int i, bad = 0;
+    if (argc < 3) { fprintf(stderr, "usage: %s [--sensitivity S] --learn FILE ... --detect FILE ...\n", argv[0]); return 2; }
+    neai_anomalydetection_init@S@();
+    for (i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--sensitivity")) {
+            if (neai_anomalydetection_set_sensitivity@S@((float)atof(argv[i + 1])) != NEAI_OK) {
+                fprintf(stderr, "sensitivity must be > 0 and <= 100\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--learn")) bad |= run(argv[i + 1], 1);
+        else if (!strcmp(argv[i], "--detect")) bad |= run(argv[i + 1], 0);
+        else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+    }
+    return bad;
+}
+"""
+
+
+def ad_emulator_source(suffix: str = "") -> str:
+    return AD_EMULATOR_C.replace("@READER@", READER_C).replace("@S@", suffix)

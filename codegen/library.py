@@ -16,16 +16,23 @@ from typing import Any
 
 from nanoforge.engine.pipeline import Pipeline, pack, spec_json
 
-from . import csource, toolchain
-from .emulator import HostLibrary, emulator_source
+from . import adsource, csource, toolchain
+from .emulator import ADHostLibrary, HostLibrary, ad_emulator_source, emulator_source
 
 
 def neai_id(spec: dict[str, Any]) -> str:
     return csource.library_id(pack(spec))
 
 
+def is_ad(spec: dict[str, Any]) -> bool:
+    return spec.get("type") == "ad"
+
+
 def generate(spec: dict[str, Any], suffix: str = "") -> csource.Generated:
     pipe = Pipeline.from_spec(spec)
+    if is_ad(spec):
+        return adsource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), neai_id(spec),
+                                 int(spec.get("min_learn", 1)), spec.get("sensor", "generic"), suffix)
     return csource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), list(spec["classes"]), neai_id(spec), suffix)
 
 
@@ -57,11 +64,13 @@ def build_sources(spec: dict[str, Any], cache: Path, suffix: str = "") -> Built:
     return Built(d, nid, gen)
 
 
-def host_library(spec: dict[str, Any], cache: Path) -> HostLibrary:
+def host_library(spec: dict[str, Any], cache: Path) -> Any:
     b = build_sources(spec, cache)
     so = b.dir / "host" / "libneai_host.so"
     if not so.exists():
         toolchain.build_host(b.dir / "src", b.dir / "host")
+    if is_ad(spec):
+        return ADHostLibrary(so, int(spec["axes"]), int(spec["buffer"]))
     return HostLibrary(so, b.gen, int(spec["axes"]), int(spec["buffer"]), len(spec["classes"]))
 
 
@@ -70,7 +79,7 @@ def host_emulator(b: Built, suffix: str = "") -> Path:
     if not exe.exists():
         (b.dir / "host").mkdir(parents=True, exist_ok=True)
         c = b.dir / "host" / "emulator.c"
-        c.write_text(emulator_source(suffix))
+        c.write_text(ad_emulator_source(suffix) if "memory_floats" in b.gen.meta else emulator_source(suffix))
         toolchain.build_host_emulator(b.dir / "src", c, exe)
     return exe
 
@@ -97,9 +106,14 @@ def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int]
     axes, length = int(spec["axes"]), int(spec["buffer"])
     est_flash, est_ram = pipe.footprint(axes, length, 0, len(spec["classes"]))
     body = spec_json({k: v for k, v in spec.items() if k not in ("blocks", "model")})
+    extra: dict[str, Any] = {}
+    if is_ad(spec):
+        extra = {"sensor": spec.get("sensor", "generic"), "minimum_learn_calls": int(spec.get("min_learn", 1)),
+                 "nominal_similarity": 90}
     return {
         "generator": "nanoforge",
-        "api": "NanoEdge AI Library, n-class classification",
+        "api": "NanoEdge AI Library, " + ("anomaly detection" if is_ad(spec) else "n-class classification"),
+        **extra,
         "neai_id": nid,
         "project_type": spec.get("type", "ncc"),
         "axes": axes,
@@ -143,6 +157,41 @@ int main(void)
 }}
 """
 
+AD_EXAMPLE_MAIN = """/* Hello world for the nanoforge anomaly-detection library: learn, then detect.
+   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
+#include <stdint.h>
+#include "NanoEdgeAI{s}.h"
+
+static float input_user_buffer[DATA_INPUT_USER{s} * AXIS_NUMBER{s}];
+
+/* Replace with your sensor read: DATA_INPUT_USER samples of AXIS_NUMBER axes, interleaved. */
+static void fill_buffer(float *buffer)
+{{
+    int i;
+    for (i = 0; i < DATA_INPUT_USER{s} * AXIS_NUMBER{s}; i++) buffer[i] = 0.0f;
+}}
+
+int main(void)
+{{
+    uint8_t similarity = 0;
+    volatile int alarm = 0;
+    int i;
+    if (neai_anomalydetection_init{s}() != NEAI_OK) return 1;
+    /* Learn the machine running normally; learn more than the minimum when you can. */
+    for (i = 0; i < MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s}; i++) {{
+        fill_buffer(input_user_buffer);
+        neai_anomalydetection_learn{s}(input_user_buffer);
+    }}
+    neai_anomalydetection_set_sensitivity{s}(1.0f);
+    for (;;) {{
+        fill_buffer(input_user_buffer);
+        if (neai_anomalydetection_detect{s}(input_user_buffer, &similarity) != NEAI_OK) return 2;
+        alarm = similarity < 90;
+        (void)alarm;
+    }}
+}}
+"""
+
 MAKE_SNIPPET = """# nanoforge library: add to your Makefile
 NEAI_DIR ?= {dir}
 CFLAGS += -I$(NEAI_DIR)
@@ -173,7 +222,7 @@ def deploy_files(spec: dict[str, Any], cache: Path, core: str, suffix: str = "")
         f"knowledge{sfx}.h": b.gen.files["knowledge.h"].encode(),
         f"metadata{sfx}.json": (json.dumps(meta, indent=2) + "\n").encode(),
         f"neai_emulator{sfx}": exe.read_bytes(),
-        f"nanoforge_example{sfx}.c": EXAMPLE_MAIN.format(s=sfx).encode(),
+        f"nanoforge_example{sfx}.c": (AD_EXAMPLE_MAIN if is_ad(spec) else EXAMPLE_MAIN).format(s=sfx).encode(),
         f"nanoforge{sfx}.mk": MAKE_SNIPPET.format(s=sfx, dir=".").encode(),
         f"nanoforge{sfx}.cmake": CMAKE_SNIPPET.format(s=sfx).encode(),
     }

@@ -19,7 +19,7 @@ from typing import Any
 from nanoforge.engine import search
 from nanoforge.engine.atomic import write_atomic
 from nanoforge.engine.bandpass import design
-from nanoforge.engine.dataset import load_classes
+from nanoforge.engine.dataset import load_classes, load_couples
 from nanoforge.engine.pipeline import pack, unpack
 from nanoforge.engine.project import Project, load
 
@@ -105,14 +105,18 @@ def settle(d: Path) -> dict[str, Any]:
 
 
 def context(project: Project) -> tuple[search.Context, dict[str, Any]]:
-    ds = load_classes(project)
+    ad = project.type == "ad"
+    ds = load_couples(project) if ad else load_classes(project)
     sos = None
-    if project.filter.enabled:
+    if project.filter.enabled and project.sensor != "multi":
         f = project.filter
         sos = design(f.low_hz, f.high_hz, project.sampling_hz, f.order).tolist()
-    ctx = search.Context(ds.x, ds.y, ds.classes, project.max_ram, project.max_flash, project.seed, sos)
+    ctx = search.Context(ds.x, ds.y, ds.classes, project.max_ram, project.max_flash, project.seed, sos,
+                         type=project.type, groups=ds.groups, multi=project.sensor == "multi")
     meta = {"type": project.type, "axes": project.axes, "buffer": int(ds.x.shape[2]), "classes": ds.classes,
             "sampling_hz": project.sampling_hz}
+    if ad:
+        meta["sensor"] = project.sensor
     return ctx, meta
 
 
@@ -129,6 +133,12 @@ def save_library(d: Path, key: str, spec: dict[str, Any]) -> Path:
 
 def scores_of(rec: dict[str, Any]) -> dict[str, Any]:
     w = rec.get("worst", {})
+    if "min_learn" in rec:
+        return {"score": rec.get("score"), "balanced_accuracy": w.get("balanced_accuracy"),
+                "balanced_accuracy_ci95": rec.get("ba_ci95"), "nominal_recall": w.get("nominal_recall"),
+                "detection": w.get("detection"), "functional_margin": w.get("margin"),
+                "min_learn": rec.get("min_learn"), "splits": rec.get("splits"),
+                "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}
     return {"score": rec.get("score"), "balanced_accuracy": w.get("balanced_accuracy"),
             "balanced_accuracy_ci95": rec.get("ba_ci95"), "accuracy": w.get("accuracy"), "f1": w.get("f1"),
             "mcc": w.get("mcc"), "certainty": w.get("certainty"), "splits": rec.get("splits"),
@@ -136,7 +146,8 @@ def scores_of(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def fit_and_save(d: Path, ctx: search.Context, meta: dict[str, Any], rec: dict[str, Any]) -> dict[str, Any]:
-    pipe = search.fit_library(ctx, rec["config"], {**meta, "library": rec["key"], "scores": scores_of(rec)})
+    extra = {"min_learn": int(rec["min_learn"])} if "min_learn" in rec else {}
+    pipe = search.fit_library(ctx, rec["config"], {**meta, **extra, "library": rec["key"], "scores": scores_of(rec)})
     spec = pipe.to_spec()
     save_library(d, rec["key"], spec)
     return spec
@@ -187,6 +198,7 @@ def ranked_candidates(d: Path, limit: int = 20) -> list[dict[str, Any]]:
                     "ram": r["ram"], "flash": r["flash"],
                     "pipeline": [b["kind"] for b in r["config"]["blocks"]],
                     "model": r["config"]["model"]["kind"] + (f"/{r['config']['model']['params']['algo']}"
-                                                             if "algo" in r["config"]["model"]["params"] else "")})
+                                                             if "algo" in r["config"]["model"]["params"] else ""),
+                    **({"min_learn": r["min_learn"]} if "min_learn" in r else {})})
     return out
 

@@ -5,6 +5,7 @@ never onto the event loop."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from lsprotocol import types
 
 from nanoforge.codegen import library
-from nanoforge.engine.dataset import load_file
+from nanoforge.engine.dataset import load_file, load_stream
 from nanoforge.engine.project import find_root, load
 from nanoforge.engine.targets import resolve
 
@@ -31,8 +32,48 @@ def _root(params: dict[str, Any]) -> Path:
     return root
 
 
+_AD_LOCK = threading.Lock()  # a host AD library is one learned state per process
+
+
+def _signals(spec: dict[str, Any], file: str) -> Any:
+    if spec.get("sensor") == "multi":
+        return load_stream(file, int(spec["axes"]))
+    return load_file(file, int(spec["axes"]), int(spec["buffer"]))
+
+
+def emulate_ad(root: Path, key: str | None, learn: list[str], detect: list[str],
+               sensitivity: float | None) -> dict[str, Any]:
+    """A fresh device: init, learn every `learn` file in order, detect every `detect` file."""
+    spec, _ = bs.find_library(root, key)
+    if not library.is_ad(spec):
+        raise ValueError(f"library {spec.get('library')} is not anomaly detection; use --file")
+    learn_x = [_signals(spec, f) for f in learn]
+    detect_x = [(f, _signals(spec, f)) for f in detect]
+    with _AD_LOCK:
+        host = library.host_library(spec, root / ".nanoforge" / "build")
+        host.init()
+        if sensitivity is not None and host.set_sensitivity(float(sensitivity)) != 0:
+            raise ValueError(f"sensitivity {sensitivity} refused: it must be > 0 and ≤ 100")
+        states = [s for x in learn_x for s in host.learn(x)]
+        sims = [(f, host.detect(x)) for f, x in detect_x]
+    results = [{"file": f, "line": i + 1, "similarity": int(v), "status": "nominal" if v >= 90 else "anomaly"}
+               for f, sv in sims for i, v in enumerate(sv)]
+    allv = [r["similarity"] for r in results]
+    min_learn = int(spec.get("min_learn", 1))
+    return {"library": spec.get("library"), "results": results,
+            "summary": {"learned": len(states), "minimum_learn_calls": min_learn,
+                        "learning_done": len(states) >= min_learn, "signals": len(results),
+                        "nominal": sum(r["status"] == "nominal" for r in results),
+                        "anomalies": sum(r["status"] == "anomaly" for r in results),
+                        "mean_similarity": float(sum(allv) / len(allv)) if allv else None,
+                        "sensitivity": host.get_sensitivity()}}
+
+
 def emulate(root: Path, key: str | None, file: str) -> dict[str, Any]:
     spec, _ = bs.find_library(root, key)
+    if library.is_ad(spec):
+        raise ValueError(f"library {spec.get('library')} learns on the device: "
+                         "use --learn NOMINAL_FILE --detect FILE")
     host = library.host_library(spec, root / ".nanoforge" / "build")
     x = load_file(file, int(spec["axes"]), int(spec["buffer"]))
     probs, ids = host.classify(x)
@@ -136,6 +177,14 @@ def register(ls: Any, core: Core, user_errors: Any) -> None:
     @user_errors
     async def emulate_rpc(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
         root = _root(params)
+        learn, detect = params.get("learn"), params.get("detect")
+        if learn is not None or detect is not None:
+            if not (isinstance(learn, list) and learn and all(isinstance(f, str) for f in learn)):
+                raise ValueError("'learn' must list one or more nominal files")
+            if not (isinstance(detect, list) and all(isinstance(f, str) for f in detect)):
+                raise ValueError("'detect' must list files")
+            sens = params.get("sensitivity")
+            return await in_thread(emulate_ad, root, params.get("library"), learn, detect, sens)
         file = params.get("file")
         if not isinstance(file, str):
             raise ValueError("missing parameter 'file'")

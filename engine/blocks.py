@@ -56,6 +56,10 @@ class Block(Step):
         """Extra static floats the C version needs besides the pipeline buffers."""
         return 0
 
+    def ram_floats(self, shape: tuple[int, ...]) -> int:
+        """Floats of state kept between calls (multi-sensor windows)."""
+        return 0
+
 
 # ------------------------------------------------------------------ signal → signal
 
@@ -187,6 +191,42 @@ class Flatten(Block):
 
     def out_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         return (shape[0] * shape[1],)
+
+
+class Rolling(Block):
+    """Multi-sensor: one sample of V variables per call. Window 0 passes the sample on;
+    window W adds, per variable, the mean and the range (max − min) of the last W samples,
+    held in a ring in the library's RAM. `transform` reads its rows as one ordered stream,
+    as the device sees them; the first W − 1 calls use the samples they have. Sums run in
+    ring-slot order, as the C does."""
+
+    kind = "rolling"
+    stage_in = "signal"
+    code_bytes = 160
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        v = x[:, :, 0].astype(F32)
+        w = int(self.params.get("window", 0))
+        if w == 0:
+            return v.copy()
+        ring = np.zeros((w, v.shape[1]), F32)
+        out = np.zeros((len(v), v.shape[1], 3), F32)
+        for i, row in enumerate(v):
+            ring[i % w] = row
+            k = min(i + 1, w)
+            acc = np.zeros(v.shape[1], F32)
+            for j in range(k):
+                acc = (acc + ring[j]).astype(F32)
+            out[i, :, 0] = row
+            out[i, :, 1] = (acc / F32(k)).astype(F32)
+            out[i, :, 2] = (ring[:k].max(axis=0) - ring[:k].min(axis=0)).astype(F32)
+        return out.reshape(len(v), -1)
+
+    def out_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (shape[0] * (3 if int(self.params.get("window", 0)) else 1),)
+
+    def ram_floats(self, shape: tuple[int, ...]) -> int:
+        return int(self.params.get("window", 0)) * shape[0] + 1
 
 
 class FFTMag(Block):
@@ -411,7 +451,7 @@ class PCA(Block):
 
 
 BLOCKS: dict[str, type[Block]] = {b.kind: b for b in (
-    MeanRemoval, ZScore, Diff, Decimate, BandPassBlock, Flatten, FFTMag, Stats, Spectral, MiniRocket, Scale, PCA)}
+    MeanRemoval, ZScore, Diff, Decimate, BandPassBlock, Flatten, Rolling, FFTMag, Stats, Spectral, MiniRocket, Scale, PCA)}
 
 
 def make_block(kind: str, params: dict[str, Any], state: dict[str, np.ndarray] | None = None) -> Block:

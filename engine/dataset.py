@@ -17,10 +17,11 @@ from .project import Project
 
 @dataclass
 class Dataset:
-    x: np.ndarray  # (n, axes, length) float32
+    x: np.ndarray  # (n, axes, length) float32; multi-sensor: (samples, variables, 1)
     y: np.ndarray  # (n,) int
     classes: list[str]
     files: list[Path]
+    groups: np.ndarray | None = None  # AD: index of the nominal/abnormal couple
 
 
 def deinterleave(rows: np.ndarray, axes: int) -> np.ndarray:
@@ -42,6 +43,29 @@ def load_classes(project: Project) -> Dataset:
         names.append(role)
         files.append(path)
     return Dataset(np.concatenate(xs), np.concatenate(ys).astype(np.int64), names, files)
+
+
+def load_couples(project: Project) -> Dataset:
+    """Anomaly-detection data: y = 0 nominal, 1 abnormal; one group per [[signals]]
+    couple, because each couple is one machine that learns on its own."""
+    xs, ys, gs, files = [], [], [], []
+    for g, entry in enumerate(project.signals):
+        for role, rel in entry.files():
+            path = project.root / rel
+            rows = read_signals(path, project.layout)
+            x = rows[:, :, None].astype(np.float32) if project.sensor == "multi" else deinterleave(rows, project.axes)
+            xs.append(x)
+            ys.append(np.full(len(x), 0 if role == "nominal" else 1))
+            gs.append(np.full(len(x), g))
+            files.append(path)
+    return Dataset(np.concatenate(xs), np.concatenate(ys).astype(np.int64), ["nominal", "abnormal"], files,
+                   np.concatenate(gs).astype(np.int64))
+
+
+def load_stream(path: str | Path, variables: int) -> np.ndarray:
+    """Multi-sensor samples of one file, in order: (samples, variables, 1)."""
+    rows = read_signals(path, Layout(kind="multi", axes=variables, buffer=None))
+    return rows[:, :, None].astype(np.float32)
 
 
 def load_file(path: str | Path, axes: int, buffer: int | None) -> np.ndarray:

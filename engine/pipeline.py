@@ -15,12 +15,14 @@ from typing import Any
 import msgpack
 import numpy as np
 
+from .admodels import ADModel
 from .blocks import Block, make_block
 from .models import Model, make_model
 
 SPEC_VERSION = 1
 RUNTIME_CODE_BYTES = 260  # API functions, input copy, argmax: calibrated on Cortex-M4
 STACK_BYTES = 160
+AD_RUNTIME_CODE_BYTES = 420  # Welford, calibration, similarity, sensitivity
 
 
 @dataclass
@@ -47,10 +49,12 @@ class Pipeline:
     def footprint(self, axes: int, length: int, n_train: int, n_classes: int) -> tuple[int, int]:
         """(flash, RAM) bytes, estimated without fitting: what the search rejects on."""
         shapes = self.shapes(axes, length)
+        if isinstance(self.model, ADModel):
+            return self._ad_footprint(shapes)
         fitted = bool(self.model.state)
         flash = RUNTIME_CODE_BYTES + self.model.code_bytes
         flash += self.model.knowledge_bytes() if fitted else self.model.estimate_bytes(shapes[-1][0], n_train, n_classes)
-        sig = axes * length
+        sig = self.signal_floats(axes, length)
         vec = 0
         scratch = 0
         for b, s_in, s_out in zip(self.blocks, shapes, shapes[1:], strict=False):
@@ -62,6 +66,27 @@ class Pipeline:
         scratch = max(scratch, self.model.scratch_floats(shapes[-1][0], n_classes))
         pca_extra = shapes[-1][0] if any(b.kind == "pca" for b in self.blocks) else 0
         ram = 4 * (sig + vec + pca_extra + scratch + n_classes) + STACK_BYTES
+        return int(flash), int(ram)
+
+    def signal_floats(self, axes: int, length: int) -> int:
+        """The C keeps one axis at a time when every block works axis by axis."""
+        whole = any(b.kind in ("minirocket", "rolling") for b in self.blocks)
+        return axes * length if whole or axes == 1 else length
+
+    def _ad_footprint(self, shapes: list[tuple[int, ...]]) -> tuple[int, int]:
+        """Learned state is RAM on the device; the seeded tree shapes are flash."""
+        d = shapes[-1][0]
+        m = self.model
+        flash = RUNTIME_CODE_BYTES + AD_RUNTIME_CODE_BYTES + m.code_bytes + m.table_bytes(d)
+        sig = self.signal_floats(shapes[0][0], shapes[0][1])
+        vec = scratch = state = 0
+        for b, s_in, s_out in zip(self.blocks, shapes, shapes[1:], strict=False):
+            flash += b.code_bytes + getattr(b, "flash_tables", lambda s: 0)(s_in) + _block_knowledge_estimate(b, s_in, s_out)
+            if len(s_out) == 1:
+                vec = max(vec, s_out[0])
+            scratch = max(scratch, b.scratch_floats(s_in))
+            state += b.ram_floats(s_in)
+        ram = 4 * (sig + vec + scratch + state + m.state_floats(d) + d) + STACK_BYTES  # + weights
         return int(flash), int(ram)
 
     # -------------------------------------------------------------- compute

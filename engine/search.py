@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from . import metrics
+from . import adsearch, metrics, space
 from .pipeline import Pipeline, candidate_key
 
 N_SPLITS = 10
@@ -46,9 +46,17 @@ class Context:
     seed: int = 0
     sos: list[list[float]] | None = None  # the project's band-pass filter, when enabled
     splits: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    type: str = "ncc"
+    groups: np.ndarray | None = None  # AD: the nominal/abnormal couple of each signal
+    multi: bool = False  # AD multi-sensor: ordered samples, never shuffled
+    ad_splits: list[list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if not self.splits:
+        if self.type == "ad":
+            groups = self.groups if self.groups is not None else np.zeros(len(self.y), np.int64)
+            if not self.ad_splits:
+                self.ad_splits = adsearch.ad_splits(self.y, groups, N_SPLITS, self.seed, self.multi)
+        elif not self.splits:
             self.splits = stratified_splits(self.y, N_SPLITS, TEST_FRACTION, self.seed)
 
     @property
@@ -90,16 +98,10 @@ def _b(kind: str, **p: Any) -> dict[str, Any]:
 
 def preprocessings(ctx: Context) -> list[list[dict[str, Any]]]:
     """Every preprocessing chain, in a fixed order (shuffled later with the seed)."""
-    prefixes: list[list[dict[str, Any]]] = [[], [_b("mean_removal")], [_b("zscore")], [_b("diff")]]
-    if ctx.length >= 32:
-        prefixes.append([_b("decimate", factor=2)])
-    if ctx.sos is not None:
-        prefixes.append([_b("bandpass")])
-    feats: list[dict[str, Any]] = [_b("flatten"), _b("stats"), _b("spectral")]
-    for window in (False, True):
-        for log in (False, True):
-            for bands in (8, 16, 32):
-                feats.append(_b("fft", window=window, log=log, bands=bands))
+    if ctx.type == "ad":
+        return adsearch.preprocessings(ctx)
+    prefixes = space.signal_prefixes(ctx.length, ctx.sos)
+    feats = [_b("flatten"), _b("stats"), _b("spectral"), *space.fft_variants((8, 16, 32))]
     for kernels in (21, 42, 84):
         feats.append(_b("minirocket", kernels=kernels, dilations=3, seed=ctx.seed))
     posts = [[_b("scale")], [_b("scale"), _b("pca", k=8)], [_b("scale"), _b("pca", k=16)]]
@@ -114,7 +116,13 @@ def preprocessings(ctx: Context) -> list[list[dict[str, Any]]]:
 PROBE_MODELS = [_b("centroid"), _b("knn", k=1, protos=0), _b("linear", algo="logreg", C=1.0)]
 
 
+def probe_models(ctx: Context) -> list[dict[str, Any]]:
+    return adsearch.probe_models(ctx) if ctx.type == "ad" else PROBE_MODELS
+
+
 def models(ctx: Context) -> list[dict[str, Any]]:
+    if ctx.type == "ad":
+        return adsearch.models(ctx)
     s = ctx.seed
     out = [_b("centroid")]
     out += [_b("knn", k=k, protos=p, seed=s) for k in (1, 3, 5) for p in (0, 4)]
@@ -176,6 +184,8 @@ def _build(ctx: Context, cfg: dict[str, Any]) -> Pipeline:
 
 def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dict[str, Any]:
     """One candidate on the splits: a record for the results log."""
+    if ctx.type == "ad":
+        return adsearch.evaluate(ctx, cfg, race_below, _features, _build, RACE_SPLITS)
     t0 = time.perf_counter()
     key = candidate_key(cfg)
     rec: dict[str, Any] = {"key": key, "config": cfg}
@@ -191,7 +201,7 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
     try:
         feats = _features(ctx, cfg["blocks"][:cut])
         per_split = []
-        for i, (tr, te) in enumerate(ctx.splits):
+        for tr, te in ctx.splits:
             p = Pipeline.from_config({"blocks": cfg["blocks"][cut:], "model": cfg["model"]})
             p.fit(feats[tr], ctx.y[tr], ctx.n_classes)
             if getattr(p.model, "too_big", lambda: False)():
@@ -202,13 +212,10 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
             if not np.all(np.isfinite(proba)):
                 raise FloatingPointError("non-finite probabilities")
             per_split.append(metrics.classification(ctx.y[te], proba))
-            if race_below is not None and i + 1 == RACE_SPLITS:
-                if min(m["balanced_accuracy"] for m in per_split) < race_below:
-                    break
-    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as e:
-        rec["state"] = "failed"
-        rec["reason"] = str(e)[:200]
-        return rec
+            if space.raced_out(per_split, race_below, RACE_SPLITS):
+                break
+    except space.EVAL_ERRORS as e:
+        return space.failed(rec, e)
     worst = min(per_split, key=lambda m: m["balanced_accuracy"])
     bas = [m["balanced_accuracy"] for m in per_split]
     rec.update(
@@ -246,6 +253,8 @@ def fit_library(ctx: Context, cfg: dict[str, Any], meta: dict[str, Any]) -> Pipe
     """The candidate refitted on all training signals: the library that ships."""
     pipe = _build(ctx, cfg)
     pipe.meta = dict(meta)
+    if ctx.type == "ad":
+        return pipe  # ships untrained: it learns on the device
     pipe.fit(ctx.x, ctx.y, ctx.n_classes)
     return pipe
 
@@ -263,6 +272,7 @@ class Scheduler:
         order = rng.permutation(len(preps))
         self.preps = [preps[i] for i in order]
         self.models = models(ctx)
+        self.probes = probe_models(ctx)
         self.done: dict[str, dict[str, Any]] = dict(done or {})
         self.issued: set[str] = set(self.done)
         self.total = len(self.preps) * len(self.models)
@@ -290,7 +300,7 @@ class Scheduler:
         """Probe round first, then preprocessings by probe score. A generator that must
         be re-asked: later choices depend on results recorded meanwhile."""
         for prep in self.preps:
-            todo = self._pending(prep, PROBE_MODELS)
+            todo = self._pending(prep, self.probes)
             if todo:
                 self._issue(prep, todo)
                 yield prep, todo
@@ -315,7 +325,7 @@ class Scheduler:
 
     def _prep_score(self, prep: list[dict[str, Any]]) -> float:
         best = -1e9
-        for m in PROBE_MODELS:
+        for m in self.probes:
             r = self.done.get(candidate_key(config(prep, m)))
             if r and "score" in r:
                 best = max(best, r["score"])

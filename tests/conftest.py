@@ -50,3 +50,22 @@ def smooth_rows(n: int = 30, length: int = 64, axes: int = 1, seed: int = 0) -> 
 @pytest.fixture
 def clean_file(tmp_path: Path) -> Path:
     return write_signals(tmp_path / "clean.csv", smooth_rows())
+
+
+def deploy_into(root: Path, rel: str) -> None:
+    """Points the project's [deploy] dir at `rel` (relative to the project)."""
+    toml = root / "nanoforge.toml"
+    lines = [ln for ln in toml.read_text().splitlines() if not ln.startswith("dir =")]
+    toml.write_text("\n".join(ln + (f'\ndir = "{rel}"' if ln == "[deploy]" else "") for ln in lines) + "\n")
+
+
+FIRMWARE_CORES = (("cortex-m4", ["-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]), ("cortex-m0plus", []))
+
+
+def link_firmware(tmp: Path, core: str, flags: list[str], lib_dir: Path, main_c: str) -> subprocess.CompletedProcess[str]:
+    """Compiles and links a firmware main.c against the deployed libneai.a, warnings as errors."""
+    main = tmp / f"main_{core}.c"
+    main.write_text(main_c)
+    return subprocess.run(["arm-none-eabi-gcc", f"-mcpu={core}", "-mthumb", *flags, "-std=c99", "-Wall", "-Wextra",
+                           "-Werror", "-Os", f"-I{lib_dir}", str(main), f"-L{lib_dir}", "-lneai", "--specs=nosys.specs",
+                           "-o", str(tmp / f"fw_{core}.elf")], capture_output=True, text=True)

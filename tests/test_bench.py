@@ -15,7 +15,7 @@ import pytest
 
 from nanoforge.codegen import toolchain
 
-from .conftest import FIXTURES, nanoforge
+from .conftest import FIRMWARE_CORES, FIXTURES, deploy_into, link_firmware, nanoforge
 
 pytestmark = pytest.mark.skipif(not toolchain.have_arm(), reason="arm-none-eabi-gcc missing (scripts/toolchain.sh)")
 
@@ -29,9 +29,7 @@ def _project(tmp: Path, name: str = "gun") -> Path:
         shutil.copy(FIXTURES / f"gunpoint_train_{c}.csv", root / "signals" / f"class_{c}.csv")
         r = nanoforge("signals", "add", str(root), "--class", f"class_{c}", str(root / "signals" / f"class_{c}.csv"))
         assert r.returncode == 0, r.stderr
-    toml = root / "nanoforge.toml"
-    lines = [ln for ln in toml.read_text().splitlines() if not ln.startswith("dir =")]
-    toml.write_text("\n".join(ln + ('\ndir = "../firmware/nanoforge"' if ln == "[deploy]" else "") for ln in lines) + "\n")
+    deploy_into(root, "../firmware/nanoforge")
     return root
 
 
@@ -69,18 +67,14 @@ def test_bench_emulate_deploy_and_firmware_links(tmp_path: Path) -> None:
     fw = tmp_path / "firmware" / "nanoforge"
     fw.mkdir(parents=True)
     (fw / "main.c").write_text("int user_file;\n")  # a user's file in the deploy folder
-    for core, flags in (("cortex-m4", ["-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]), ("cortex-m0plus", [])):
+    for core, flags in FIRMWARE_CORES:
         r = nanoforge("deploy", str(root), "--target", core, "--json")
         assert r.returncode == 0, r.stderr
         dep = json.loads(r.stdout)
         assert Path(dep["dir"]) == fw.resolve() and dep["target"] == core
         measured = dep["footprint"]["measured"]
         assert measured["flash"] > 0 and measured["stack"] > 0
-        main = tmp_path / f"main_{core}.c"
-        main.write_text(FIRMWARE_MAIN)
-        cc = subprocess.run(["arm-none-eabi-gcc", f"-mcpu={core}", "-mthumb", *flags, "-std=c99", "-Wall", "-Wextra",
-                             "-Werror", "-Os", f"-I{fw}", str(main), f"-L{fw}", "-lneai", "--specs=nosys.specs",
-                             "-o", str(tmp_path / f"fw_{core}.elf")], capture_output=True, text=True)
+        cc = link_firmware(tmp_path, core, flags, fw, FIRMWARE_MAIN)
         assert cc.returncode == 0, cc.stderr
     assert (fw / "main.c").read_text() == "int user_file;\n"
     meta = json.loads((fw / "metadata.json").read_text())

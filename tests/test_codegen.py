@@ -105,7 +105,8 @@ def test_every_core_builds_and_the_others_match_bits(tmp_path: Path) -> None:
     hp, _ = host.classify(x)
     for core in toolchain.ALL_CORES:
         lib, fp = toolchain.build_arm(src, tmp_path / f"lib-{core}", core)
-        assert lib.exists() and fp.flash > 0 and fp.ram >= 4 * 6 * x.shape[2] and fp.stack > 0
+        # one axis at a time: the signal buffer holds 1 of the 6 axes
+        assert lib.exists() and fp.flash > 0 and 4 * x.shape[2] <= fp.ram < 4 * 6 * x.shape[2] and fp.stack > 0
         if core == "cortex-m55":
             continue  # unicorn has no Armv8.1-M (Helium) model: built and measured only
         ap, _, _ = armrun.run(armrun.build_image(src, tmp_path / core, core), x, 4)

@@ -95,6 +95,12 @@ def cmd_bench(c: Client, a: argparse.Namespace) -> int:
 
 
 def cmd_emulate(c: Client, a: argparse.Namespace) -> int:
+    if a.learn or a.detect:
+        return _emulate_ad(c, a)
+    if not a.file:
+        print("nanoforge emulate: give --file F (classification) or --learn F --detect F (anomaly detection)",
+              file=sys.stderr)
+        return 2
     res = c.request("nanoforge/emulate", {"project": _abs(a.project), "library": a.library, "file": _abs(a.file)})
     if a.json:
         print(json.dumps({"results": res["results"], "summary": res["summary"]}))
@@ -105,6 +111,29 @@ def cmd_emulate(c: Client, a: argparse.Namespace) -> int:
     s = res["summary"]
     counts = ", ".join(f"{k}: {v}" for k, v in s["per_class"].items())
     print(f"{s['signals']} signals with library {res['library']}: {counts}")
+    return EXIT_OK
+
+
+def _emulate_ad(c: Client, a: argparse.Namespace) -> int:
+    if not a.learn or not a.detect:
+        print("nanoforge emulate: anomaly detection needs --learn F (nominal, repeatable) and --detect F",
+              file=sys.stderr)
+        return 2
+    res = c.request("nanoforge/emulate", {"project": _abs(a.project), "library": a.library,
+                                          "learn": [_abs(f) for f in a.learn], "detect": [_abs(f) for f in a.detect],
+                                          "sensitivity": a.sensitivity})
+    if a.json:
+        print(json.dumps({"results": [{k: r[k] for k in ("file", "line", "similarity", "status")}
+                                      for r in res["results"]], "summary": res["summary"]}))
+        return EXIT_OK
+    many = len(a.detect) > 1
+    for r in res["results"]:
+        where = f"{r['file']}:{r['line']}" if many else f"{r['line']:>6}"
+        print(f"{where}  {r['similarity']:>3} %  {r['status']}")
+    s = res["summary"]
+    done = "" if s["learning_done"] else f" (fewer than the {s['minimum_learn_calls']} recommended)"
+    print(f"learned {s['learned']} buffers{done}; {s['signals']} detected with library {res['library']}: "
+          f"{s['nominal']} nominal, {s['anomalies']} anomalies")
     return EXIT_OK
 
 
@@ -147,7 +176,11 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("emulate", help="run a library (host build of its C) on a signal file")
     p.add_argument("project")
     p.add_argument("--library", metavar="ID", help="default: the best of the latest benchmark")
-    p.add_argument("--file", required=True, metavar="F")
+    p.add_argument("--file", metavar="F", help="classification: the signals to classify")
+    p.add_argument("--learn", action="append", metavar="F", help="anomaly detection: nominal file to learn first "
+                   "(repeat for more, learned in order)")
+    p.add_argument("--detect", action="append", metavar="F", help="anomaly detection: file to detect (repeatable)")
+    p.add_argument("--sensitivity", type=float, default=None, metavar="S", help="anomaly detection (default 1)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_emulate)
 
