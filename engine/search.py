@@ -32,6 +32,7 @@ N_SPLITS = 10
 RACE_SPLITS = 3
 RACE_MARGIN = 0.05
 TEST_FRACTION = 0.3
+BATCH = 8  # candidates per task sent to a worker
 
 
 @dataclass
@@ -313,8 +314,9 @@ class Scheduler:
                 opened.add(i)
                 todo = self._pending(self.preps[i], self.models)
                 if todo:
-                    self._issue(self.preps[i], todo)
-                    yield self.preps[i], todo
+                    for j in range(0, len(todo), BATCH):  # small batches: the budget is kept
+                        self._issue(self.preps[i], todo[j: j + BATCH])
+                        yield self.preps[i], todo[j: j + BATCH]
                     break
             else:
                 return

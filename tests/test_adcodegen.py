@@ -116,3 +116,37 @@ def test_header_declares_the_nanoedge_api(tmp_path: Path) -> None:
                 "neai_anomalydetection_get_sensitivity(void)",
                 "#define MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING 9"):
         assert sym in h, sym
+
+
+def _stream(name: str, signals: int) -> np.ndarray:
+    """Multi-sensor samples: the buffers of a BasicMotions file unrolled, one 6-variable
+    sample per row, in time order: (samples, 6, 1)."""
+    rows = np.loadtxt(FIXTURES / f"basicmotions_train_{name}.csv", delimiter=",", dtype=np.float32, ndmin=2)
+    return np.ascontiguousarray(rows[:signals].reshape(-1, 6))[:, :, None]
+
+
+@pytest.mark.parametrize("window,model", [(8, _b("kmeans", k=4, margin=3.0)), (0, _b("gauss", margin=3.0))])
+def test_multi_sensor_rolling_window_state_matches_bits(tmp_path: Path, window: int, model: dict) -> None:
+    learn, detect = _stream("walking", 2), np.concatenate([_stream("walking", 3)[200:], _stream("running", 1)])
+    pipe = Pipeline.from_config({"blocks": [_b("rolling", window=window)], "model": model})
+    gen = adsource.generate(pipe, 6, 1, "0123456789ab", 20, "multi")
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, text in gen.files.items():
+        (src / name).write_text(text)
+    # the window runs across calls, learn and detect alike: the reference sees one stream
+    feats = pipe.features(np.concatenate([learn, detect]))
+    m = pipe.model
+    m.reset(feats.shape[1])
+    m.learn_seq(feats[: len(learn)])
+    sims_ref = m.similarity(feats[len(learn):])
+    host = ADHostLibrary(toolchain.build_host(src, tmp_path / "host"), 6, 1)
+    host.learn(learn)
+    assert host.memory().tobytes() == m.memory().tobytes()
+    sims = host.detect(detect)
+    assert np.array_equal(sims, sims_ref)
+    img = armrun.build_image(src, tmp_path / "m4", "cortex-m4", ad=True)
+    sims_arm, mem_arm = armrun.run_ad(img, learn, detect, gen.meta["memory_floats"])
+    assert np.array_equal(sims_arm, sims) and mem_arm.tobytes() == m.memory().tobytes()
+    if window:  # with a window, running is told from walking sample by sample
+        assert (sims[100:] < NOMINAL).mean() > (sims[:100] < NOMINAL).mean() + 0.3
