@@ -374,7 +374,6 @@ static void nf_linear_predict(const float *v, int n, const float *w, const float
     for (c = 0; c < classes; c++) out[c] = b[c];
     for (i = 0; i < n; i++)
         for (c = 0; c < classes; c++) out[c] = out[c] + v[i] * w[c * n + i];
-    nf_softmax(out, classes);
 }
 """,
     "gnb": r"""
@@ -389,7 +388,6 @@ static void nf_gnb_predict(const float *v, int n, const float *mu, const float *
             out[c] = out[c] + t * t * iv[c * n + i];
         }
     for (c = 0; c < classes; c++) out[c] = k[c] - 0.5f * out[c];
-    nf_softmax(out, classes);
 }
 """,
     "svm_rbf": r"""
@@ -404,8 +402,7 @@ static void nf_svm_predict(const float *v, int n, const float *sv, int count, co
         kv = nf_expf(-gamma * d);
         for (c = 0; c < classes; c++) out[c] = out[c] + kv * alpha[c * count + s];
     }
-    for (c = 0; c < classes; c++) out[c] = 4.0f * (out[c] + b[c]);
-    nf_softmax(out, classes);
+    for (c = 0; c < classes; c++) out[c] = out[c] + b[c];
 }
 """,
     "trees": r"""
@@ -440,7 +437,6 @@ static void nf_mlp_predict(const float *v, int n, int hidden, const float *w1, c
     for (c = 0; c < classes; c++) out[c] = b2[c];
     for (j = 0; j < hidden; j++)
         for (c = 0; c < classes; c++) out[c] = out[c] + h[j] * w2[c * hidden + j];
-    nf_softmax(out, classes);
 }
 """,
 }

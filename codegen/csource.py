@@ -269,17 +269,21 @@ class _Gen:
             self.func(rt.MODEL["linear"])
             self.body.append(f"nf_linear_predict({v}, {d}, {self.kref('m.w', st['w'])}, {self.kref('m.b', st['b'])}, "
                              f"{c}, {out});")
+            self.body.append(f"nf_softmax({out}, {c});")
         elif m.kind == "gnb":
             self.need("nf_softmax")
             self.func(rt.MODEL["gnb"])
             self.body.append(f"nf_gnb_predict({v}, {d}, {self.kref('m.mu', st['mu'])}, {self.kref('m.iv', st['iv'])}, "
                              f"{self.kref('m.k', st['k'])}, {c}, {out});")
+            self.body.append(f"nf_softmax({out}, {c});")
         elif m.kind == "svm_rbf":
             self.need("nf_softmax")
             self.func(rt.MODEL["svm_rbf"])
             self.body.append(f"nf_svm_predict({v}, {d}, {self.kref('m.sv', st['sv'])}, {len(st['sv'])}, "
                              f"{self.kref('m.alpha', st['alpha'])}, {self.kref('m.b', st['b'])}, "
                              f"{c_float(st['gamma'][0])}, {c}, {out});")
+            self.body.append(f"for (i = 0; i < {c}; i++) {out}[i] = 4.0f * {out}[i];")
+            self.body.append(f"nf_softmax({out}, {c});")
         elif m.kind in ("forest", "gbt"):
             self.func(rt.MODEL["trees"])
             width = st["leaf"].shape[1]
@@ -303,6 +307,7 @@ class _Gen:
             self.func(rt.MODEL["mlp"])
             refs = ", ".join(self.kref(f"m.{n}", st[n]) for n in ("w1", "b1", "w2", "b2"))
             self.body.append(f"nf_mlp_predict({v}, {d}, {h}, {refs}, {c}, nf_hidden, {out});")
+            self.body.append(f"nf_softmax({out}, {c});")
         else:
             raise ValueError(f"no C for model {m.kind}")
 
