@@ -68,6 +68,23 @@ int nf_harness(int n_learn, int n_detect)
 }}
 """
 
+EXT_HARNESS_C = f"""#include <stdint.h>
+#include "NanoEdgeAI.h"
+#include "knowledge.h"
+
+int nf_harness(int n);
+int nf_harness(int n)
+{{
+    const float *in = (const float *)0x{IN_ADDR:08x}u;
+    float *out = (float *)0x{OUT_ADDR:08x}u;
+    int i;
+    if (neai_extrapolation_init(knowledge) != NEAI_OK) return -1;
+    for (i = 0; i < n; i++)
+        if (neai_extrapolation(in + i * DATA_INPUT_USER * AXIS_NUMBER, out + i) != NEAI_OK) return -2;
+    return 0;
+}}
+"""
+
 LINK_LD = """MEMORY { RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 8M }
 SECTIONS {
   .text : { *(.text*) *(.rodata*) } > RAM
@@ -89,9 +106,9 @@ class ArmImage:
     entry: int
 
 
-def build_image(src_dir: Path, out_dir: Path, core: str, ad: bool = False) -> ArmImage:
+def build_image(src_dir: Path, out_dir: Path, core: str, ad: bool = False, harness: str | None = None) -> ArmImage:
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "harness.c").write_text(AD_HARNESS_C if ad else HARNESS_C)
+    (out_dir / "harness.c").write_text(harness or (AD_HARNESS_C if ad else HARNESS_C))
     (out_dir / "link.ld").write_text(LINK_LD)
     elf = out_dir / "harness.elf"
     _run([ARM_CC, *WARN, *EXACT, *SECTIONS, *arm_flags(CORES[core]), "-Os", "-nostdlib", "-nostartfiles",
@@ -124,6 +141,13 @@ def run_ad(img: ArmImage, learn: np.ndarray, detect: np.ndarray, mem_floats: int
     sims = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, len(detect))), np.uint8)
     mem = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, 4 * mem_floats)), np.float32)
     return sims.copy(), mem.copy()
+
+
+def run_ext(img: ArmImage, signals: np.ndarray) -> np.ndarray:
+    """Extrapolates (n, axes, length) signals on the emulated core (EXT_HARNESS_C)."""
+    inter = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+    uc, _ = _machine(img, inter, 4 * len(inter), 4, (len(inter),), False)
+    return np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * len(inter))), np.float32).copy()
 
 
 def _machine(img: ArmImage, inter: np.ndarray, out_bytes: int, ids_bytes: int, args: tuple[int, ...],

@@ -344,13 +344,11 @@ static void nf_pca_apply(const float *v, int n, int k, const float *mean, const 
 # ------------------------------------------------------------------ models
 
 MODEL = {
-    "proto": r"""
-/* k nearest prototypes, each voting 1/(d + 1e-6) for its class; ties keep the earlier. */
-static void nf_proto_predict(const float *v, int n, const float *proto, const float *label, int count, int k,
-                             int classes, float *best_d, int *best_i, float *out)
+    "select": r"""
+/* The k nearest of `count` stored vectors, nearest first; ties keep the earlier. */
+static int nf_knn_select(const float *v, int n, const float *proto, int count, int k, float *best_d, int *best_i)
 {
     int p, i, j, found = 0;
-    float sum = 0.0f;
     for (p = 0; p < count; p++) {
         float d = 0.0f;
         for (i = 0; i < n; i++) { float t = v[i] - proto[p * n + i]; d = d + t * t; }
@@ -361,6 +359,16 @@ static void nf_proto_predict(const float *v, int n, const float *proto, const fl
             best_i[j] = p;
         }
     }
+    return found;
+}
+""",
+    "proto": r"""
+/* k nearest prototypes, each voting 1/(d + 1e-6) for its class; ties keep the earlier. */
+static void nf_proto_predict(const float *v, int n, const float *proto, const float *label, int count, int k,
+                             int classes, float *best_d, int *best_i, float *out)
+{
+    int i, j, found = nf_knn_select(v, n, proto, count, k, best_d, best_i);
+    float sum = 0.0f;
     for (i = 0; i < classes; i++) out[i] = 0.0f;
     for (j = 0; j < found; j++) out[(int)label[best_i[j]]] += 1.0f / (best_d[j] + 1e-6f);
     for (i = 0; i < classes; i++) sum += out[i];
@@ -437,6 +445,20 @@ static void nf_mlp_predict(const float *v, int n, int hidden, const float *w1, c
     for (c = 0; c < classes; c++) out[c] = b2[c];
     for (j = 0; j < hidden; j++)
         for (c = 0; c < classes; c++) out[c] = out[c] + h[j] * w2[c * hidden + j];
+}
+""",
+}
+
+REGRESS = {
+    "knn": r"""
+/* Mean target of the k nearest stored signals (needs MODEL["proto"]'s selection). */
+static float nf_knn_regress(const float *v, int n, const float *proto, const float *value, int count, int k,
+                            float *best_d, int *best_i)
+{
+    int j, found = nf_knn_select(v, n, proto, count, k, best_d, best_i);
+    float acc = 0.0f;
+    for (j = 0; j < found; j++) acc = acc + value[best_i[j]];
+    return acc / (float)found;
 }
 """,
 }

@@ -260,6 +260,7 @@ class _Gen:
             k = 1 if m.kind == "centroid" else min(int(m.params["k"]), len(st["proto"]))
             self.buf("nf_best_d", k)
             self.buf("nf_best_i", k, "int")
+            self.func(rt.MODEL["select"])
             self.func(rt.MODEL["proto"])
             self.body.append(f"nf_proto_predict({v}, {d}, {self.kref('m.proto', st['proto'])}, "
                              f"{self.kref('m.label', st['label'])}, {len(st['proto'])}, {k}, {c}, nf_best_d, "

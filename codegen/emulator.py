@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -113,6 +114,19 @@ class HostLibrary:
         return probs, ids
 
 
+def _per_row(fn: Any, rows: np.ndarray, ctype: Any, dtype: Any) -> np.ndarray:
+    """Calls `fn(row, &result)` for each row; a non-OK state is an error naming the function."""
+    fp = ctypes.POINTER(ctypes.c_float)
+    out = np.zeros(len(rows), dtype)
+    v = ctype()
+    for i, r in enumerate(rows):
+        st = fn(r.ctypes.data_as(fp), ctypes.byref(v))
+        if st != 0:
+            raise RuntimeError(f"{fn.__name__} returned {st}")
+        out[i] = v.value
+    return out
+
+
 class ADHostLibrary:
     """A built anomaly-detection host library: learn and detect, and its learned state."""
 
@@ -148,16 +162,7 @@ class ADHostLibrary:
         return [int(self.lib.neai_anomalydetection_learn(r.ctypes.data_as(fp))) for r in rows]
 
     def detect(self, signals: np.ndarray) -> np.ndarray:
-        fp = ctypes.POINTER(ctypes.c_float)
-        rows = self._rows(signals)
-        out = np.zeros(len(rows), np.uint8)
-        sim = ctypes.c_uint8()
-        for i, r in enumerate(rows):
-            st = self.lib.neai_anomalydetection_detect(r.ctypes.data_as(fp), ctypes.byref(sim))
-            if st != 0:
-                raise RuntimeError(f"neai_anomalydetection_detect returned {st}")
-            out[i] = sim.value
-        return out
+        return _per_row(self.lib.neai_anomalydetection_detect, self._rows(signals), ctypes.c_uint8, np.uint8)
 
     def set_sensitivity(self, s: float) -> int:
         return int(self.lib.neai_anomalydetection_set_sensitivity(ctypes.c_float(s)))
@@ -225,3 +230,57 @@ int main(int argc, char **argv)
 
 def ad_emulator_source(suffix: str = "") -> str:
     return AD_EMULATOR_C.replace("@READER@", READER_C).replace("@S@", suffix)
+
+
+class ExtHostLibrary:
+    """A built extrapolation host library with its knowledge."""
+
+    def __init__(self, so: Path, gen: Generated, axes: int, length: int) -> None:
+        self.lib = ctypes.CDLL(str(so))
+        self.knowledge = np.ascontiguousarray(gen.knowledge, np.float32)
+        fp = ctypes.POINTER(ctypes.c_float)
+        self.lib.neai_extrapolation_init.argtypes = [fp]
+        self.lib.neai_extrapolation_init.restype = ctypes.c_int
+        self.lib.neai_extrapolation.argtypes = [fp, fp]
+        self.lib.neai_extrapolation.restype = ctypes.c_int
+        st = self.lib.neai_extrapolation_init(self.knowledge.ctypes.data_as(fp))
+        if st != 0:
+            raise RuntimeError(f"neai_extrapolation_init returned {st}")
+
+    def extrapolate(self, signals: np.ndarray) -> np.ndarray:
+        rows = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+        return _per_row(self.lib.neai_extrapolation, rows, ctypes.c_float, np.float32)
+
+
+EXT_EMULATOR_C = r"""/* nanoforge emulator, extrapolation: the library built for the host. Usage: emulator FILE */
+#include <stdio.h>
+#include <stdlib.h>
+#include "NanoEdgeAI.h"
+#include "knowledge.h"
+
+#define N_IN (DATA_INPUT_USER@S@ * AXIS_NUMBER@S@)
+@READER@
+int main(int argc, char **argv)
+{
+    static float in[N_IN];
+    float value = 0.0f;
+    FILE *f;
+    long lineno = 0;
+    int r, bad = 0;
+    if (argc != 2) { fprintf(stderr, "usage: %s FILE\n", argv[0]); return 2; }
+    f = fopen(argv[1], "r");
+    if (!f) { perror(argv[1]); return 2; }
+    if (neai_extrapolation_init@S@(knowledge@S@) != NEAI_OK) { fprintf(stderr, "knowledge rejected\n"); return 1; }
+    while ((r = nf_read_line(f, argv[1], &lineno, in, N_IN)) != 0) {
+        if (r < 0) { bad = 1; continue; }
+        neai_extrapolation@S@(in, &value);
+        printf("{\"line\": %ld, \"value\": %.9g}\n", lineno, (double)value);
+    }
+    fclose(f);
+    return bad;
+}
+"""
+
+
+def ext_emulator_source(suffix: str = "") -> str:
+    return EXT_EMULATOR_C.replace("@READER@", READER_C).replace("@S@", suffix)

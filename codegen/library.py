@@ -16,8 +16,15 @@ from typing import Any
 
 from nanoforge.engine.pipeline import Pipeline, pack, spec_json
 
-from . import adsource, csource, toolchain
-from .emulator import ADHostLibrary, HostLibrary, ad_emulator_source, emulator_source
+from . import adsource, csource, extsource, toolchain
+from .emulator import (
+    ADHostLibrary,
+    ExtHostLibrary,
+    HostLibrary,
+    ad_emulator_source,
+    emulator_source,
+    ext_emulator_source,
+)
 
 
 def neai_id(spec: dict[str, Any]) -> str:
@@ -30,6 +37,8 @@ def is_ad(spec: dict[str, Any]) -> bool:
 
 def generate(spec: dict[str, Any], suffix: str = "") -> csource.Generated:
     pipe = Pipeline.from_spec(spec)
+    if spec.get("type") == "ext":
+        return extsource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), neai_id(spec), suffix)
     if is_ad(spec):
         return adsource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), neai_id(spec),
                                  int(spec.get("min_learn", 1)), spec.get("sensor", "generic"), suffix)
@@ -71,6 +80,8 @@ def host_library(spec: dict[str, Any], cache: Path) -> Any:
         toolchain.build_host(b.dir / "src", b.dir / "host")
     if is_ad(spec):
         return ADHostLibrary(so, int(spec["axes"]), int(spec["buffer"]))
+    if spec.get("type") == "ext":
+        return ExtHostLibrary(so, b.gen, int(spec["axes"]), int(spec["buffer"]))
     return HostLibrary(so, b.gen, int(spec["axes"]), int(spec["buffer"]), len(spec["classes"]))
 
 
@@ -79,7 +90,12 @@ def host_emulator(b: Built, suffix: str = "") -> Path:
     if not exe.exists():
         (b.dir / "host").mkdir(parents=True, exist_ok=True)
         c = b.dir / "host" / "emulator.c"
-        c.write_text(ad_emulator_source(suffix) if "memory_floats" in b.gen.meta else emulator_source(suffix))
+        if "memory_floats" in b.gen.meta:
+            c.write_text(ad_emulator_source(suffix))
+        elif "outputs" in b.gen.meta:
+            c.write_text(ext_emulator_source(suffix))
+        else:
+            c.write_text(emulator_source(suffix))
         toolchain.build_host_emulator(b.dir / "src", c, exe)
     return exe
 
@@ -112,7 +128,8 @@ def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int]
                  "nominal_similarity": 90}
     return {
         "generator": "nanoforge",
-        "api": "NanoEdge AI Library, " + ("anomaly detection" if is_ad(spec) else "n-class classification"),
+        "api": "NanoEdge AI Library, " + {"ad": "anomaly detection", "ext": "extrapolation"}.get(
+            spec.get("type", "ncc"), "n-class classification"),
         **extra,
         "neai_id": nid,
         "project_type": spec.get("type", "ncc"),
@@ -126,6 +143,16 @@ def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int]
         "scores": body.get("scores", {}),
     }
 
+
+_FILL = """static float input_user_buffer[DATA_INPUT_USER{s} * AXIS_NUMBER{s}];
+
+/* Replace with your sensor read: DATA_INPUT_USER samples of AXIS_NUMBER axes, interleaved. */
+static void fill_buffer(float *buffer)
+{{
+    int i;
+    for (i = 0; i < DATA_INPUT_USER{s} * AXIS_NUMBER{s}; i++) buffer[i] = 0.0f;
+}}
+"""
 
 EXAMPLE_MAIN = """/* Hello world for the nanoforge library: classify one buffer.
    Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
@@ -162,15 +189,7 @@ AD_EXAMPLE_MAIN = """/* Hello world for the nanoforge anomaly-detection library:
 #include <stdint.h>
 #include "NanoEdgeAI{s}.h"
 
-static float input_user_buffer[DATA_INPUT_USER{s} * AXIS_NUMBER{s}];
-
-/* Replace with your sensor read: DATA_INPUT_USER samples of AXIS_NUMBER axes, interleaved. */
-static void fill_buffer(float *buffer)
-{{
-    int i;
-    for (i = 0; i < DATA_INPUT_USER{s} * AXIS_NUMBER{s}; i++) buffer[i] = 0.0f;
-}}
-
+@FILL@
 int main(void)
 {{
     uint8_t similarity = 0;
@@ -188,6 +207,27 @@ int main(void)
         if (neai_anomalydetection_detect{s}(input_user_buffer, &similarity) != NEAI_OK) return 2;
         alarm = similarity < 90;
         (void)alarm;
+    }}
+}}
+"""
+
+EXT_EXAMPLE_MAIN = """/* Hello world for the nanoforge extrapolation library: estimate a value from a buffer.
+   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
+#include <stdint.h>
+#include "NanoEdgeAI{s}.h"
+#include "knowledge{s}.h"
+
+@FILL@
+int main(void)
+{{
+    volatile float value = 0.0f;
+    float v;
+    if (neai_extrapolation_init{s}(knowledge{s}) != NEAI_OK) return 1;
+    for (;;) {{
+        fill_buffer(input_user_buffer);
+        if (neai_extrapolation{s}(input_user_buffer, &v) != NEAI_OK) return 2;
+        value = v;
+        (void)value;
     }}
 }}
 """
@@ -222,7 +262,8 @@ def deploy_files(spec: dict[str, Any], cache: Path, core: str, suffix: str = "")
         f"knowledge{sfx}.h": b.gen.files["knowledge.h"].encode(),
         f"metadata{sfx}.json": (json.dumps(meta, indent=2) + "\n").encode(),
         f"neai_emulator{sfx}": exe.read_bytes(),
-        f"nanoforge_example{sfx}.c": (AD_EXAMPLE_MAIN if is_ad(spec) else EXAMPLE_MAIN).format(s=sfx).encode(),
+        f"nanoforge_example{sfx}.c": {"ad": AD_EXAMPLE_MAIN, "ext": EXT_EXAMPLE_MAIN}.get(
+            spec.get("type", "ncc"), EXAMPLE_MAIN).replace("@FILL@", _FILL).format(s=sfx).encode(),
         f"nanoforge{sfx}.mk": MAKE_SNIPPET.format(s=sfx, dir=".").encode(),
         f"nanoforge{sfx}.cmake": CMAKE_SNIPPET.format(s=sfx).encode(),
     }

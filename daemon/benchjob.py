@@ -117,7 +117,7 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
 
 
 def _best(rec: dict[str, Any]) -> dict[str, Any]:
-    return {"library": rec["key"], "score": rec["score"], "balanced_accuracy": rec["worst"]["balanced_accuracy"],
+    return {"library": rec["key"], "score": rec["score"], **bs._main_metrics(rec["worst"]),
             "ci95": rec.get("ba_ci95"), "ram": rec["ram"], "flash": rec["flash"], "found_at_s": rec["t"],
             "pipeline": [b["kind"] for b in rec["config"]["blocks"]], "model": rec["config"]["model"]["kind"],
             **({"min_learn": rec["min_learn"]} if "min_learn" in rec else {})}

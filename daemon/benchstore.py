@@ -19,7 +19,7 @@ from typing import Any
 from nanoforge.engine import search
 from nanoforge.engine.atomic import write_atomic
 from nanoforge.engine.bandpass import design
-from nanoforge.engine.dataset import load_classes, load_couples
+from nanoforge.engine.dataset import load_classes, load_couples, load_targets
 from nanoforge.engine.pipeline import pack, unpack
 from nanoforge.engine.project import Project, load
 
@@ -106,7 +106,7 @@ def settle(d: Path) -> dict[str, Any]:
 
 def context(project: Project) -> tuple[search.Context, dict[str, Any]]:
     ad = project.type == "ad"
-    ds = load_couples(project) if ad else load_classes(project)
+    ds = load_couples(project) if ad else load_targets(project) if project.type == "ext" else load_classes(project)
     sos = None
     if project.filter.enabled and project.sensor != "multi":
         f = project.filter
@@ -133,6 +133,10 @@ def save_library(d: Path, key: str, spec: dict[str, Any]) -> Path:
 
 def scores_of(rec: dict[str, Any]) -> dict[str, Any]:
     w = rec.get("worst", {})
+    if "r2" in w:
+        return {"score": rec.get("score"), "r2": w.get("r2"), "rmse": w.get("rmse"), "smape": w.get("smape"),
+                "r2_ci95": rec.get("ba_ci95"), "splits": rec.get("splits"),
+                "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}
     if "min_learn" in rec:
         return {"score": rec.get("score"), "balanced_accuracy": w.get("balanced_accuracy"),
                 "balanced_accuracy_ci95": rec.get("ba_ci95"), "nominal_recall": w.get("nominal_recall"),
@@ -190,11 +194,17 @@ def now() -> float:
     return round(time.time(), 3)
 
 
+def _main_metrics(worst: dict[str, Any]) -> dict[str, Any]:
+    if "r2" in worst:
+        return {"r2": worst["r2"], "rmse": worst["rmse"], "smape": worst["smape"]}
+    return {"balanced_accuracy": worst["balanced_accuracy"]}
+
+
 def ranked_candidates(d: Path, limit: int = 20) -> list[dict[str, Any]]:
     out = []
     for r in search.ranked(read_results(d))[:limit]:
         out.append({"library": r["key"], "score": r["score"], "state": r["state"],
-                    "balanced_accuracy": r["worst"]["balanced_accuracy"], "ci95": r.get("ba_ci95"),
+                    **_main_metrics(r["worst"]), "ci95": r.get("ba_ci95"),
                     "ram": r["ram"], "flash": r["flash"],
                     "pipeline": [b["kind"] for b in r["config"]["blocks"]],
                     "model": r["config"]["model"]["kind"] + (f"/{r['config']['model']['params']['algo']}"

@@ -13,7 +13,8 @@ from typing import Any
 from lsprotocol import types
 
 from nanoforge.codegen import library
-from nanoforge.engine.dataset import load_file, load_stream
+from nanoforge.engine.dataset import load_file, load_stream, load_target_values
+from nanoforge.engine.metrics import regression
 from nanoforge.engine.project import find_root, load
 from nanoforge.engine.targets import resolve
 
@@ -69,8 +70,28 @@ def emulate_ad(root: Path, key: str | None, learn: list[str], detect: list[str],
                         "sensitivity": host.get_sensitivity()}}
 
 
-def emulate(root: Path, key: str | None, file: str) -> dict[str, Any]:
+def emulate_ext(spec: dict[str, Any], root: Path, file: str, targets: str | None) -> dict[str, Any]:
+    host = library.host_library(spec, root / ".nanoforge" / "build")
+    x = load_file(file, int(spec["axes"]), int(spec["buffer"]))
+    values = host.extrapolate(x)
+    results = [{"line": i + 1, "value": float(v)} for i, v in enumerate(values)]
+    summary: dict[str, Any] = {"signals": len(results),
+                               "mean": float(values.mean()) if len(values) else None}
+    if targets:
+        y = load_target_values(targets)
+        if len(y) != len(values):
+            raise ValueError(f"{targets}: {len(y)} targets for {len(values)} signals in {file}; "
+                             "give one target per signal, in the same order")
+        summary.update(regression(y, values))
+    return {"library": spec.get("library"), "file": str(file), "results": results, "summary": summary}
+
+
+def emulate(root: Path, key: str | None, file: str, targets: str | None = None) -> dict[str, Any]:
     spec, _ = bs.find_library(root, key)
+    if spec.get("type") == "ext":
+        return emulate_ext(spec, root, file, targets)
+    if targets:
+        raise ValueError("--targets is for extrapolation libraries")
     if library.is_ad(spec):
         raise ValueError(f"library {spec.get('library')} learns on the device: "
                          "use --learn NOMINAL_FILE --detect FILE")
@@ -188,7 +209,10 @@ def register(ls: Any, core: Core, user_errors: Any) -> None:
         file = params.get("file")
         if not isinstance(file, str):
             raise ValueError("missing parameter 'file'")
-        return await in_thread(emulate, root, params.get("library"), file)
+        targets = params.get("targets")
+        if targets is not None and not isinstance(targets, str):
+            raise ValueError("'targets' must be a file path")
+        return await in_thread(emulate, root, params.get("library"), file, targets)
 
     @ls.feature("nanoforge/deploy")
     @user_errors

@@ -62,6 +62,23 @@ def load_couples(project: Project) -> Dataset:
                    np.concatenate(gs).astype(np.int64))
 
 
+def load_targets(project: Project) -> Dataset:
+    """Extrapolation data: each line is the target, then the buffer."""
+    xs, ys, files = [], [], []
+    for _role, path in project.signal_files():
+        rows = read_signals(path, project.layout)
+        ys.append(rows[:, 0].astype(np.float32))
+        xs.append(deinterleave(rows[:, 1:], project.axes))
+        files.append(path)
+    return Dataset(np.concatenate(xs), np.concatenate(ys), ["value"], files)
+
+
+def load_target_values(path: str | Path) -> np.ndarray:
+    """A targets file: one value per line (the first value of each line is used)."""
+    rows = read_signals(path, Layout(kind="buffer", axes=1, buffer=None))
+    return rows[:, 0].astype(np.float64)
+
+
 def load_stream(path: str | Path, variables: int) -> np.ndarray:
     """Multi-sensor samples of one file, in order: (samples, variables, 1)."""
     rows = read_signals(path, Layout(kind="multi", axes=variables, buffer=None))

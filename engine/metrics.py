@@ -66,3 +66,22 @@ def score(worst: dict[str, float], ram: int, flash: int, max_ram: int, max_flash
          + 0.04 * (worst["mcc"] + 1) / 2 + 0.04 * worst["certainty"]
          + 0.01 * max(0.0, 1 - ram / max_ram) + 0.01 * max(0.0, 1 - flash / max_flash))
     return round(100 * s, 3)
+
+
+def regression(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """R², RMSE and SMAPE (0–200 %, terms where both values are 0 count as 0)."""
+    y = np.asarray(y, np.float64)
+    p = np.asarray(pred, np.float64)
+    err = p - y
+    ss_res = float((err ** 2).sum())
+    ss_tot = float(((y - y.mean()) ** 2).sum())
+    den = np.abs(y) + np.abs(p)
+    smape = 200.0 * float(np.mean(np.divide(np.abs(err), den, out=np.zeros_like(den), where=den > 0)))
+    return {"r2": 1.0 - ss_res / ss_tot if ss_tot > 0 else 0.0, "rmse": math.sqrt(ss_res / max(len(y), 1)),
+            "smape": smape}
+
+
+def score_regression(worst: dict[str, float], ram: int, flash: int, max_ram: int, max_flash: int) -> float:
+    s = (0.75 * min(1.0, max(0.0, worst["r2"])) + 0.15 * (1 - min(worst["smape"], 200.0) / 200.0)
+         + 0.05 * max(0.0, 1 - ram / max_ram) + 0.05 * max(0.0, 1 - flash / max_flash))
+    return round(100 * s, 3)

@@ -478,11 +478,16 @@ MODELS: dict[str, type[Model]] = {m.kind: m for m in (Centroid, KNN, Linear, Gau
 
 
 def make_model(kind: str, params: dict[str, Any], state: dict[str, np.ndarray] | None = None) -> Model:
-    if kind not in MODELS:
+    from .regressors import REGRESSORS
+
+    if kind in REGRESSORS:
+        m: Model = REGRESSORS[kind](**params)
+    elif kind not in MODELS:
         from .admodels import make_ad_model
 
         return make_ad_model(kind, params)  # type: ignore[return-value]  # learns on the device
-    m = MODELS[kind](**params)
+    else:
+        m = MODELS[kind](**params)
     if state:
         m.state = {k: np.asarray(v) for k, v in state.items()}
     return m

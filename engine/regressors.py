@@ -187,7 +187,7 @@ class MLPRegressor(Regressor):
 
         yt = self._target(y)
         h = int(self.params.get("hidden", 16))
-        est = SkMLP((h,), alpha=float(self.params.get("alpha", 1e-3)), max_iter=500, solver="lbfgs",
+        est = SkMLP(hidden_layer_sizes=(h,), alpha=float(self.params.get("alpha", 1e-3)), max_iter=500, solver="lbfgs",
                     random_state=int(self.params.get("seed", 0)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -57,6 +57,8 @@ class Context:
             groups = self.groups if self.groups is not None else np.zeros(len(self.y), np.int64)
             if not self.ad_splits:
                 self.ad_splits = adsearch.ad_splits(self.y, groups, N_SPLITS, self.seed, self.multi)
+        elif not self.splits and self.type == "ext":
+            self.splits = kfold_splits(len(self.y), N_SPLITS // 5, 5, self.seed)
         elif not self.splits:
             self.splits = stratified_splits(self.y, N_SPLITS, TEST_FRACTION, self.seed)
 
@@ -90,6 +92,17 @@ def stratified_splits(y: np.ndarray, n: int, test_fraction: float, seed: int) ->
     return out
 
 
+def kfold_splits(n: int, repeats: int, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Repeated K-fold (extrapolation): every signal is tested once per repeat."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(repeats):
+        parts = np.array_split(rng.permutation(n), folds)
+        for i in range(folds):
+            out.append((np.sort(np.concatenate([p for j, p in enumerate(parts) if j != i])), np.sort(parts[i])))
+    return out
+
+
 # ------------------------------------------------------------------ the space
 
 
@@ -117,13 +130,32 @@ def preprocessings(ctx: Context) -> list[list[dict[str, Any]]]:
 PROBE_MODELS = [_b("centroid"), _b("knn", k=1, protos=0), _b("linear", algo="logreg", C=1.0)]
 
 
+REG_PROBE_MODELS = [_b("ridge", alpha=1.0), _b("knn_reg", k=5)]
+
+
 def probe_models(ctx: Context) -> list[dict[str, Any]]:
+    if ctx.type == "ext":
+        return REG_PROBE_MODELS
     return adsearch.probe_models(ctx) if ctx.type == "ad" else PROBE_MODELS
+
+
+def regression_models(ctx: Context) -> list[dict[str, Any]]:
+    s = ctx.seed
+    out = [_b("ridge", alpha=a) for a in (0.1, 1.0, 10.0)]
+    out += [_b("knn_reg", k=k) for k in (1, 3, 5, 10)]
+    out += [_b("svr", C=c, gamma=g, epsilon=0.1, max_sv=64) for c in (1.0, 10.0) for g in (0.3, 1.0, 3.0)]
+    out += [_b("forest_reg", algo="tree", depth=d, seed=s) for d in (4, 8)]
+    out += [_b("forest_reg", algo=a, trees=t, depth=d, seed=s) for a in ("rf", "et") for t in (10, 20) for d in (4, 8)]
+    out += [_b("gbt_reg", stages=n, depth=d, lr=0.1, seed=s) for n in (30, 60) for d in (2, 3)]
+    out += [_b("mlp_reg", hidden=h, alpha=1e-3, seed=s) for h in (8, 16, 32)]
+    return out
 
 
 def models(ctx: Context) -> list[dict[str, Any]]:
     if ctx.type == "ad":
         return adsearch.models(ctx)
+    if ctx.type == "ext":
+        return regression_models(ctx)
     s = ctx.seed
     out = [_b("centroid")]
     out += [_b("knn", k=k, protos=p, seed=s) for k in (1, 3, 5) for p in (0, 4)]
@@ -199,6 +231,7 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
         rec["reason"] = f"estimated RAM {ram} B / flash {flash} B over the budget"
         return rec
     cut = _split_point(cfg["blocks"])
+    main = space.MAIN_METRIC[ctx.type]
     try:
         feats = _features(ctx, cfg["blocks"][:cut])
         per_split = []
@@ -211,18 +244,25 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
                 return rec
             proba = p.predict_proba(feats[te])
             if not np.all(np.isfinite(proba)):
-                raise FloatingPointError("non-finite probabilities")
-            per_split.append(metrics.classification(ctx.y[te], proba))
-            if space.raced_out(per_split, race_below, RACE_SPLITS):
+                raise FloatingPointError("non-finite outputs")
+            if ctx.type == "ext":
+                per_split.append(metrics.regression(ctx.y[te], proba[:, 0]))
+            else:
+                per_split.append(metrics.classification(ctx.y[te], proba))
+            if space.raced_out(per_split, race_below, RACE_SPLITS, main):
                 break
     except space.EVAL_ERRORS as e:
         return space.failed(rec, e)
-    worst = min(per_split, key=lambda m: m["balanced_accuracy"])
-    bas = [m["balanced_accuracy"] for m in per_split]
+    worst = min(per_split, key=lambda m: m[main])
+    mains = [m[main] for m in per_split]
+    if ctx.type == "ext":
+        score = metrics.score_regression(worst, ram, flash, ctx.max_ram, ctx.max_flash)
+    else:
+        score = metrics.score(worst, ram, flash, ctx.max_ram, ctx.max_flash)
     rec.update(
         state="full" if len(per_split) == len(ctx.splits) else "pruned",
-        splits=len(per_split), worst=worst, ba_mean=float(np.mean(bas)), ba_ci95=list(metrics.ci95(bas)),
-        split_ba=bas, score=metrics.score(worst, ram, flash, ctx.max_ram, ctx.max_flash),
+        splits=len(per_split), worst=worst, ba_mean=float(np.mean(mains)), ba_ci95=list(metrics.ci95(mains)),
+        split_ba=mains, score=score,
         seconds=round(time.perf_counter() - t0, 4),
     )
     if rec["state"] == "pruned":
@@ -274,6 +314,7 @@ class Scheduler:
         self.preps = [preps[i] for i in order]
         self.models = models(ctx)
         self.probes = probe_models(ctx)
+        self.type = ctx.type
         self.done: dict[str, dict[str, Any]] = dict(done or {})
         self.issued: set[str] = set(self.done)
         self.total = len(self.preps) * len(self.models)
@@ -284,7 +325,7 @@ class Scheduler:
 
     def race_below(self) -> float | None:
         b = self.best()
-        return None if b is None else b["worst"]["balanced_accuracy"] - RACE_MARGIN
+        return None if b is None else b["worst"][space.MAIN_METRIC[self.type]] - RACE_MARGIN
 
     def record(self, rec: dict[str, Any]) -> None:
         self.done[rec["key"]] = rec

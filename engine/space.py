@@ -29,11 +29,15 @@ def fft_variants(bands: tuple[int, ...]) -> list[dict[str, Any]]:
     return [block("fft", window=w, log=g, bands=b) for w in (False, True) for g in (False, True) for b in bands]
 
 
-def raced_out(per_split: list[dict[str, Any]], race_below: float | None, race_splits: int) -> bool:
+MAIN_METRIC = {"ncc": "balanced_accuracy", "ad": "balanced_accuracy", "ext": "r2"}
+
+
+def raced_out(per_split: list[dict[str, Any]], race_below: float | None, race_splits: int,
+              key: str = "balanced_accuracy") -> bool:
     """True when the first `race_splits` splits are done and already clearly worse than
     the best full result: multi-fidelity stops the candidate here."""
     return (race_below is not None and len(per_split) == race_splits
-            and min(m["balanced_accuracy"] for m in per_split) < race_below)
+            and min(m[key] for m in per_split) < race_below)
 
 
 def failed(rec: dict[str, Any], e: Exception) -> dict[str, Any]:

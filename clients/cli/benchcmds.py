@@ -21,8 +21,8 @@ def _abs(p: str) -> str:
 
 def _best_line(s: dict[str, Any]) -> str:
     b = s.get("best") or {}
-    best = (f"best {b['score']:.2f} (bal. acc. {b['balanced_accuracy']:.3f}, {b['ram']} B RAM, {b['flash']} B flash)"
-            if b else "no library yet")
+    main = f"R² {b['r2']:.3f}, RMSE {b['rmse']:.4g}" if "r2" in b else f"bal. acc. {b.get('balanced_accuracy', 0):.3f}"
+    best = f"best {b['score']:.2f} ({main}, {b['ram']} B RAM, {b['flash']} B flash)" if b else "no library yet"
     budget = s.get("time_budget_s")
     t = f"{s['elapsed_s']:.0f}/{budget:.0f} s" if budget else f"{s['elapsed_s']:.0f} s"
     return f"{s['id']} {s['state']:<11} {t}  {s['candidates_evaluated']} candidates  {best}"
@@ -85,10 +85,13 @@ def cmd_bench(c: Client, a: argparse.Namespace) -> int:
     if a.json:
         print(json.dumps(res))
         return EXIT_OK
-    print(f"{'library':<12}{'score':>8}{'bal.acc':>9}  {'95% CI':<13}{'RAM':>7}{'flash':>8}  pipeline → model")
+    reg = bool(res["candidates"]) and "r2" in res["candidates"][0]
+    print(f"{'library':<12}{'score':>8}{'R²' if reg else 'bal.acc':>9}  {'95% CI':<13}{'RAM':>7}{'flash':>8}  "
+          "pipeline → model")
     for r in res["candidates"]:
         ci = r.get("ci95") or [0, 0]
-        print(f"{r['library']:<12}{r['score']:>8.2f}{r['balanced_accuracy']:>9.3f}  {ci[0]:.3f}–{ci[1]:.3f}  "
+        print(f"{r['library']:<12}{r['score']:>8.2f}{r['r2' if reg else 'balanced_accuracy']:>9.3f}  "
+              f"{ci[0]:.3f}–{ci[1]:.3f}  "
               f"{r['ram']:>7}{r['flash']:>8}  {' → '.join(r['pipeline'])} → {r['model']}"
               + ("" if r["state"] == "full" else "  (pruned early)"))
     return EXIT_OK
@@ -101,9 +104,17 @@ def cmd_emulate(c: Client, a: argparse.Namespace) -> int:
         print("nanoforge emulate: give --file F (classification) or --learn F --detect F (anomaly detection)",
               file=sys.stderr)
         return 2
-    res = c.request("nanoforge/emulate", {"project": _abs(a.project), "library": a.library, "file": _abs(a.file)})
+    res = c.request("nanoforge/emulate", {"project": _abs(a.project), "library": a.library, "file": _abs(a.file),
+                                          "targets": _abs(a.targets) if a.targets else None})
     if a.json:
         print(json.dumps({"results": res["results"], "summary": res["summary"]}))
+        return EXIT_OK
+    if res["results"] and "value" in res["results"][0]:
+        for r in res["results"]:
+            print(f"{r['line']:>6}  {r['value']:.6g}")
+        s = res["summary"]
+        metrics = f": R² {s['r2']:.3f}, RMSE {s['rmse']:.4g}, SMAPE {s['smape']:.1f} %" if "r2" in s else ""
+        print(f"{s['signals']} signals with library {res['library']}{metrics}")
         return EXIT_OK
     for r in res["results"]:
         probs = " ".join(f"{p:.3f}" for p in r["probabilities"])
@@ -176,7 +187,8 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("emulate", help="run a library (host build of its C) on a signal file")
     p.add_argument("project")
     p.add_argument("--library", metavar="ID", help="default: the best of the latest benchmark")
-    p.add_argument("--file", metavar="F", help="classification: the signals to classify")
+    p.add_argument("--file", metavar="F", help="classification, extrapolation: the signals to run")
+    p.add_argument("--targets", metavar="T", help="extrapolation: true values, one per line, for R², RMSE, SMAPE")
     p.add_argument("--learn", action="append", metavar="F", help="anomaly detection: nominal file to learn first "
                    "(repeat for more, learned in order)")
     p.add_argument("--detect", action="append", metavar="F", help="anomaly detection: file to detect (repeatable)")
