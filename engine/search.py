@@ -119,6 +119,8 @@ def preprocessings(ctx: Context) -> list[list[dict[str, Any]]]:
     for kernels in (21, 42, 84):
         feats.append(_b("minirocket", kernels=kernels, dilations=3, seed=ctx.seed))
     posts = [[_b("scale")], [_b("scale"), _b("pca", k=8)], [_b("scale"), _b("pca", k=16)]]
+    if ctx.type == "ext":  # raw distances too: 5NN on the raw buffer is the published baseline
+        posts.insert(0, [])
     out = []
     for pre in prefixes:
         for f in feats:
