@@ -52,13 +52,13 @@ def classification(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
     }
 
 
-def ci95(values: list[float]) -> tuple[float, float]:
-    """Student-t interval of the mean over splits, clipped to [0, 1]."""
+def ci95(values: list[float], lo: float = 0.0) -> tuple[float, float]:
+    """Student-t interval of the mean over splits, clipped to [lo, 1] (R² may be negative)."""
     v = np.asarray(values, float)
     if len(v) < 2:
         return float(v.mean()), float(v.mean())
     half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
-    return float(max(0.0, v.mean() - half)), float(min(1.0, v.mean() + half))
+    return float(max(lo, v.mean() - half)), float(min(1.0, v.mean() + half))
 
 
 def score(worst: dict[str, float], ram: int, flash: int, max_ram: int, max_flash: int) -> float:

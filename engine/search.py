@@ -14,6 +14,7 @@ no labels are involved, and refitting them per split would multiply the cost by 
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections import OrderedDict
@@ -263,7 +264,8 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
         score = metrics.score(worst, ram, flash, ctx.max_ram, ctx.max_flash)
     rec.update(
         state="full" if len(per_split) == len(ctx.splits) else "pruned",
-        splits=len(per_split), worst=worst, ba_mean=float(np.mean(mains)), ba_ci95=list(metrics.ci95(mains)),
+        splits=len(per_split), worst=worst, ba_mean=float(np.mean(mains)),
+        ba_ci95=list(metrics.ci95(mains, -math.inf if ctx.type == "ext" else 0.0)),
         split_ba=mains, score=score,
         seconds=round(time.perf_counter() - t0, 4),
     )
