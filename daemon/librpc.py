@@ -57,6 +57,7 @@ def emulate_ad(root: Path, key: str | None, learn: list[str], detect: list[str],
             raise ValueError(f"sensitivity {sensitivity} refused: it must be > 0 and ≤ 100")
         states = [s for x in learn_x for s in host.learn(x)]
         sims = [(f, host.detect(x)) for f, x in detect_x]
+        used = host.get_sensitivity()
     results = [{"file": f, "line": i + 1, "similarity": int(v), "status": "nominal" if v >= 90 else "anomaly"}
                for f, sv in sims for i, v in enumerate(sv)]
     allv = [r["similarity"] for r in results]
@@ -67,7 +68,7 @@ def emulate_ad(root: Path, key: str | None, learn: list[str], detect: list[str],
                         "nominal": sum(r["status"] == "nominal" for r in results),
                         "anomalies": sum(r["status"] == "anomaly" for r in results),
                         "mean_similarity": float(sum(allv) / len(allv)) if allv else None,
-                        "sensitivity": host.get_sensitivity()}}
+                        "sensitivity": used}}
 
 
 def emulate_ext(spec: dict[str, Any], root: Path, file: str, targets: str | None) -> dict[str, Any]:
