@@ -10,34 +10,24 @@ Run: python bench/ad.py [--budget S] [--cores N] [--seed N]
 
 from __future__ import annotations
 
-import argparse
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from ncc import nf
+from common import nf, options, run
 
-ROOT = Path(__file__).resolve().parent.parent
 MAX_RAM, MAX_FLASH, GOAL = 4096, 16384, 0.95
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--budget", type=float, default=300.0)
-    ap.add_argument("--cores", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
-    a = ap.parse_args()
+    a = options()
     ds = Path(a.datasets) / "BasicMotions-anomaly"
     with tempfile.TemporaryDirectory(prefix="nf-bench-ad-") as tmp:
         proj = Path(tmp) / "motion"
-        cli = [sys.executable, "-m", "nanoforge.cli"]
-        subprocess.run([*cli, "new", str(proj), "--type", "ad", "--axes", "6", "--buffer", "100", "--hz", "10",
-                        "--max-ram", str(MAX_RAM), "--max-flash", str(MAX_FLASH), "--target", "cortex-m4",
-                        "--seed", str(a.seed)], check=True)
-        subprocess.run([*cli, "signals", "add", str(proj), "--nominal", str(ds / "train/nominal.csv"),
-                        "--abnormal", str(ds / "train/abnormal.csv")], check=True)
+        run("new", str(proj), "--type", "ad", "--axes", "6", "--buffer", "100", "--hz", "10",
+            "--max-ram", str(MAX_RAM), "--max-flash", str(MAX_FLASH), "--target", "cortex-m4",
+            "--seed", str(a.seed))
+        run("signals", "add", str(proj), "--nominal", str(ds / "train/nominal.csv"),
+            "--abnormal", str(ds / "train/abnormal.csv"))
         st = nf("bench", "start", str(proj), "--time-budget", str(a.budget), "--cores", str(a.cores), "--wait")
         em = nf("emulate", str(proj), "--learn", str(ds / "train/nominal.csv"),
                 "--detect", str(ds / "test/nominal.csv"), "--detect", str(ds / "test/abnormal.csv"))

@@ -9,33 +9,23 @@ flash ≤ 20 KB. Run: python bench/ext.py [--budget S] [--cores N] [--seed N]
 
 from __future__ import annotations
 
-import argparse
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from ncc import nf
+from common import nf, options, run
 
-ROOT = Path(__file__).resolve().parent.parent
 MAX_FLASH, GOAL = 20480, 0.041
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--budget", type=float, default=300.0)
-    ap.add_argument("--cores", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
-    a = ap.parse_args()
+    a = options()
     ds = Path(a.datasets) / "Covid3Month"
     with tempfile.TemporaryDirectory(prefix="nf-bench-ext-") as tmp:
         proj = Path(tmp) / "covid"
-        cli = [sys.executable, "-m", "nanoforge.cli"]
-        subprocess.run([*cli, "new", str(proj), "--type", "ext", "--axes", "1", "--buffer", "84", "--hz", "1",
-                        "--max-ram", "16384", "--max-flash", str(MAX_FLASH), "--target", "cortex-m4",
-                        "--seed", str(a.seed)], check=True)
-        subprocess.run([*cli, "signals", "add", str(proj), "--file", str(ds / "train/train.csv")], check=True)
+        run("new", str(proj), "--type", "ext", "--axes", "1", "--buffer", "84", "--hz", "1",
+            "--max-ram", "16384", "--max-flash", str(MAX_FLASH), "--target", "cortex-m4",
+            "--seed", str(a.seed))
+        run("signals", "add", str(proj), "--file", str(ds / "train/train.csv"))
         st = nf("bench", "start", str(proj), "--time-budget", str(a.budget), "--cores", str(a.cores), "--wait")
         em = nf("emulate", str(proj), "--file", str(ds / "test/signals.csv"), "--targets", str(ds / "test/targets.csv"))
         dep = nf("deploy", str(proj), "--dir", str(Path(tmp) / "fw"), "--target", "cortex-m4")

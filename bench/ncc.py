@@ -15,15 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from common import nf
+
 ROOT = Path(__file__).resolve().parent.parent
 GOALS = {"BasicMotions": 0.975, "GunPoint": 0.967}
-
-
-def nf(*args: str) -> dict:
-    r = subprocess.run([sys.executable, "-m", "nanoforge.cli", *args, "--json"], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"nanoforge {' '.join(args)} failed: {r.stderr}")
-    return json.loads(r.stdout)
 
 
 def run(ds_dir: Path, budget: float, cores: int, work: Path) -> dict:

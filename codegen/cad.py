@@ -209,35 +209,3 @@ static float nf_model_score(const float *x)
 }
 """,
 }
-
-ROLLING = r"""
-/* Multi-sensor: the sample, then per variable the mean and range of the last w samples
-   (ring in RAM, summed in slot order). */
-static uint32_t nf_roll_n;
-static void nf_rolling_apply(const float *x, int v, int w, float *ring, float *out)
-{
-    int j, s, k, slot;
-    float acc, mx, mn, r;
-    if (w == 0) {
-        for (j = 0; j < v; j++) out[j] = x[j];
-        return;
-    }
-    slot = (int)(nf_roll_n % (uint32_t)w);
-    k = nf_roll_n + 1u < (uint32_t)w ? (int)(nf_roll_n + 1u) : w;
-    for (j = 0; j < v; j++) ring[slot * v + j] = x[j];
-    for (j = 0; j < v; j++) {
-        acc = 0.0f;
-        mx = mn = ring[j];
-        for (s = 0; s < k; s++) {
-            r = ring[s * v + j];
-            acc += r;
-            if (r > mx) mx = r;
-            if (r < mn) mn = r;
-        }
-        out[3 * j] = x[j];
-        out[3 * j + 1] = acc / (float)k;
-        out[3 * j + 2] = mx - mn;
-    }
-    nf_roll_n++;
-}
-"""

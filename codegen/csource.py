@@ -215,9 +215,7 @@ class _Gen:
                 self.body.append(f"nf_stats_apply(nf_sig, {ax}, {ln}, {vec});")
             elif kind == "rolling":
                 w = int(b.params.get("window", 0))
-                from . import cad
-
-                self.func(cad.ROLLING)
+                self.func(rt.FEATURE["rolling"])
                 self.buf("nf_ring", max(w * ax, 1))
                 self.body.append(f"nf_rolling_apply(nf_sig, {ax}, {w}, nf_ring, {vec});")
             elif kind == "minirocket":
@@ -258,59 +256,74 @@ class _Gen:
         out = "output_buffer"
         if m.kind in ("centroid", "knn"):
             k = 1 if m.kind == "centroid" else min(int(m.params["k"]), len(st["proto"]))
-            self.buf("nf_best_d", k)
-            self.buf("nf_best_i", k, "int")
-            self.func(rt.MODEL["select"])
+            self.knn_scratch(k)
             self.func(rt.MODEL["proto"])
             self.body.append(f"nf_proto_predict({v}, {d}, {self.kref('m.proto', st['proto'])}, "
                              f"{self.kref('m.label', st['label'])}, {len(st['proto'])}, {k}, {c}, nf_best_d, "
                              f"nf_best_i, {out});")
         elif m.kind == "linear":
-            self.need("nf_softmax")
-            self.func(rt.MODEL["linear"])
-            self.body.append(f"nf_linear_predict({v}, {d}, {self.kref('m.w', st['w'])}, {self.kref('m.b', st['b'])}, "
-                             f"{c}, {out});")
-            self.body.append(f"nf_softmax({out}, {c});")
+            self.linear_call(v, d, c, out)
         elif m.kind == "gnb":
-            self.need("nf_softmax")
             self.func(rt.MODEL["gnb"])
             self.body.append(f"nf_gnb_predict({v}, {d}, {self.kref('m.mu', st['mu'])}, {self.kref('m.iv', st['iv'])}, "
                              f"{self.kref('m.k', st['k'])}, {c}, {out});")
-            self.body.append(f"nf_softmax({out}, {c});")
         elif m.kind == "svm_rbf":
-            self.need("nf_softmax")
-            self.func(rt.MODEL["svm_rbf"])
-            self.body.append(f"nf_svm_predict({v}, {d}, {self.kref('m.sv', st['sv'])}, {len(st['sv'])}, "
-                             f"{self.kref('m.alpha', st['alpha'])}, {self.kref('m.b', st['b'])}, "
-                             f"{c_float(st['gamma'][0])}, {c}, {out});")
+            self.svm_call(v, d, c, out)
             self.body.append(f"for (i = 0; i < {c}; i++) {out}[i] = 4.0f * {out}[i];")
-            self.body.append(f"nf_softmax({out}, {c});")
         elif m.kind in ("forest", "gbt"):
-            self.func(rt.MODEL["trees"])
             width = st["leaf"].shape[1]
-            refs = ", ".join(self.kref(f"m.{n}", st[n]) for n in ("feat", "thr", "left", "right", "leaf"))
             if m.kind == "gbt":
                 init = self.kref("m.init", st["init"])
                 self.body.append(f"for (i = 0; i < {width}; i++) {out}[i] = ({init})[i];")
             else:
                 self.body.append(f"for (i = 0; i < {width}; i++) {out}[i] = 0.0f;")
-            self.body.append(f"nf_trees_sum({v}, {refs}, {width}, {self.kref('m.root', st['root'])}, "
-                             f"{len(st['root'])}, {out});")
-            if m.kind == "gbt":
-                self.need("nf_softmax")
-                if width == 1:
-                    self.body.append(f"{out}[1] = 0.5f * {out}[0]; {out}[0] = -{out}[1];")
-                self.body.append(f"nf_softmax({out}, {c});")
+            self.trees_call(v, width, out)
+            if m.kind == "gbt" and width == 1:
+                self.body.append(f"{out}[1] = 0.5f * {out}[0]; {out}[0] = -{out}[1];")
         elif m.kind == "mlp":
-            self.need("nf_softmax")
-            h = st["b1"].shape[0]
-            self.buf("nf_hidden", h)
-            self.func(rt.MODEL["mlp"])
-            refs = ", ".join(self.kref(f"m.{n}", st[n]) for n in ("w1", "b1", "w2", "b2"))
-            self.body.append(f"nf_mlp_predict({v}, {d}, {h}, {refs}, {c}, nf_hidden, {out});")
-            self.body.append(f"nf_softmax({out}, {c});")
+            self.mlp_call(v, d, c, out)
         else:
             raise ValueError(f"no C for model {m.kind}")
+        if m.kind not in ("centroid", "knn", "forest"):  # scores → probabilities
+            self.need("nf_softmax")
+            self.body.append(f"nf_softmax({out}, {c});")
+
+    # Model kernels shared by every project type: raw outputs, no softmax.
+
+    def knn_scratch(self, k: int) -> None:
+        self.buf("nf_best_d", k)
+        self.buf("nf_best_i", k, "int")
+        self.func(rt.MODEL["select"])
+
+    def linear_call(self, v: str, d: int, c: int, out: str) -> None:
+        st = self.pipe.model.state
+        self.func(rt.MODEL["linear"])
+        self.body.append(f"nf_linear_predict({v}, {d}, {self.kref('m.w', st['w'])}, {self.kref('m.b', st['b'])}, "
+                         f"{c}, {out});")
+
+    def svm_call(self, v: str, d: int, c: int, out: str) -> None:
+        st = self.pipe.model.state
+        self.need("nf_expf")
+        self.func(rt.MODEL["svm_rbf"])
+        self.body.append(f"nf_svm_predict({v}, {d}, {self.kref('m.sv', st['sv'])}, {len(st['sv'])}, "
+                         f"{self.kref('m.alpha', st['alpha'])}, {self.kref('m.b', st['b'])}, "
+                         f"{c_float(st['gamma'][0])}, {c}, {out});")
+
+    def trees_call(self, v: str, width: int, out: str) -> None:
+        """Adds every tree's leaf row onto `out` (initialised by the caller)."""
+        st = self.pipe.model.state
+        self.func(rt.MODEL["trees"])
+        refs = ", ".join(self.kref(f"m.{n}", st[n]) for n in ("feat", "thr", "left", "right", "leaf"))
+        self.body.append(f"nf_trees_sum({v}, {refs}, {width}, {self.kref('m.root', st['root'])}, "
+                         f"{len(st['root'])}, {out});")
+
+    def mlp_call(self, v: str, d: int, c: int, out: str) -> None:
+        st = self.pipe.model.state
+        h = st["b1"].shape[0]
+        self.buf("nf_hidden", h)
+        self.func(rt.MODEL["mlp"])
+        refs = ", ".join(self.kref(f"m.{n}", st[n]) for n in ("w1", "b1", "w2", "b2"))
+        self.body.append(f"nf_mlp_predict({v}, {d}, {h}, {refs}, {c}, nf_hidden, {out});")
 
     # ---------------------------------------------------------------- files
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from nanoforge.engine.pipeline import Pipeline
 
 from . import cruntime as rt
-from .csource import NEAI_STATE_ENUM, Generated, _Gen, c_float
+from .csource import NEAI_STATE_ENUM, Generated, _Gen
 
 
 def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, suffix: str = "") -> Generated:
@@ -25,36 +25,21 @@ class _ExtGen(_Gen):
         out = "nf_out"
         self.buf("nf_out", 1)
         if m.kind == "ridge":
-            self.func(rt.MODEL["linear"])
-            self.body.append(f"nf_linear_predict({v}, {d}, {self.kref('m.w', st['w'])}, "
-                             f"{self.kref('m.b', st['b'])}, 1, {out});")
+            self.linear_call(v, d, 1, out)
         elif m.kind == "knn_reg":
             k = min(int(m.params["k"]), len(st["proto"]))
-            self.buf("nf_best_d", k)
-            self.buf("nf_best_i", k, "int")
-            self.func(rt.MODEL["select"])
+            self.knn_scratch(k)
             self.func(rt.REGRESS["knn"])
             self.body.append(f"{out}[0] = nf_knn_regress({v}, {d}, {self.kref('m.proto', st['proto'])}, "
                              f"{self.kref('m.value', st['value'])}, {len(st['proto'])}, {k}, nf_best_d, nf_best_i);")
         elif m.kind == "svr":
-            self.need("nf_expf")
-            self.func(rt.MODEL["svm_rbf"])
-            self.body.append(f"nf_svm_predict({v}, {d}, {self.kref('m.sv', st['sv'])}, {len(st['sv'])}, "
-                             f"{self.kref('m.alpha', st['alpha'])}, {self.kref('m.b', st['b'])}, "
-                             f"{c_float(st['gamma'][0])}, 1, {out});")
+            self.svm_call(v, d, 1, out)
         elif m.kind in ("forest_reg", "gbt_reg"):
-            self.func(rt.MODEL["trees"])
-            refs = ", ".join(self.kref(f"m.{n}", st[n]) for n in ("feat", "thr", "left", "right", "leaf"))
             init = f"({self.kref('m.init', st['init'])})[0]" if m.kind == "gbt_reg" else "0.0f"
             self.body.append(f"{out}[0] = {init};")
-            self.body.append(f"nf_trees_sum({v}, {refs}, 1, {self.kref('m.root', st['root'])}, "
-                             f"{len(st['root'])}, {out});")
+            self.trees_call(v, 1, out)
         elif m.kind == "mlp_reg":
-            h = st["b1"].shape[0]
-            self.buf("nf_hidden", h)
-            self.func(rt.MODEL["mlp"])
-            refs = ", ".join(self.kref(f"m.{n}", st[n]) for n in ("w1", "b1", "w2", "b2"))
-            self.body.append(f"nf_mlp_predict({v}, {d}, {h}, {refs}, 1, nf_hidden, {out});")
+            self.mlp_call(v, d, 1, out)
         else:
             raise ValueError(f"no C for regression model {m.kind}")
         if "ys" in st:  # targets were standardised for the fit

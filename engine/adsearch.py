@@ -30,6 +30,7 @@ import numpy as np
 
 from . import metrics, space
 from .admodels import NOMINAL, ADModel
+from .pipeline import candidate_key
 
 LEARN_FRACTION = 0.7
 CURVE_TOLERANCE = 0.02
@@ -136,8 +137,6 @@ def score(worst: dict[str, Any], min_learn: int, learned: int, ram: int, flash: 
 def evaluate(ctx: Any, cfg: dict[str, Any], race_below: float | None, features: Any, build: Any,
              race_splits: int) -> dict[str, Any]:
     t0 = time.perf_counter()
-    from .pipeline import candidate_key
-
     rec: dict[str, Any] = {"key": candidate_key(cfg), "config": cfg}
     pipe = build(ctx, cfg)
     flash, ram = pipe.footprint(ctx.axes, ctx.length, 0, 0)

@@ -146,11 +146,7 @@ class Linear(Model):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        w, b = self.state["w"], self.state["b"]
-        s = np.tile(b, (len(x), 1)).astype(F32)
-        for j in range(x.shape[1]):
-            s = (s + x[:, j: j + 1] * w[None, :, j]).astype(F32)
-        return softmax(s)
+        return softmax(linear_scores(x, self.state["w"], self.state["b"]))
 
 
 def _linear_estimator(algo: str, p: dict[str, Any], n_classes: int) -> Any:
@@ -315,6 +311,31 @@ def _tree_leaves(st: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
         node = np.where(inner, nxt, node)
 
 
+def tree_sum(st: dict[str, np.ndarray], x: np.ndarray, init: np.ndarray | None = None) -> np.ndarray:
+    """(n, width) sum of every tree's leaf row, from `init` (zeros without), in tree order
+    as nf_trees_sum adds them."""
+    leaves = _tree_leaves(st, x)
+    width = st["leaf"].shape[1]
+    s = np.tile(init, (len(x), 1)).astype(F32) if init is not None else np.zeros((len(x), width), F32)
+    for t in range(leaves.shape[1]):
+        s = (s + st["leaf"][leaves[:, t]]).astype(F32)
+    return s
+
+
+def linear_scores(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """b + W·x accumulated feature by feature, as nf_linear_predict does."""
+    s = np.tile(b, (len(x), 1)).astype(F32)
+    for j in range(x.shape[1]):
+        s = (s + x[:, j: j + 1] * w[None, :, j]).astype(F32)
+    return s
+
+
+def mlp_scores(st: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """One ReLU hidden layer, outputs before any softmax, as nf_mlp_predict does."""
+    h = np.maximum(linear_scores(x, st["w1"], st["b1"]), F32(0))
+    return linear_scores(h, st["w2"], st["b2"])
+
+
 class Forest(Model):
     """Decision tree, random forest or extra trees: averaged leaf class frequencies."""
 
@@ -346,11 +367,7 @@ class Forest(Model):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        leaves = _tree_leaves(self.state, x)
-        p = np.zeros((len(x), self.state["leaf"].shape[1]), F32)
-        for t in range(leaves.shape[1]):
-            p = (p + self.state["leaf"][leaves[:, t]]).astype(F32)
-        return p
+        return tree_sum(self.state, x)
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
         trees = 1 if self.params["algo"] == "tree" else int(self.params.get("trees", 10))
@@ -399,10 +416,7 @@ class GBT(Model):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        leaves = _tree_leaves(self.state, x)
-        s = np.tile(self.state["init"], (len(x), 1)).astype(F32)
-        for t in range(leaves.shape[1]):
-            s = (s + self.state["leaf"][leaves[:, t]]).astype(F32)
+        s = tree_sum(self.state, x, self.state["init"])
         if s.shape[1] == 1:
             s = np.hstack([-s / 2, s / 2]).astype(F32)
         return softmax(s)
@@ -456,15 +470,7 @@ class MLP(Model):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        w1, b1, w2, b2 = (self.state[k] for k in ("w1", "b1", "w2", "b2"))
-        h = np.tile(b1, (len(x), 1)).astype(F32)
-        for j in range(x.shape[1]):
-            h = (h + x[:, j: j + 1] * w1[None, :, j]).astype(F32)
-        h = np.maximum(h, F32(0))
-        s = np.tile(b2, (len(x), 1)).astype(F32)
-        for j in range(h.shape[1]):
-            s = (s + h[:, j: j + 1] * w2[None, :, j]).astype(F32)
-        return softmax(s)
+        return softmax(mlp_scores(self.state, x))
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
         h = int(self.params.get("hidden", 16))

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .models import F32, Model, _flatten_trees, _merge_tables, _sqdist, _tree_leaves
+from .models import F32, Model, _flatten_trees, _merge_tables, _sqdist, linear_scores, mlp_scores, tree_sum
 
 
 class Regressor(Model):
@@ -50,11 +50,7 @@ class Ridge(Regressor):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        w, b = self.state["w"], self.state["b"]
-        s = np.tile(b, (len(x), 1)).astype(F32)
-        for j in range(x.shape[1]):
-            s = (s + x[:, j: j + 1] * w[None, :, j]).astype(F32)
-        return s
+        return linear_scores(x, self.state["w"], self.state["b"])
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
         return 4 * (d + 1)
@@ -138,11 +134,7 @@ class ForestRegressor(Regressor):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        leaves = _tree_leaves(self.state, x)
-        s = np.zeros((len(x), 1), F32)
-        for t in range(leaves.shape[1]):
-            s = (s + self.state["leaf"][leaves[:, t]]).astype(F32)
-        return s
+        return tree_sum(self.state, x)
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
         trees = 1 if self.params["algo"] == "tree" else int(self.params.get("trees", 10))
@@ -168,11 +160,7 @@ class GBTRegressor(Regressor):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        leaves = _tree_leaves(self.state, x)
-        s = np.tile(self.state["init"], (len(x), 1)).astype(F32)
-        for t in range(leaves.shape[1]):
-            s = (s + self.state["leaf"][leaves[:, t]]).astype(F32)
-        return s
+        return tree_sum(self.state, x, self.state["init"])
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
         return int(self.params.get("stages", 30)) * 2 ** (int(self.params.get("depth", 2)) + 1) * 20
@@ -197,15 +185,7 @@ class MLPRegressor(Regressor):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        w1, b1, w2, b2 = (self.state[k] for k in ("w1", "b1", "w2", "b2"))
-        h = np.tile(b1, (len(x), 1)).astype(F32)
-        for j in range(x.shape[1]):
-            h = (h + x[:, j: j + 1] * w1[None, :, j]).astype(F32)
-        h = np.maximum(h, F32(0))
-        s = np.tile(b2, (len(x), 1)).astype(F32)
-        for j in range(h.shape[1]):
-            s = (s + h[:, j: j + 1] * w2[None, :, j]).astype(F32)
-        return self._untarget(s)
+        return self._untarget(mlp_scores(self.state, x))
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
         h = int(self.params.get("hidden", 16))

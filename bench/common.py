@@ -1,0 +1,33 @@
+"""What the bench harnesses share: the CLI as a user runs it, and the usual options."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "nanoforge.cli"]
+
+
+def nf(*args: str) -> dict:
+    """`nanoforge ARGS --json`, parsed; a failure stops the harness with the CLI's message."""
+    r = subprocess.run([*CLI, *args, "--json"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"nanoforge {' '.join(args)} failed: {r.stderr}")
+    return json.loads(r.stdout)
+
+
+def run(*args: str) -> None:
+    subprocess.run([*CLI, *args], check=True)
+
+
+def options(ap: argparse.ArgumentParser | None = None) -> argparse.Namespace:
+    ap = ap or argparse.ArgumentParser()
+    ap.add_argument("--budget", type=float, default=300.0)
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
+    return ap.parse_args()
