@@ -85,6 +85,26 @@ int nf_harness(int n)
 }}
 """
 
+OC_HARNESS_C = f"""#include <stdint.h>
+#include "NanoEdgeAI.h"
+#include "knowledge.h"
+
+int nf_harness(int n);
+int nf_harness(int n)
+{{
+    const float *in = (const float *)0x{IN_ADDR:08x}u;
+    float *score = (float *)0x{OUT_ADDR:08x}u;
+    uint8_t *flag = (uint8_t *)0x{IDS_ADDR:08x}u;
+    int i;
+    if (neai_oneclass_init(knowledge) != NEAI_OK) return -1;
+    for (i = 0; i < n; i++) {{
+        if (neai_oneclass(in + i * DATA_INPUT_USER * AXIS_NUMBER, flag + i) != NEAI_OK) return -2;
+        score[i] = neai_oneclass_last_score();
+    }}
+    return 0;
+}}
+"""
+
 LINK_LD = """MEMORY { RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 8M }
 SECTIONS {
   .text : { *(.text*) *(.rodata*) } > RAM
@@ -148,6 +168,15 @@ def run_ext(img: ArmImage, signals: np.ndarray) -> np.ndarray:
     inter = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
     uc, _ = _machine(img, inter, 4 * len(inter), 4, (len(inter),), False)
     return np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * len(inter))), np.float32).copy()
+
+
+def run_oc(img: ArmImage, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """1-class decisions and scores of (n, axes, length) signals on the emulated core."""
+    inter = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+    uc, _ = _machine(img, inter, 4 * len(inter), len(inter), (len(inter),), False)
+    scores = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * len(inter))), np.float32)
+    flags = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, len(inter))), np.uint8)
+    return flags.copy(), scores.copy()
 
 
 def _machine(img: ArmImage, inter: np.ndarray, out_bytes: int, ids_bytes: int, args: tuple[int, ...],

@@ -493,3 +493,45 @@ static float nf_knn_regress(const float *v, int n, const float *proto, const flo
 }
 """,
 }
+
+# 1-class scores (engine/ocmodels.py): each ≥ 0 and growing away from the nominal data.
+ONECLASS = {
+    "maha": r"""
+/* Squared Mahalanobis distance (v - mean)' P (v - mean); t holds v - mean. */
+static float nf_maha_score(const float *v, int n, const float *mean, const float *prec, float *t)
+{
+    int i, j;
+    float acc = 0.0f;
+    for (i = 0; i < n; i++) t[i] = v[i] - mean[i];
+    for (i = 0; i < n; i++) {
+        float u = 0.0f;
+        for (j = 0; j < n; j++) u = u + t[j] * prec[i * n + j];
+        acc = acc + t[i] * u;
+    }
+    return acc;
+}
+""",
+    "knn": r"""
+/* Mean squared distance to the k nearest prototypes (needs MODEL["select"]). */
+static float nf_knn_distance(const float *v, int n, const float *proto, int count, int k, float *best_d, int *best_i)
+{
+    int j, found = nf_knn_select(v, n, proto, count, k, best_d, best_i);
+    float acc = 0.0f;
+    for (j = 0; j < found; j++) acc = acc + best_d[j];
+    return acc / (float)found;
+}
+""",
+    "gmm": r"""
+/* k_max minus the best component's log-density (needs MODEL["gnb"]). */
+static float nf_gmm_score(const float *v, int n, const float *mu, const float *iv, const float *k, int comps,
+                          float kmax, float *out)
+{
+    int c;
+    float best;
+    nf_gnb_predict(v, n, mu, iv, k, comps, out);
+    best = out[0];
+    for (c = 1; c < comps; c++) if (out[c] > best) best = out[c];
+    return kmax - best;
+}
+""",
+}

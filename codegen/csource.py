@@ -388,6 +388,41 @@ static const float knowledge{s}[{len(kn)}] = {{
         return Generated({"neai.c": src, "NanoEdgeAI.h": header, "knowledge.h": know}, kn, ram, meta)
 
 
+def single_output_source(gen: Generated, body_lines: list[str], what: str, name: str, sfx: str, out_decl: str,
+                         result: str, statics: str = "", on_init: str = "", after: str = "") -> str:
+    """neai.c for a library whose model writes one float `nf_out[0]` (1-class,
+    extrapolation): the shared prelude, `neai_<name>_init`, then
+    `neai_<name>(data_input, out_decl)` ending with `result`. `statics` come before the
+    functions, `after` after them."""
+    src = gen.files["neai.c"]
+    head = src[: src.index("enum neai_state neai_classification_init")].replace("n-class library", what)
+    body = "\n    ".join(body_lines)
+    uses_i = any("(i = 0" in line for line in body_lines)
+    out_ptr = out_decl.split("*")[-1].strip()
+    signature = f"const float data_input[], {out_decl}"
+    return head + statics + f"""enum neai_state neai_{name}_init{sfx}(const float knowledge_buffer[])
+{{
+    nf_k = 0;{on_init}
+    if (!knowledge_buffer || knowledge_buffer[0] != NF_K_CHECK || knowledge_buffer[1] != (float)NF_K_SIZE)
+        return NEAI_KNOWLEDGE_BUFFER_ERROR;
+    nf_k = knowledge_buffer;
+    return NEAI_OK;
+}}
+
+enum neai_state neai_{name}{sfx}({signature})
+{{
+    int a, t;
+    {'int i;' if uses_i else ''}
+    if (!nf_k) return NEAI_INIT_FCT_NOT_CALLED;
+    if (!data_input || !{out_ptr}) return NEAI_UNKNOWN_ERROR;
+    {body}
+    (void)a; (void)t;
+    {result}
+    return NEAI_OK;
+}}
+""" + after
+
+
 NEAI_STATE_ENUM = """#ifndef NEAI_STATE_DEFINED
 #define NEAI_STATE_DEFINED
 enum neai_state {

@@ -252,7 +252,7 @@ class ExtHostLibrary:
         return _per_row(self.lib.neai_extrapolation, rows, ctypes.c_float, np.float32)
 
 
-EXT_EMULATOR_C = r"""/* nanoforge emulator, extrapolation: the library built for the host. Usage: emulator FILE */
+SINGLE_EMULATOR_C = r"""/* nanoforge emulator, @WHAT@: the library built for the host. Usage: emulator FILE */
 #include <stdio.h>
 #include <stdlib.h>
 #include "NanoEdgeAI.h"
@@ -263,24 +263,77 @@ EXT_EMULATOR_C = r"""/* nanoforge emulator, extrapolation: the library built for
 int main(int argc, char **argv)
 {
     static float in[N_IN];
-    float value = 0.0f;
+    @DECL@
     FILE *f;
     long lineno = 0;
     int r, bad = 0;
     if (argc != 2) { fprintf(stderr, "usage: %s FILE\n", argv[0]); return 2; }
     f = fopen(argv[1], "r");
     if (!f) { perror(argv[1]); return 2; }
-    if (neai_extrapolation_init@S@(knowledge@S@) != NEAI_OK) { fprintf(stderr, "knowledge rejected\n"); return 1; }
+    if (neai_@API@_init@S@(knowledge@S@) != NEAI_OK) { fprintf(stderr, "knowledge rejected\n"); return 1; }
     while ((r = nf_read_line(f, argv[1], &lineno, in, N_IN)) != 0) {
         if (r < 0) { bad = 1; continue; }
-        neai_extrapolation@S@(in, &value);
-        printf("{\"line\": %ld, \"value\": %.9g}\n", lineno, (double)value);
+        @CALL@
     }
     fclose(f);
     return bad;
 }
 """
 
+EXT_PARTS = {"@WHAT@": "extrapolation", "@API@": "extrapolation", "@DECL@": "float value = 0.0f;",
+             "@CALL@": 'neai_extrapolation@S@(in, &value);\n'
+                       '        printf("{\\"line\\": %ld, \\"value\\": %.9g}\\n", lineno, (double)value);'}
+
+
+def _single_emulator(parts: dict[str, str], suffix: str) -> str:
+    out = SINGLE_EMULATOR_C.replace("@READER@", READER_C)
+    for k, v in parts.items():
+        out = out.replace(k, v)
+    return out.replace("@S@", suffix)
+
 
 def ext_emulator_source(suffix: str = "") -> str:
-    return EXT_EMULATOR_C.replace("@READER@", READER_C).replace("@S@", suffix)
+    return _single_emulator(EXT_PARTS, suffix)
+
+
+class OCHostLibrary:
+    """A built 1-class host library with its knowledge."""
+
+    def __init__(self, so: Path, gen: Generated, axes: int, length: int) -> None:
+        self.lib = ctypes.CDLL(str(so))
+        self.knowledge = np.ascontiguousarray(gen.knowledge, np.float32)
+        fp = ctypes.POINTER(ctypes.c_float)
+        self.lib.neai_oneclass_init.argtypes = [fp]
+        self.lib.neai_oneclass_init.restype = ctypes.c_int
+        self.lib.neai_oneclass.argtypes = [fp, ctypes.POINTER(ctypes.c_uint8)]
+        self.lib.neai_oneclass.restype = ctypes.c_int
+        self.lib.neai_oneclass_last_score.restype = ctypes.c_float
+        st = self.lib.neai_oneclass_init(self.knowledge.ctypes.data_as(fp))
+        if st != 0:
+            raise RuntimeError(f"neai_oneclass_init returned {st}")
+
+    def oneclass(self, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(is_outlier uint8, score float32) per signal."""
+        rows = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+        fp = ctypes.POINTER(ctypes.c_float)
+        flags = np.zeros(len(rows), np.uint8)
+        scores = np.zeros(len(rows), np.float32)
+        v = ctypes.c_uint8()
+        for i, r in enumerate(rows):
+            st = self.lib.neai_oneclass(r.ctypes.data_as(fp), ctypes.byref(v))
+            if st != 0:
+                raise RuntimeError(f"neai_oneclass returned {st}")
+            flags[i] = v.value
+            scores[i] = self.lib.neai_oneclass_last_score()
+        return flags, scores
+
+
+OC_PARTS = {"@WHAT@": "1-class classification", "@API@": "oneclass", "@DECL@": "uint8_t outlier = 0;",
+            "@CALL@": 'neai_oneclass@S@(in, &outlier);\n'
+                      '        printf("{\\"line\\": %ld, \\"outlier\\": %s, \\"score\\": %.9g}\\n", lineno, '
+                      'outlier ? "true" : "false",\n'
+                      '               (double)neai_oneclass_last_score@S@());'}
+
+
+def oc_emulator_source(suffix: str = "") -> str:
+    return _single_emulator(OC_PARTS, suffix)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from nanoforge.engine.pipeline import Pipeline
 
 from . import cruntime as rt
-from .csource import NEAI_STATE_ENUM, Generated, _Gen
+from .csource import NEAI_STATE_ENUM, Generated, _Gen, single_output_source
 
 
 def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, suffix: str = "") -> Generated:
@@ -48,32 +48,10 @@ class _ExtGen(_Gen):
 
     def emit(self) -> Generated:
         gen = _Gen.emit(self)  # the prelude (helpers, buffers, knowledge check) is shared
-        src = gen.files["neai.c"]
-        head = src[: src.index("enum neai_state neai_classification_init")]
         s = self.sfx
-        body = "\n    ".join(self.body)
-        uses_i = any("(i = 0" in line for line in self.body)
-        src = head.replace("n-class library", "extrapolation library") + f"""enum neai_state neai_extrapolation_init{s}(const float knowledge_buffer[])
-{{
-    nf_k = 0;
-    if (!knowledge_buffer || knowledge_buffer[0] != NF_K_CHECK || knowledge_buffer[1] != (float)NF_K_SIZE)
-        return NEAI_KNOWLEDGE_BUFFER_ERROR;
-    nf_k = knowledge_buffer;
-    return NEAI_OK;
-}}
-
-enum neai_state neai_extrapolation{s}(const float data_input[], float *extrapolated_value)
-{{
-    int a, t;
-    {'int i;' if uses_i else ''}
-    if (!nf_k) return NEAI_INIT_FCT_NOT_CALLED;
-    if (!data_input || !extrapolated_value) return NEAI_UNKNOWN_ERROR;
-    {body}
-    (void)a; (void)t;
-    *extrapolated_value = nf_out[0];
-    return NEAI_OK;
-}}
-"""
+        src = single_output_source(gen, self.body, "extrapolation library", "extrapolation", s,
+                                   "float *extrapolated_value",
+                                   "*extrapolated_value = nf_out[0];")
         know = gen.files["knowledge.h"].replace("neai_classification_init", "neai_extrapolation_init")
         files = {"neai.c": src, "NanoEdgeAI.h": ext_header(self.neai_id, self.axes, self.length, s), "knowledge.h": know}
         return Generated(files, gen.knowledge, gen.ram_floats, {"outputs": 1})

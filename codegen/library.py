@@ -16,14 +16,16 @@ from typing import Any
 
 from nanoforge.engine.pipeline import Pipeline, pack, spec_json
 
-from . import adsource, csource, extsource, toolchain
+from . import adsource, csource, extsource, ocsource, toolchain
 from .emulator import (
     ADHostLibrary,
     ExtHostLibrary,
     HostLibrary,
+    OCHostLibrary,
     ad_emulator_source,
     emulator_source,
     ext_emulator_source,
+    oc_emulator_source,
 )
 
 
@@ -39,6 +41,8 @@ def generate(spec: dict[str, Any], suffix: str = "") -> csource.Generated:
     pipe = Pipeline.from_spec(spec)
     if spec.get("type") == "ext":
         return extsource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), neai_id(spec), suffix)
+    if spec.get("type") == "1cc":
+        return ocsource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), neai_id(spec), suffix)
     if is_ad(spec):
         return adsource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), neai_id(spec),
                                  int(spec.get("min_learn", 1)), spec.get("sensor", "generic"), suffix)
@@ -82,6 +86,8 @@ def host_library(spec: dict[str, Any], cache: Path) -> Any:
         return ADHostLibrary(so, int(spec["axes"]), int(spec["buffer"]))
     if spec.get("type") == "ext":
         return ExtHostLibrary(so, b.gen, int(spec["axes"]), int(spec["buffer"]))
+    if spec.get("type") == "1cc":
+        return OCHostLibrary(so, b.gen, int(spec["axes"]), int(spec["buffer"]))
     return HostLibrary(so, b.gen, int(spec["axes"]), int(spec["buffer"]), len(spec["classes"]))
 
 
@@ -94,6 +100,8 @@ def host_emulator(b: Built, suffix: str = "") -> Path:
             c.write_text(ad_emulator_source(suffix))
         elif "outputs" in b.gen.meta:
             c.write_text(ext_emulator_source(suffix))
+        elif "oneclass" in b.gen.meta:
+            c.write_text(oc_emulator_source(suffix))
         else:
             c.write_text(emulator_source(suffix))
         toolchain.build_host_emulator(b.dir / "src", c, exe)
@@ -120,15 +128,18 @@ def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int]
     """What the library is, without anything personal (no paths, users or hosts)."""
     pipe = Pipeline.from_spec(spec)
     axes, length = int(spec["axes"]), int(spec["buffer"])
-    est_flash, est_ram = pipe.footprint(axes, length, 0, len(spec["classes"]))
+    outputs = 1 if spec.get("type") in ("1cc", "ext") else len(spec["classes"])
+    est_flash, est_ram = pipe.footprint(axes, length, 0, outputs)
     body = spec_json({k: v for k, v in spec.items() if k not in ("blocks", "model")})
     extra: dict[str, Any] = {}
     if is_ad(spec):
         extra = {"sensor": spec.get("sensor", "generic"), "minimum_learn_calls": int(spec.get("min_learn", 1)),
                  "nominal_similarity": 90}
+    if spec.get("type") == "1cc":
+        extra = {"outlier_threshold": float(pipe.model.state["limit"][0])}
     return {
         "generator": "nanoforge",
-        "api": "NanoEdge AI Library, " + {"ad": "anomaly detection", "ext": "extrapolation"}.get(
+        "api": "NanoEdge AI Library, " + {"ad": "anomaly detection", "ext": "extrapolation", "1cc": "1-class classification"}.get(
             spec.get("type", "ncc"), "n-class classification"),
         **extra,
         "neai_id": nid,
@@ -232,6 +243,30 @@ int main(void)
 }}
 """
 
+OC_EXAMPLE_MAIN = """/* Hello world for the nanoforge 1-class library: is this buffer still nominal?
+   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
+#include <stdint.h>
+#include "NanoEdgeAI{s}.h"
+#include "knowledge{s}.h"
+
+@FILL@
+int main(void)
+{{
+    uint8_t is_outlier = 0;
+    volatile int alarm = 0;
+    volatile float how_far = 0.0f;
+    if (neai_oneclass_init{s}(knowledge{s}) != NEAI_OK) return 1;
+    for (;;) {{
+        fill_buffer(input_user_buffer);
+        if (neai_oneclass{s}(input_user_buffer, &is_outlier) != NEAI_OK) return 2;
+        alarm = is_outlier;
+        how_far = neai_oneclass_last_score{s}();
+        (void)alarm;
+        (void)how_far;
+    }}
+}}
+"""
+
 MAKE_SNIPPET = """# nanoforge library: add to your Makefile
 NEAI_DIR ?= {dir}
 CFLAGS += -I$(NEAI_DIR)
@@ -262,7 +297,7 @@ def deploy_files(spec: dict[str, Any], cache: Path, core: str, suffix: str = "")
         f"knowledge{sfx}.h": b.gen.files["knowledge.h"].encode(),
         f"metadata{sfx}.json": (json.dumps(meta, indent=2) + "\n").encode(),
         f"neai_emulator{sfx}": exe.read_bytes(),
-        f"nanoforge_example{sfx}.c": {"ad": AD_EXAMPLE_MAIN, "ext": EXT_EXAMPLE_MAIN}.get(
+        f"nanoforge_example{sfx}.c": {"ad": AD_EXAMPLE_MAIN, "ext": EXT_EXAMPLE_MAIN, "1cc": OC_EXAMPLE_MAIN}.get(
             spec.get("type", "ncc"), EXAMPLE_MAIN).replace("@FILL@", _FILL).format(s=sfx).encode(),
         f"nanoforge{sfx}.mk": MAKE_SNIPPET.format(s=sfx, dir=".").encode(),
         f"nanoforge{sfx}.cmake": CMAKE_SNIPPET.format(s=sfx).encode(),

@@ -106,7 +106,7 @@ def settle(d: Path) -> dict[str, Any]:
 
 def context(project: Project) -> tuple[search.Context, dict[str, Any]]:
     ad = project.type == "ad"
-    ds = load_couples(project) if ad else load_targets(project) if project.type == "ext" else load_classes(project)
+    ds = load_couples(project) if project.type in ("ad", "1cc") else load_targets(project) if project.type == "ext" else load_classes(project)
     sos = None
     if project.filter.enabled and project.sensor != "multi":
         f = project.filter
@@ -117,6 +117,8 @@ def context(project: Project) -> tuple[search.Context, dict[str, Any]]:
             "sampling_hz": project.sampling_hz}
     if ad:
         meta["sensor"] = project.sensor
+    if project.type == "1cc":  # the abnormal file only evaluates; the library knows one class
+        meta["classes"] = ["nominal"]
     return ctx, meta
 
 
@@ -136,6 +138,12 @@ def scores_of(rec: dict[str, Any]) -> dict[str, Any]:
     if "r2" in w:
         return {"score": rec.get("score"), "r2": w.get("r2"), "rmse": w.get("rmse"), "smape": w.get("smape"),
                 "r2_ci95": rec.get("ba_ci95"), "splits": rec.get("splits"),
+                "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}
+    if "auc" in w:
+        return {"score": rec.get("score"), "balanced_accuracy": w.get("balanced_accuracy"),
+                "balanced_accuracy_ci95": rec.get("ba_ci95"), "nominal_recall": w.get("nominal_recall"),
+                "detection": w.get("detection"), "detection_synthetic": w.get("detection_synthetic"),
+                "detection_abnormal": w.get("detection_abnormal"), "auc": w.get("auc"), "splits": rec.get("splits"),
                 "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}
     if "min_learn" in rec:
         return {"score": rec.get("score"), "balanced_accuracy": w.get("balanced_accuracy"),
@@ -197,6 +205,9 @@ def now() -> float:
 def _main_metrics(worst: dict[str, Any]) -> dict[str, Any]:
     if "r2" in worst:
         return {"r2": worst["r2"], "rmse": worst["rmse"], "smape": worst["smape"]}
+    if "auc" in worst:
+        return {"balanced_accuracy": worst["balanced_accuracy"], "nominal_recall": worst["nominal_recall"],
+                "detection": worst["detection"]}
     return {"balanced_accuracy": worst["balanced_accuracy"]}
 
 

@@ -57,9 +57,9 @@ class Jobs:
             first = diags[0] if diags else None
             where = f"{first.path}:{first.line}:{first.column}: {first.message}" if first else "not found"
             raise ValueError(f"{where}; `nanoforge check {root}` lists every problem")
-        if project.type not in ("ncc", "ad", "ext"):
+        if project.type not in ("ncc", "ad", "ext", "1cc"):
             raise ValueError(f"{root}: benchmarks for project type '{project.type}' are not available yet "
-                             "(n-class, anomaly detection and extrapolation only)")
+                             "(n-class, 1-class, anomaly detection and extrapolation only)")
         for d in bs.all_benches(root):
             if bs.settle(d).get("state") in bs.ACTIVE:
                 raise ValueError(f"{root}: benchmark {d.name} is still running; stop it first "

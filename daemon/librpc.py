@@ -10,11 +10,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from lsprotocol import types
 
 from nanoforge.codegen import library
-from nanoforge.engine.dataset import load_file, load_stream, load_target_values
+from nanoforge.engine.dataset import load_couples, load_file, load_stream, load_target_values
 from nanoforge.engine.metrics import regression
+from nanoforge.engine.pipeline import Pipeline
 from nanoforge.engine.project import find_root, load
 from nanoforge.engine.targets import resolve
 
@@ -87,10 +89,26 @@ def emulate_ext(spec: dict[str, Any], root: Path, file: str, targets: str | None
     return {"library": spec.get("library"), "file": str(file), "results": results, "summary": summary}
 
 
+def emulate_oc(spec: dict[str, Any], root: Path, file: str) -> dict[str, Any]:
+    host = library.host_library(spec, root / ".nanoforge" / "build")
+    x = load_file(file, int(spec["axes"]), int(spec["buffer"]))
+    flags, scores = host.oneclass(x)
+    results = [{"line": i + 1, "outlier": bool(f), "score": float(v)}
+               for i, (f, v) in enumerate(zip(flags, scores, strict=True))]
+    n = len(results)
+    out = int(flags.sum())
+    return {"library": spec.get("library"), "file": str(file), "results": results,
+            "summary": {"signals": n, "outliers": out, "nominal": n - out,
+                        "outlier_rate": out / n if n else None,
+                        "threshold": float(Pipeline.from_spec(spec).model.state["limit"][0])}}
+
+
 def emulate(root: Path, key: str | None, file: str, targets: str | None = None) -> dict[str, Any]:
     spec, _ = bs.find_library(root, key)
     if spec.get("type") == "ext":
         return emulate_ext(spec, root, file, targets)
+    if spec.get("type") == "1cc" and not targets:
+        return emulate_oc(spec, root, file)
     if targets:
         raise ValueError("--targets is for extrapolation libraries")
     if library.is_ad(spec):
@@ -106,6 +124,27 @@ def emulate(root: Path, key: str | None, file: str, targets: str | None = None) 
     return {"library": spec.get("library"), "file": str(file), "results": results,
             "summary": {"signals": len(results), "per_class": counts,
                         "mean_certainty": float(probs.max(axis=1).mean()) if len(probs) else None}}
+
+
+def plot(root: Path, key: str | None) -> dict[str, Any]:
+    """The 1-class benchmark plot for library `key` (default: the best), on the project's
+    signals and the synthetic outliers the benchmark scored."""
+    from nanoforge.engine.ocplot import plot_data
+    from nanoforge.engine.ocsearch import synthesize
+
+    spec, _ = bs.find_library(root, key)
+    if spec.get("type") != "1cc":
+        raise ValueError(f"library {spec.get('library')} is not 1-class: plot data is for 1-class libraries")
+    project, _diags = load(root)
+    if project is None:
+        raise ValueError(f"{root}/nanoforge.toml has errors; `nanoforge check {root}` shows them")
+    ds = load_couples(project)
+    nom = np.flatnonzero(ds.y == 0)
+    syn, _src, kinds = synthesize(ds.x[nom], project.seed)
+    x = np.concatenate([ds.x, syn])
+    y = np.concatenate([ds.y, np.full(len(syn), 2)])
+    k = np.concatenate([np.full(len(ds.x), -1), kinds])
+    return {"library": spec.get("library"), **plot_data(Pipeline.from_spec(spec), x, y, k)}
 
 
 def deploy(root: Path, key: str | None, target: str | None, out_dir: str | None, suffix: str | None,
@@ -214,6 +253,11 @@ def register(ls: Any, core: Core, user_errors: Any) -> None:
         if targets is not None and not isinstance(targets, str):
             raise ValueError("'targets' must be a file path")
         return await in_thread(emulate, root, params.get("library"), file, targets)
+
+    @ls.feature("nanoforge/bench/plot")
+    @user_errors
+    async def bench_plot(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
+        return await in_thread(plot, _root(params), params.get("library"))
 
     @ls.feature("nanoforge/deploy")
     @user_errors

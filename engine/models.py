@@ -180,6 +180,15 @@ def _sefr(x: np.ndarray, y: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.
     return np.array(ws), np.array(bs)
 
 
+def gaussian_scores(x: np.ndarray, mu: np.ndarray, iv: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """k_c − ½ Σ (x − μ_c)² · iv_c per component, as nf_gnb_predict computes it."""
+    s = np.zeros((len(x), len(k)), F32)
+    for j in range(x.shape[1]):
+        t = (x[:, j: j + 1] - mu[None, :, j]).astype(F32)
+        s = (s + t * t * iv[None, :, j]).astype(F32)
+    return (k - F32(0.5) * s).astype(F32)
+
+
 class GaussianNB(Model):
     """score_c = k_c − ½ Σ (x − μ)² · iv, softmax; k_c holds the prior and the variances'
     log-determinant so the device never takes a log."""
@@ -199,12 +208,7 @@ class GaussianNB(Model):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        mu, iv, k = self.state["mu"], self.state["iv"], self.state["k"]
-        s = np.zeros((len(x), len(k)), F32)
-        for j in range(x.shape[1]):
-            t = (x[:, j: j + 1] - mu[None, :, j]).astype(F32)
-            s = (s + t * t * iv[None, :, j]).astype(F32)
-        return softmax((k - F32(0.5) * s).astype(F32))
+        return softmax(gaussian_scores(x, self.state["mu"], self.state["iv"], self.state["k"]))
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
         return 4 * (2 * d + 1) * c
@@ -484,10 +488,13 @@ MODELS: dict[str, type[Model]] = {m.kind: m for m in (Centroid, KNN, Linear, Gau
 
 
 def make_model(kind: str, params: dict[str, Any], state: dict[str, np.ndarray] | None = None) -> Model:
+    from .ocmodels import ONECLASS
     from .regressors import REGRESSORS
 
     if kind in REGRESSORS:
         m: Model = REGRESSORS[kind](**params)
+    elif kind in ONECLASS:
+        m = ONECLASS[kind](**params)
     elif kind not in MODELS:
         from .admodels import make_ad_model
 

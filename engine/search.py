@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from . import adsearch, metrics, space
+from . import adsearch, metrics, ocsearch, space
 from .pipeline import Pipeline, candidate_key
 
 N_SPLITS = 10
@@ -52,9 +52,15 @@ class Context:
     groups: np.ndarray | None = None  # AD: the nominal/abnormal couple of each signal
     multi: bool = False  # AD multi-sensor: ordered samples, never shuffled
     ad_splits: list[list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=list)
+    origin: np.ndarray | None = None  # 1-class: the nominal source of each synthetic outlier
 
     def __post_init__(self) -> None:
-        if self.type == "ad":
+        if self.type == "1cc" and self.origin is None:
+            self.x, self.y, self.origin = ocsearch.augment(self.x, self.y, self.seed)
+        if self.type == "1cc" and not self.splits:
+            assert self.origin is not None
+            self.splits = ocsearch.splits(self.y, self.origin, N_SPLITS, self.seed)
+        elif self.type == "ad":
             groups = self.groups if self.groups is not None else np.zeros(len(self.y), np.int64)
             if not self.ad_splits:
                 self.ad_splits = adsearch.ad_splits(self.y, groups, N_SPLITS, self.seed, self.multi)
@@ -74,6 +80,11 @@ class Context:
     @property
     def n_classes(self) -> int:
         return len(self.classes)
+
+    @property
+    def outputs(self) -> int:
+        """Floats the model writes: one score or value for 1-class and extrapolation."""
+        return 1 if self.type in ("1cc", "ext") else self.n_classes
 
 
 def stratified_splits(y: np.ndarray, n: int, test_fraction: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -115,6 +126,8 @@ def preprocessings(ctx: Context) -> list[list[dict[str, Any]]]:
     """Every preprocessing chain, in a fixed order (shuffled later with the seed)."""
     if ctx.type == "ad":
         return adsearch.preprocessings(ctx)
+    if ctx.type == "1cc":
+        return ocsearch.preprocessings(ctx)
     prefixes = space.signal_prefixes(ctx.length, ctx.sos)
     feats = [_b("flatten"), _b("stats"), _b("spectral"), *space.fft_variants((8, 16, 32))]
     for kernels in (21, 42, 84):
@@ -139,6 +152,8 @@ REG_PROBE_MODELS = [_b("ridge", alpha=1.0), _b("knn_reg", k=5)]
 def probe_models(ctx: Context) -> list[dict[str, Any]]:
     if ctx.type == "ext":
         return REG_PROBE_MODELS
+    if ctx.type == "1cc":
+        return ocsearch.probe_models(ctx)
     return adsearch.probe_models(ctx) if ctx.type == "ad" else PROBE_MODELS
 
 
@@ -159,6 +174,8 @@ def models(ctx: Context) -> list[dict[str, Any]]:
         return adsearch.models(ctx)
     if ctx.type == "ext":
         return regression_models(ctx)
+    if ctx.type == "1cc":
+        return ocsearch.models(ctx)
     s = ctx.seed
     out = [_b("centroid")]
     out += [_b("knn", k=k, protos=p, seed=s) for k in (1, 3, 5) for p in (0, 4)]
@@ -227,7 +244,7 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
     rec: dict[str, Any] = {"key": key, "config": cfg}
     pipe = _build(ctx, cfg)
     n_train = len(ctx.splits[0][0])
-    flash, ram = pipe.footprint(ctx.axes, ctx.length, n_train, ctx.n_classes)
+    flash, ram = pipe.footprint(ctx.axes, ctx.length, n_train, ctx.outputs)
     rec.update(ram=ram, flash=flash)
     if ram > ctx.max_ram or flash > ctx.max_flash:
         rec["state"] = "rejected"
@@ -238,9 +255,19 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
     try:
         feats = _features(ctx, cfg["blocks"][:cut])
         per_split = []
-        for tr, te in ctx.splits:
+        for i, (tr, te) in enumerate(ctx.splits):
+            if ctx.type == "1cc":
+                m = ocsearch.split_result(cfg, i, ctx.y[te], lambda tr=tr, te=te: _fit_split(ctx, cfg, cut, feats, tr, te))
+                if m is None:
+                    rec["state"] = "rejected"
+                    rec["reason"] = "more support vectors than allowed"
+                    return rec
+                per_split.append(m)
+                if space.raced_out(per_split, race_below, RACE_SPLITS, main):
+                    break
+                continue
             p = Pipeline.from_config({"blocks": cfg["blocks"][cut:], "model": cfg["model"]})
-            p.fit(feats[tr], ctx.y[tr], ctx.n_classes)
+            p.fit(feats[tr], ctx.y[tr], ctx.outputs)
             if getattr(p.model, "too_big", lambda: False)():
                 rec["state"] = "rejected"
                 rec["reason"] = "more support vectors than allowed"
@@ -260,6 +287,8 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
     mains = [m[main] for m in per_split]
     if ctx.type == "ext":
         score = metrics.score_regression(worst, ram, flash, ctx.max_ram, ctx.max_flash)
+    elif ctx.type == "1cc":
+        score = ocsearch.score(worst, per_split, ram, flash, ctx.max_ram, ctx.max_flash)
     else:
         score = metrics.score(worst, ram, flash, ctx.max_ram, ctx.max_flash)
     rec.update(
@@ -272,6 +301,20 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
     if rec["state"] == "pruned":
         rec["score"] = round(rec["score"] - 100.0, 3)  # never ranks above a full evaluation
     return rec
+
+
+def _fit_split(ctx: Context, cfg: dict[str, Any], cut: int, feats: np.ndarray, tr: np.ndarray, te: np.ndarray
+               ) -> tuple[np.ndarray, float] | None:
+    """1-class: the held-out scores and the threshold's quantile before the margin, or
+    None when the model is too big."""
+    p = Pipeline.from_config({"blocks": cfg["blocks"][cut:], "model": cfg["model"]})
+    p.fit(feats[tr], ctx.y[tr], 1)
+    if getattr(p.model, "too_big", lambda: False)():
+        return None
+    scores = p.predict_proba(feats[te])[:, 0]
+    if not np.all(np.isfinite(scores)):
+        raise FloatingPointError("non-finite outputs")
+    return scores, p.model.quantile
 
 
 def _init_worker(ctx: Context) -> None:
@@ -300,6 +343,10 @@ def fit_library(ctx: Context, cfg: dict[str, Any], meta: dict[str, Any]) -> Pipe
     pipe.meta = dict(meta)
     if ctx.type == "ad":
         return pipe  # ships untrained: it learns on the device
+    if ctx.type == "1cc":  # nominal signals only; abnormal and synthetic ones only evaluate
+        nom = ctx.y == 0
+        pipe.fit(ctx.x[nom], ctx.y[nom], 1)
+        return pipe
     pipe.fit(ctx.x, ctx.y, ctx.n_classes)
     return pipe
 

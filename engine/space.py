@@ -29,7 +29,7 @@ def fft_variants(bands: tuple[int, ...]) -> list[dict[str, Any]]:
     return [block("fft", window=w, log=g, bands=b) for w in (False, True) for g in (False, True) for b in bands]
 
 
-MAIN_METRIC = {"ncc": "balanced_accuracy", "ad": "balanced_accuracy", "ext": "r2"}
+MAIN_METRIC = {"ncc": "balanced_accuracy", "ad": "balanced_accuracy", "1cc": "balanced_accuracy", "ext": "r2"}
 
 
 def raced_out(per_split: list[dict[str, Any]], race_below: float | None, race_splits: int,

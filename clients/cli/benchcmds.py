@@ -81,6 +81,18 @@ def cmd_bench(c: Client, a: argparse.Namespace) -> int:
             for s in res["benchmarks"]:
                 print(_best_line(s))
         return EXIT_OK
+    if a.action == "plot":
+        res = c.request("nanoforge/bench/plot", {"project": project, "library": a.library})
+        if a.json:
+            print(json.dumps(res))
+        else:
+            from nanoforge.engine.ocplot import ascii_map
+
+            ev = res["explained_variance"]
+            print(ascii_map(res))
+            print(f"library {res['library']}: '·' inside the boundary, o nominal, x abnormal, + synthetic outlier; "
+                  f"axes: the 2 main directions of the nominal features ({100 * (ev[0] + ev[1]):.0f} % of variance)")
+        return EXIT_OK
     res = c.request("nanoforge/bench/candidates", {"project": project, "limit": a.limit})
     if a.json:
         print(json.dumps(res))
@@ -115,6 +127,13 @@ def cmd_emulate(c: Client, a: argparse.Namespace) -> int:
         s = res["summary"]
         metrics = f": R² {s['r2']:.3f}, RMSE {s['rmse']:.4g}, SMAPE {s['smape']:.1f} %" if "r2" in s else ""
         print(f"{s['signals']} signals with library {res['library']}{metrics}")
+        return EXIT_OK
+    if res["results"] and "outlier" in res["results"][0]:
+        for r in res["results"]:
+            print(f"{r['line']:>6}  {'outlier' if r['outlier'] else 'nominal':<8} score {r['score']:.4g}")
+        s = res["summary"]
+        print(f"{s['signals']} signals with library {res['library']}: {s['nominal']} nominal, "
+              f"{s['outliers']} outliers (threshold {s['threshold']:.4g})")
         return EXIT_OK
     for r in res["results"]:
         probs = " ".join(f"{p:.3f}" for p in r["probabilities"])
@@ -174,7 +193,8 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(run=cmd_bench)
     for name, helptext in (("status", "the latest benchmark"), ("pause", "pause the running benchmark"),
                            ("resume", "resume a paused or interrupted benchmark"), ("stop", "stop it, keeping results"),
-                           ("list", "every benchmark of the project"), ("candidates", "ranked candidate libraries")):
+                           ("list", "every benchmark of the project"), ("candidates", "ranked candidate libraries"),
+                           ("plot", "1-class: signals and the boundary in 2-D")):
         p = bench.add_parser(name, help=helptext)
         p.add_argument("project")
         p.add_argument("--json", action="store_true")
@@ -182,6 +202,8 @@ def add_parsers(sub: Any) -> None:
             p.add_argument("--wait", action="store_true")
         if name == "candidates":
             p.add_argument("--limit", type=int, default=20)
+        if name == "plot":
+            p.add_argument("--library", metavar="ID", help="default: the best of the latest benchmark")
         p.set_defaults(run=cmd_bench)
 
     p = sub.add_parser("emulate", help="run a library (host build of its C) on a signal file")

@@ -1,0 +1,185 @@
+"""1-class classification (issue #5): every model, numpy reference vs host C vs Cortex-M
+builds in unicorn; synthetic outliers; the CLI from benchmark to firmware, on a slice of
+BasicMotions (standing + walking nominal, running + badminton abnormal)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nanoforge.codegen import armrun, ocsource, toolchain
+from nanoforge.codegen.emulator import OCHostLibrary
+from nanoforge.engine import ocsearch, search
+from nanoforge.engine.dataset import deinterleave
+
+from .conftest import FIRMWARE_CORES, FIXTURES, link_firmware, nanoforge
+
+needs_arm = pytest.mark.skipif(not toolchain.have_arm(), reason="arm-none-eabi-gcc missing (scripts/toolchain.sh)")
+
+
+def _rows(name: str) -> np.ndarray:
+    return np.loadtxt(FIXTURES / name, delimiter=",", dtype=np.float32, ndmin=2)
+
+
+NOMINAL = np.concatenate([_rows("basicmotions_train_standing.csv"), _rows("basicmotions_train_walking.csv")])
+TEST_NOM = _rows("basicmotions_anomaly_test_nominal.csv")
+TEST_ABN = _rows("basicmotions_anomaly_test_abnormal.csv")
+X = deinterleave(NOMINAL, 6)
+XT = np.concatenate([deinterleave(TEST_NOM, 6), deinterleave(TEST_ABN, 6)])
+
+
+def _b(kind: str, **p: object) -> dict[str, object]:
+    return {"kind": kind, "params": p}
+
+
+T = {"contamination": 0.05, "margin": 1.5}
+CASES = [
+    (_b("maha", robust=False, **T), "cortex-m4"), (_b("maha", robust=True, seed=1, **T), "cortex-m4"),
+    (_b("knn_oc", k=1, protos=0, **T), "cortex-m4"), (_b("knn_oc", k=3, protos=4, seed=1, **T), "cortex-m4"),
+    (_b("ocsvm", gamma=1.0, max_sv=64, **T), "cortex-m4"), (_b("iforest", trees=10, seed=1, **T), "cortex-m4"),
+    (_b("gmm", components=2, seed=1, **T), "cortex-m0plus"),
+]
+
+
+@needs_arm
+@pytest.mark.parametrize(("model", "core"), CASES, ids=[f"{m['kind']}-{c}" for m, c in CASES])
+def test_oneclass_numpy_host_and_cortex_m_agree(tmp_path: Path, model: dict, core: str) -> None:
+    ctx = search.Context(X, np.zeros(len(X), np.int64), ["nominal"], 1 << 20, 1 << 20, 0, type="1cc")
+    # the robust fit needs more signals than features; PCA's numpy reference is a BLAS
+    # product, so that case agrees to rounding, every other one bit for bit
+    robust = bool(model["params"].get("robust"))
+    blocks = [_b("stats"), _b("scale")] + ([_b("pca", k=6)] if robust else [])
+    pipe = search.fit_library(ctx, {"blocks": blocks, "model": model}, {})
+    feats = pipe.features(XT)
+    ref, ref_flag = pipe.model.score(feats), pipe.model.outlier(feats)
+    gen = ocsource.generate(pipe, 6, 100, "feedc0ffee12")
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, text in gen.files.items():
+        (src / name).write_text(text)
+    flags, scores = OCHostLibrary(toolchain.build_host(src, tmp_path / "host"), gen, 6, 100).oneclass(XT)
+    if model["kind"] == "ocsvm" or robust:  # ocsvm: the device's own expf, a few ulps from numpy's exp
+        assert np.allclose(scores, ref, rtol=1e-4, atol=1e-6)
+    else:
+        assert scores.tobytes() == ref.tobytes(), np.flatnonzero(scores != ref)[:5]
+        assert np.array_equal(flags.astype(bool), ref_flag)
+    assert np.all(scores >= -1e-4)
+    # nominal scores sit below the abnormal ones: it learned the class
+    assert np.median(scores[len(TEST_NOM):]) > np.median(scores[: len(TEST_NOM)])
+    img = armrun.build_image(src, tmp_path / core, core, harness=armrun.OC_HARNESS_C)
+    dev_flags, dev_scores = armrun.run_oc(img, XT[::3])
+    assert dev_scores.tobytes() == scores[::3].tobytes()
+    assert dev_flags.tobytes() == flags[::3].tobytes()
+
+
+def test_contamination_sets_the_share_outside_on_training_data() -> None:
+    from nanoforge.engine.ocmodels import GaussianMixture
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 3)).astype(np.float32)
+    for c in (0.03, 0.05):
+        m = GaussianMixture(components=1, contamination=c, margin=1.0).fit(x)
+        assert abs(float(m.outlier(x).mean()) - c) <= 0.01
+        wider = GaussianMixture(components=1, contamination=c, margin=2.0).fit(x)
+        assert wider.outlier(x).mean() < m.outlier(x).mean()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 3), st.integers(8, 64), st.integers(0, 2**31))
+def test_synthetic_outliers_are_seeded_and_differ_from_their_source(n: int, axes: int, length: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = (rng.normal(size=(n, axes, length)) + np.sin(np.arange(length) / 3.0)).astype(np.float32)
+    syn, src, kind = ocsearch.synthesize(x, seed)
+    assert syn.shape == (4 * n, axes, length) and syn.dtype == np.float32
+    assert np.all(np.isfinite(syn))
+    assert sorted(set(kind.tolist())) == [0, 1, 2, 3] and np.array_equal(np.bincount(src), np.full(n, 4))
+    assert all(not np.allclose(syn[i], x[src[i]]) for i in range(len(syn)))
+    again, _, _ = ocsearch.synthesize(x, seed)
+    assert again.tobytes() == syn.tobytes()
+
+
+def test_splits_hold_out_nominal_with_their_own_synthetic_outliers() -> None:
+    y = np.array([0] * 20 + [1] * 5)
+    xa, ya, origin = ocsearch.augment(np.zeros((25, 1, 16), np.float32), y, 3)
+    assert len(xa) == 25 + 80 and (ya == 2).sum() == 80
+    for tr, te in ocsearch.splits(ya, origin, 10, 3):
+        assert np.all(ya[tr] == 0)
+        held = te[ya[te] == 0]
+        assert not set(tr) & set(held) and len(tr) == 14
+        assert set(origin[te[ya[te] == 2]]) == set(held)
+        assert (ya[te] == 1).sum() == 5
+
+
+FIRMWARE_MAIN = """#include <stdint.h>
+#include "NanoEdgeAI.h"
+#include "knowledge.h"
+
+static float input_user_buffer[DATA_INPUT_USER * AXIS_NUMBER];
+
+int main(void)
+{
+    uint8_t is_outlier = 2;
+    if (neai_oneclass_init(knowledge) != NEAI_OK) return 1;
+    for (int i = 0; i < DATA_INPUT_USER * AXIS_NUMBER; i++) input_user_buffer[i] = (float)(i % 7);
+    if (neai_oneclass(input_user_buffer, &is_outlier) != NEAI_OK) return 2;
+    return is_outlier <= 1 && neai_oneclass_last_score() >= 0.0f ? 0 : 3;
+}
+"""
+
+
+@needs_arm
+def test_oneclass_bench_emulate_plot_deploy_and_firmware_links(tmp_path: Path) -> None:
+    root = tmp_path / "motion"
+    assert nanoforge("new", str(root), "--type", "1cc", "--axes", "6", "--buffer", "100", "--hz", "10",
+                     "--max-ram", "8192", "--max-flash", "32768").returncode == 0
+    train = root / "nominal.csv"
+    np.savetxt(train, NOMINAL, fmt="%.6g", delimiter=",")
+    r = nanoforge("signals", "add", str(root), "--nominal", str(train))
+    assert r.returncode == 0, r.stderr
+    r = nanoforge("bench", "start", str(root), "--time-budget", "10", "--cores", "2", "--wait", "--json")
+    assert r.returncode == 0, r.stderr
+    best = json.loads(r.stdout)["best"]
+    assert {"balanced_accuracy", "nominal_recall", "detection"} <= set(best) and best["flash"] <= 32768
+
+    files = {}
+    for name, rows in (("test_nominal", TEST_NOM), ("test_abnormal", TEST_ABN)):
+        files[name] = tmp_path / f"{name}.csv"
+        np.savetxt(files[name], rows, fmt="%.6g", delimiter=",")
+    rates = {}
+    for name, f in files.items():
+        r = nanoforge("emulate", str(root), "--file", str(f), "--json")
+        assert r.returncode == 0, r.stderr
+        em = json.loads(r.stdout)
+        assert len(em["results"]) == 20 and set(em["results"][0]) == {"line", "outlier", "score"}
+        assert em["summary"]["outliers"] == sum(x["outlier"] for x in em["results"])
+        rates[name] = em["summary"]["outlier_rate"]
+    assert rates["test_abnormal"] >= 0.8 and rates["test_nominal"] <= 0.3, rates
+
+    r = nanoforge("bench", "plot", str(root), "--json")
+    assert r.returncode == 0, r.stderr
+    plot = json.loads(r.stdout)
+    kinds = {p["kind"] for p in plot["points"]}
+    assert {"nominal", "synthetic"} <= kinds
+    g = plot["grid"]
+    assert len(g["outlier"]) == g["size"] and len(g["outlier"][0]) == g["size"]
+    flat = [v for row in g["outlier"] for v in row]
+    assert 0 < sum(flat) < len(flat)  # the boundary crosses the plotted plane
+
+    fw = tmp_path / "fw"
+    for core, flags in FIRMWARE_CORES:
+        r = nanoforge("deploy", str(root), "--target", core, "--dir", str(fw), "--force", "--json")
+        assert r.returncode == 0, r.stderr
+        cc = link_firmware(tmp_path, core, flags, fw, FIRMWARE_MAIN)
+        assert cc.returncode == 0, cc.stderr
+    meta = json.loads((fw / "metadata.json").read_text())
+    assert meta["project_type"] == "1cc" and meta["outlier_threshold"] > 0
+    out = subprocess.run([str(fw / "neai_emulator"), str(files["test_abnormal"])], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    r = nanoforge("emulate", str(root), "--file", str(files["test_abnormal"]), "--json")
+    assert [json.loads(x)["outlier"] for x in out] == [x["outlier"] for x in json.loads(r.stdout)["results"]]
