@@ -27,6 +27,7 @@ from nanoforge.engine.checks import SignalFileError
 from nanoforge.engine.diagnostics import Diagnostic
 from nanoforge.engine.lint import is_watched_file, summarize_path
 from nanoforge.engine.project import add_signals, new_project
+from nanoforge.engine.projectinfo import project_info
 
 from . import librpc
 from .core import Core
@@ -209,6 +210,11 @@ def make_session(core: Core) -> LanguageServer:
             abnormal=params.get("abnormal")))
         core.register(path)
         return {"path": str(path)}
+
+    @ls.feature("nanoforge/project/info")
+    @_user_errors
+    async def project_info_rpc(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
+        return await core.loop.run_in_executor(core.pool, project_info, _require(params, "dir"))
 
     @ls.feature("nanoforge/signals/summary")
     @_user_errors

@@ -78,3 +78,19 @@ def test_multi_sensor_is_anomaly_detection_only(tmp_path: Path) -> None:
     assert any(d.code == "NF302" and d.line == 2 for d in diags)
     project, diags = load(tmp_path, 'type = "ad"\nsensor = "multi"\nvariables = 4\n')
     assert diags == [] and project.layout.kind == "multi" and project.axes == 4
+
+
+def test_project_info_counts_lines_and_columns_of_each_signal_file(tmp_path: Path) -> None:
+    from nanoforge.engine.projectinfo import project_info
+
+    root = tmp_path / "p"
+    new_project(root, "ncc", axes=2, buffer=4)
+    (root / "a.csv").write_text("1,2,3,4,5,6,7,8\n\n1,2,3,4,5,6,7,8\n")
+    (root / "nanoforge.toml").write_text((root / "nanoforge.toml").read_text()
+                                         + '\n[[signals]]\nclass = "a"\nfile = "a.csv"\n'
+                                         + '\n[[signals]]\nclass = "b"\nfile = "gone.csv"\n')
+    info = project_info(root / "a.csv")
+    assert info["valid"] and info["type"] == "ncc" and info["axes"] == 2
+    a, b = info["signals"]
+    assert (a["role"], a["lines"], a["columns"]) == ("a", 2, 8)
+    assert b["exists"] is False and b["lines"] is None

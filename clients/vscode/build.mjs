@@ -1,0 +1,13 @@
+// Bundles the extension (vscode-languageclient inside, `vscode` provided by the editor) and,
+// with --tests, the unit tests of the editor-free modules.
+import { build } from "esbuild";
+import { readdirSync } from "node:fs";
+
+const common = { bundle: true, platform: "node", target: "node18", sourcemap: true, logLevel: "warning" };
+if (process.argv.includes("--tests")) {
+  const tests = readdirSync("test/unit").filter((f) => f.endsWith(".test.ts")).map((f) => `test/unit/${f}`);
+  await build({ ...common, entryPoints: tests, outdir: "out/test", format: "cjs" });
+} else {
+  await build({ ...common, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js", format: "cjs",
+                external: ["vscode"], minify: true });
+}

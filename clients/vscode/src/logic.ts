@@ -1,0 +1,184 @@
+// The extension's own logic, free of the `vscode` module so that unit tests run in plain Node.
+
+export interface Best {
+  library: string;
+  score: number;
+  balanced_accuracy?: number;
+  r2?: number;
+  rmse?: number;
+  nominal_recall?: number;
+  detection?: number;
+  ram: number;
+  flash: number;
+}
+
+export interface BenchStatus {
+  id: string;
+  project?: string;
+  state: string;
+  elapsed_s: number;
+  time_budget_s?: number | null;
+  candidates_evaluated: number;
+  best?: Best | null;
+  history?: [number, number, string][];
+}
+
+export interface Candidate {
+  library: string;
+  score: number;
+  state: string;
+  balanced_accuracy?: number;
+  r2?: number;
+  ram: number;
+  flash: number;
+  pipeline: string[];
+  model: string;
+}
+
+/** Which interpreter starts the daemon: the setting wins, then the Python extension's. */
+export function choosePython(setting: string | undefined, fromPythonExtension: string | undefined,
+                             platform: string = process.platform): string {
+  const s = (setting ?? "").trim();
+  if (s) return s;
+  const p = (fromPythonExtension ?? "").trim();
+  if (p) return p;
+  return platform === "win32" ? "python" : "python3";
+}
+
+export function bytes(n: number): string {
+  return n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
+}
+
+function mainMetric(b: Best | Candidate): string {
+  if (b.r2 !== undefined && b.r2 !== null) return `R² ${b.r2.toFixed(3)}`;
+  if (b.balanced_accuracy !== undefined && b.balanced_accuracy !== null) return `BA ${b.balanced_accuracy.toFixed(3)}`;
+  return "";
+}
+
+/** The status-bar text for a benchmark; undefined hides the item. */
+export function statusText(s: BenchStatus | undefined): string | undefined {
+  if (!s || !["running", "starting", "paused"].includes(s.state)) return undefined;
+  const icon = s.state === "paused" ? "$(debug-pause)" : "$(sync~spin)";
+  const budget = s.time_budget_s ? `/${Math.round(s.time_budget_s)}` : "";
+  const best = s.best ? ` · best ${s.best.score.toFixed(1)} · ${bytes(s.best.ram)} RAM · ${bytes(s.best.flash)} flash` : "";
+  return `${icon} nanoforge ${Math.round(s.elapsed_s)}${budget} s · ${s.candidates_evaluated} candidates${best}`;
+}
+
+export function candidateLabel(c: Candidate): { label: string; description: string; tooltip: string } {
+  const metric = mainMetric(c);
+  return {
+    label: c.library,
+    description: `score ${c.score.toFixed(2)}${metric ? " · " + metric : ""} · ${bytes(c.ram)} RAM · ${bytes(c.flash)} flash`,
+    tooltip: `${c.pipeline.join(" → ")} → ${c.model}${c.state === "full" ? "" : " (pruned early)"}`,
+  };
+}
+
+export function benchDescription(s: BenchStatus): string {
+  const best = s.best ? ` · best ${s.best.score.toFixed(2)} ${mainMetric(s.best)}` : "";
+  return `${s.state} · ${s.candidates_evaluated} candidates${best}`;
+}
+
+export function fileDescription(f: { lines: number | null; columns: number | null; exists: boolean }): string {
+  if (!f.exists) return "missing";
+  return `${f.lines} lines × ${f.columns} values`;
+}
+
+// ------------------------------------------------------------------ quick fixes
+
+export interface LineEdit {
+  title: string;
+  line: number; // 0-based
+  /** Replace the whole line (including its end of line when null: delete the line). */
+  newText: string | null;
+  /** Replace only [start, end) of the line when set. */
+  range?: [number, number];
+}
+
+const SEPARATORS = [",", ";", "\t", " "];
+
+/** The separator a signal file uses, from a clean line: the most frequent one. */
+export function mainSeparator(line: string): string {
+  let best = ",";
+  let count = -1;
+  for (const s of SEPARATORS) {
+    const n = line.split(s).length - 1;
+    if (n > count) {
+      best = s;
+      count = n;
+    }
+  }
+  return best;
+}
+
+/** A mechanical fix for a nanoforge diagnostic, or undefined when the fix needs a person. */
+export function quickFix(code: string, line: number, lineText: string, hint: string, reference: string | undefined,
+                         range?: [number, number]): LineEdit | undefined {
+  switch (code) {
+    case "NF101":
+      return { title: "Delete the header line", line, newText: null };
+    case "NF110":
+      return { title: "Delete the empty line", line, newText: null };
+    case "NF104": {
+      const sep = mainSeparator(reference ?? lineText.replace(/(\d),(\d)/g, "$1.$2"));
+      if (sep === ",") return undefined; // a comma separator and decimal commas cannot be told apart
+      return { title: "Use decimal points on this line", line, newText: lineText.replace(/(\d),(\d)/g, "$1.$2") };
+    }
+    case "NF103": {
+      if (reference === undefined) return undefined;
+      const sep = mainSeparator(reference);
+      const fixed = lineText.trim().split(/[,;\t ]+/).join(sep);
+      return { title: `Use '${sep === "\t" ? "tab" : sep}' as the only separator on this line`, line, newText: fixed };
+    }
+    case "NF301": {
+      const m = /did you mean '([^']+)'\?/.exec(hint);
+      if (!m || !range) return undefined;
+      return { title: `Rename to '${m[1]}'`, line, newText: m[1], range };
+    }
+    default:
+      return undefined;
+  }
+}
+
+// ------------------------------------------------------------------ webviews
+
+/** A webview page: strict content-security policy, scripts only with the nonce, nothing remote. */
+export function page(opts: { title: string; cspSource: string; nonce: string; scriptUri: string; styleUri: string;
+                             view: string; body?: string }): string {
+  const csp = [
+    "default-src 'none'",
+    `img-src ${opts.cspSource} data:`,
+    `style-src ${opts.cspSource}`,
+    `script-src 'nonce-${opts.nonce}'`,
+  ].join("; ");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${opts.styleUri}">
+<title>${escapeHtml(opts.title)}</title>
+</head>
+<body data-view="${escapeHtml(opts.view)}">
+<h2 id="title">${escapeHtml(opts.title)}</h2>
+<div id="root">${opts.body ?? ""}</div>
+<script nonce="${opts.nonce}" src="${opts.scriptUri}"></script>
+</body>
+</html>`;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+export function nonce(random: () => number = Math.random): string {
+  const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  let out = "";
+  for (let i = 0; i < 32; i++) out += chars[Math.floor(random() * chars.length)];
+  return out;
+}
+
+/** Per signal, the probability the library gives to the signal's own class (n-class plot). */
+export function trueClassProbabilities(results: { class_id: number; probabilities: number[] }[], classId: number): number[] {
+  return results.map((r) => r.probabilities[classId - 1] ?? 0);
+}

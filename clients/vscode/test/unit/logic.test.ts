@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  candidateLabel, choosePython, fileDescription, mainSeparator, nonce, page, quickFix, statusText, trueClassProbabilities,
+} from "../../src/logic";
+
+test("the python setting wins, then the Python extension, then python3", () => {
+  assert.equal(choosePython("/opt/py/bin/python", "/venv/bin/python"), "/opt/py/bin/python");
+  assert.equal(choosePython("  ", "/venv/bin/python"), "/venv/bin/python");
+  assert.equal(choosePython(undefined, undefined, "linux"), "python3");
+  assert.equal(choosePython("", "", "win32"), "python");
+});
+
+test("the status bar shows a running or paused benchmark and hides otherwise", () => {
+  const s = { id: "b1", state: "running", elapsed_s: 12.4, time_budget_s: 300, candidates_evaluated: 87,
+              best: { library: "abc", score: 97.126, ram: 2660, flash: 9000 } };
+  assert.equal(statusText(s), "$(sync~spin) nanoforge 12/300 s · 87 candidates · best 97.1 · 2.6 KB RAM · 8.8 KB flash");
+  assert.match(statusText({ ...s, state: "paused", best: null })!, /^\$\(debug-pause\) nanoforge 12\/300 s · 87 candidates$/);
+  assert.equal(statusText({ ...s, state: "finished" }), undefined);
+  assert.equal(statusText(undefined), undefined);
+});
+
+test("candidates show their score, main metric and footprint", () => {
+  const c = { library: "0123456789ab", score: 91.5, state: "pruned", r2: 0.8123, ram: 708, flash: 1075,
+              pipeline: ["diff", "minirocket"], model: "ridge" };
+  const l = candidateLabel(c);
+  assert.equal(l.description, "score 91.50 · R² 0.812 · 708 B RAM · 1.0 KB flash");
+  assert.equal(l.tooltip, "diff → minirocket → ridge (pruned early)");
+  assert.equal(fileDescription({ lines: 80, columns: 768, exists: true }), "80 lines × 768 values");
+  assert.equal(fileDescription({ lines: null, columns: null, exists: false }), "missing");
+});
+
+test("mechanical quick fixes, and none where a person must decide", () => {
+  assert.deepEqual(quickFix("NF101", 0, "x,y,z", "", undefined), { title: "Delete the header line", line: 0, newText: null });
+  const dc = quickFix("NF104", 3, "1,5;2,25;3", "", "1.0;2.0;3.0")!;
+  assert.equal(dc.newText, "1.5;2.25;3");
+  assert.equal(quickFix("NF104", 3, "1,5,2,25", "", "1.0,2.0,3.0,4.0"), undefined);
+  assert.equal(quickFix("NF103", 2, "1.0,2.0;3.0 4.0", "", "1;2;3;4")!.newText, "1.0;2.0;3.0;4.0");
+  const key = quickFix("NF301", 2, "bufer = 128", "did you mean 'buffer'?", undefined, [0, 5])!;
+  assert.deepEqual([key.newText, key.range], ["buffer", [0, 5]]);
+  assert.equal(quickFix("NF301", 2, "zork = 1", "known keys: axes, buffer", undefined, [0, 4]), undefined);
+  assert.equal(quickFix("NF106", 1, "1,nan,2", "", undefined), undefined);
+  assert.equal(mainSeparator("1\t2\t3"), "\t");
+});
+
+test("webview pages allow only nonce scripts and local resources", () => {
+  const n = nonce(() => 0.5);
+  assert.equal(n.length, 32);
+  const html = page({ title: "<Preview>", cspSource: "vscode-resource:", nonce: n, scriptUri: "vscode-resource:/v.js",
+                      styleUri: "vscode-resource:/v.css", view: "preview" });
+  assert.match(html, new RegExp(`script-src 'nonce-${n}'`));
+  assert.match(html, /default-src 'none'/);
+  assert.ok(!/https?:\/\//.test(html), "no remote resources");
+  assert.ok(html.includes("&lt;Preview&gt;") && !html.includes("<Preview>"));
+  for (const m of html.matchAll(/<script[^>]*>/g)) assert.ok(m[0].includes(`nonce="${n}"`));
+});
+
+test("the probability plot takes each signal's own class", () => {
+  const r = [{ class_id: 2, probabilities: [0.1, 0.9] }, { class_id: 1, probabilities: [0.7, 0.3] }];
+  assert.deepEqual(trueClassProbabilities(r, 2), [0.9, 0.3]);
+});
