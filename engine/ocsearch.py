@@ -125,23 +125,24 @@ def models(ctx: Any) -> list[dict[str, Any]]:
     return out
 
 
-_FITS: OrderedDict[tuple[str, int], tuple[np.ndarray, float] | None] = OrderedDict()
-_FITS_SIZE = 256
+FITS_SIZE = 256
+Fits = OrderedDict[tuple[str, int], "tuple[np.ndarray, float] | None"]
 
 
-def split_result(cfg: dict[str, Any], split: int, y: np.ndarray,
+def split_result(fits: Fits, cfg: dict[str, Any], split: int, y: np.ndarray,
                  fit: Callable[[], tuple[np.ndarray, float] | None]) -> dict[str, Any] | None:
     """One split's metrics; None when the model is too big. The margin only moves the
-    threshold, so candidates that differ by it share one fit (cached per worker)."""
+    threshold, so candidates that differ by it share one fit, kept in `fits` (the
+    context's, so each worker and each dataset has its own)."""
     model = {"kind": cfg["model"]["kind"], "params": {k: v for k, v in cfg["model"]["params"].items() if k != "margin"}}
     key = (candidate_key({"blocks": cfg["blocks"], "model": model}), split)
-    if key in _FITS:
-        _FITS.move_to_end(key)
-        hit = _FITS[key]
+    if key in fits:
+        fits.move_to_end(key)
+        hit = fits[key]
     else:
-        hit = _FITS[key] = fit()
-        while len(_FITS) > _FITS_SIZE:
-            _FITS.popitem(last=False)
+        hit = fits[key] = fit()
+        while len(fits) > FITS_SIZE:
+            fits.popitem(last=False)
     if hit is None:
         return None
     scores, q = hit

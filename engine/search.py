@@ -53,6 +53,7 @@ class Context:
     multi: bool = False  # AD multi-sensor: ordered samples, never shuffled
     ad_splits: list[list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=list)
     origin: np.ndarray | None = None  # 1-class: the nominal source of each synthetic outlier
+    oc_fits: ocsearch.Fits = field(default_factory=OrderedDict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.type == "1cc" and self.origin is None:
@@ -257,7 +258,8 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
         per_split = []
         for i, (tr, te) in enumerate(ctx.splits):
             if ctx.type == "1cc":
-                m = ocsearch.split_result(cfg, i, ctx.y[te], lambda tr=tr, te=te: _fit_split(ctx, cfg, cut, feats, tr, te))
+                m = ocsearch.split_result(ctx.oc_fits, cfg, i, ctx.y[te],
+                                          lambda tr=tr, te=te: _fit_split(ctx, cfg, cut, feats, tr, te))
                 if m is None:
                     rec["state"] = "rejected"
                     rec["reason"] = "more support vectors than allowed"

@@ -1,5 +1,6 @@
 // nanoforge inside VS Code: diagnostics from the daemon, a tree of projects, benchmarks
 // and libraries, commands, webviews. The daemon does the work; this is a thin client.
+import { statSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { Daemon } from "./daemon";
@@ -9,6 +10,7 @@ import { QuickFixes } from "./quickfix";
 import { Node, ProjectsTree } from "./tree";
 
 let daemon: Daemon | undefined;
+const OPEN_LIMIT = 20 * 1024 * 1024; // bytes: larger files are checked, not opened
 
 async function projectOf(arg: unknown): Promise<string | undefined> {
   if (arg instanceof Node) return arg.project;
@@ -155,7 +157,10 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       const n = res.diagnostics.length;
       const errors = res.diagnostics.filter((x: any) => x.severity === "error").length;
       for (const p of new Set<string>(res.diagnostics.map((x: any) => x.path))) {
-        await vscode.workspace.openTextDocument(vscode.Uri.file(p)); // the daemon publishes on open
+        // the daemon publishes a file's diagnostics when it is open; huge files stay closed
+        if ((statSync(p, { throwIfNoEntry: false })?.size ?? Infinity) < OPEN_LIMIT) {
+          await vscode.workspace.openTextDocument(vscode.Uri.file(p));
+        }
       }
       if (n) await vscode.commands.executeCommand("workbench.actions.view.problems");
       vscode.window.showInformationMessage(n ? `nanoforge: ${errors} error(s), ${n - errors} warning(s) in ${path.basename(target)}`

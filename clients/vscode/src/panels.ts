@@ -5,46 +5,45 @@ import * as vscode from "vscode";
 import { nonce, page } from "./logic";
 
 const open = new Map<string, vscode.WebviewPanel>();
+const latest = new Map<string, { view: string; data: unknown }>(); // re-sent when a page (re)loads
 
 export function show(ctx: vscode.ExtensionContext, key: string, title: string, view: string, data: unknown): vscode.WebviewPanel {
+  latest.set(key, { view, data });
   let panel = open.get(key);
   if (!panel) {
     const media = vscode.Uri.joinPath(ctx.extensionUri, "media");
-    panel = vscode.window.createWebviewPanel(`nanoforge.${view}`, title, vscode.ViewColumn.Beside,
+    const p = vscode.window.createWebviewPanel(`nanoforge.${view}`, title, vscode.ViewColumn.Beside,
       { enableScripts: true, localResourceRoots: [media], retainContextWhenHidden: true });
-    const w = panel.webview;
+    const w = p.webview;
     w.html = page({
       title, view, nonce: nonce(), cspSource: w.cspSource,
       scriptUri: w.asWebviewUri(vscode.Uri.joinPath(media, "view.js")).toString(),
       styleUri: w.asWebviewUri(vscode.Uri.joinPath(media, "view.css")).toString(),
     });
-    open.set(key, panel);
-    panel.onDidDispose(() => open.delete(key));
-    let last = data;
     const ready = w.onDidReceiveMessage((m) => {
-      if (m?.type === "ready") void w.postMessage({ type: "data", view, data: last });
+      const last = latest.get(key);
+      if (m?.type === "ready" && last) void w.postMessage({ type: "data", ...last });
     });
-    panel.onDidDispose(() => ready.dispose());
-    (panel as any)._nfSet = (d: unknown) => {
-      last = d;
-    };
+    p.onDidDispose(() => {
+      ready.dispose();
+      open.delete(key);
+      latest.delete(key);
+    });
+    open.set(key, p);
+    panel = p;
   } else {
-    (panel as any)._nfSet?.(data);
     panel.reveal(undefined, true);
   }
   void panel.webview.postMessage({ type: "data", view, data });
   return panel;
 }
 
+/** New data for a panel that is open; nothing when it is not. */
 export function update(key: string, view: string, data: unknown): void {
   const panel = open.get(key);
   if (!panel) return;
-  (panel as any)._nfSet?.(data);
+  latest.set(key, { view, data });
   void panel.webview.postMessage({ type: "data", view, data });
-}
-
-export function isOpen(key: string): boolean {
-  return open.has(key);
 }
 
 export function titleFor(file: string): string {
