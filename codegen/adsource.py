@@ -16,15 +16,12 @@ from nanoforge.engine.pipeline import Pipeline
 
 from . import cad
 from . import cruntime as rt
-from .csource import NEAI_STATE_ENUM, Generated, _Gen, c_array, c_float
+from .csource import NEAI_STATE_ENUM, Generated, _Gen, c_array, c_float, check_suffix
 
 
 def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, min_learn: int, sensor: str = "generic",
              suffix: str = "") -> Generated:
-    from .csource import _SUFFIX_RE
-
-    if not _SUFFIX_RE.match(suffix):
-        raise ValueError(f"suffix '{suffix}' must be letters, digits or '_' (at most 32)")
+    check_suffix(suffix)
     return _ADGen(pipe, axes, length, neai_id, min_learn, sensor, suffix).build()
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from nanoforge.engine.targets import CORES
 
+from .emulator import _rows
 from .toolchain import ARM_CC, EXACT, SECTIONS, WARN, _run, arm_flags
 
 IMAGE = 0x20000000
@@ -145,7 +146,7 @@ def run(img: ArmImage, signals: np.ndarray, n_classes: int, count_instructions: 
         ) -> tuple[np.ndarray, np.ndarray, int]:
     """Classifies (n, axes, length) signals on the emulated core: probabilities, ids,
     and the number of instructions executed (when asked; it slows the run)."""
-    inter = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+    inter = _rows(signals)
     uc, count = _machine(img, inter, 4 * n_classes * len(inter), 2 * len(inter), (len(inter),), count_instructions)
     probs = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * n_classes * len(inter))), np.float32)
     ids = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, 2 * len(inter))), np.uint16)
@@ -156,7 +157,7 @@ def run_ad(img: ArmImage, learn: np.ndarray, detect: np.ndarray, mem_floats: int
     """Learns then detects (n, axes, length) signals on the emulated core: the
     similarities and the learned state, as the device holds them."""
     sig = np.concatenate([learn, detect])
-    inter = np.ascontiguousarray(sig.transpose(0, 2, 1).reshape(len(sig), -1), np.float32)
+    inter = _rows(sig)
     uc, _ = _machine(img, inter, max(len(detect), 1), 4 * mem_floats, (len(learn), len(detect)), False)
     sims = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, len(detect))), np.uint8)
     mem = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, 4 * mem_floats)), np.float32)
@@ -165,14 +166,14 @@ def run_ad(img: ArmImage, learn: np.ndarray, detect: np.ndarray, mem_floats: int
 
 def run_ext(img: ArmImage, signals: np.ndarray) -> np.ndarray:
     """Extrapolates (n, axes, length) signals on the emulated core (EXT_HARNESS_C)."""
-    inter = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+    inter = _rows(signals)
     uc, _ = _machine(img, inter, 4 * len(inter), 4, (len(inter),), False)
     return np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * len(inter))), np.float32).copy()
 
 
 def run_oc(img: ArmImage, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """1-class decisions and scores of (n, axes, length) signals on the emulated core."""
-    inter = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+    inter = _rows(signals)
     uc, _ = _machine(img, inter, 4 * len(inter), len(inter), (len(inter),), False)
     scores = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * len(inter))), np.float32)
     flags = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, len(inter))), np.uint8)

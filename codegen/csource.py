@@ -79,9 +79,14 @@ def check_number(neai_id: str) -> float:
     return float(int(neai_id[:5], 16))  # < 2^20: exact in a float
 
 
-def generate(pipe: Pipeline, axes: int, length: int, classes: list[str], neai_id: str, suffix: str = "") -> Generated:
+def check_suffix(suffix: str) -> None:
+    """A multi-library suffix ends up in C identifiers and file names."""
     if not _SUFFIX_RE.match(suffix):
         raise ValueError(f"suffix '{suffix}' must be letters, digits or '_' (at most 32)")
+
+
+def generate(pipe: Pipeline, axes: int, length: int, classes: list[str], neai_id: str, suffix: str = "") -> Generated:
+    check_suffix(suffix)
     g = _Gen(pipe, axes, length, classes, neai_id, suffix)
     return g.build()
 

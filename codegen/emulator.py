@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from nanoforge.engine.dataset import interleave
+
 from .csource import Generated
 
 READER_C = r"""/* One signal per line, any of the four separators; strtod then float, as Python reads. */
@@ -81,26 +83,37 @@ def emulator_source(suffix: str = "") -> str:
     return EMULATOR_C.replace("@READER@", READER_C).replace("@S@", suffix)
 
 
+def _rows(signals: np.ndarray) -> np.ndarray:
+    """(n, axes, length) → one interleaved float32 buffer per row, as the firmware fills it."""
+    return np.ascontiguousarray(interleave(signals), np.float32)
+
+
+def _open(so: Path, gen: Generated, api: str, argtypes: list[Any]) -> tuple[Any, np.ndarray]:
+    """Loads a host library, declares `neai_<api>` and hands `neai_<api>_init` its knowledge."""
+    lib = ctypes.CDLL(str(so))
+    knowledge = np.ascontiguousarray(gen.knowledge, np.float32)
+    fp = ctypes.POINTER(ctypes.c_float)
+    init, fn = getattr(lib, f"neai_{api}_init"), getattr(lib, f"neai_{api}")
+    init.argtypes, init.restype = [fp], ctypes.c_int
+    fn.argtypes, fn.restype = argtypes, ctypes.c_int
+    st = init(knowledge.ctypes.data_as(fp))
+    if st != 0:
+        raise RuntimeError(f"neai_{api}_init returned {st}")
+    return lib, knowledge
+
+
 class HostLibrary:
     """A built host library with its knowledge, ready to classify float32 buffers."""
 
     def __init__(self, so: Path, gen: Generated, axes: int, length: int, n_classes: int) -> None:
-        self.lib = ctypes.CDLL(str(so))
         self.axes, self.length, self.n_classes = axes, length, n_classes
-        self.knowledge = np.ascontiguousarray(gen.knowledge, np.float32)
         fp = ctypes.POINTER(ctypes.c_float)
-        self.lib.neai_classification_init.argtypes = [fp]
-        self.lib.neai_classification_init.restype = ctypes.c_int
-        self.lib.neai_classification.argtypes = [fp, fp, ctypes.POINTER(ctypes.c_uint16)]
-        self.lib.neai_classification.restype = ctypes.c_int
-        st = self.lib.neai_classification_init(self.knowledge.ctypes.data_as(fp))
-        if st != 0:
-            raise RuntimeError(f"neai_classification_init returned {st}")
+        self.lib, self.knowledge = _open(so, gen, "classification", [fp, fp, ctypes.POINTER(ctypes.c_uint16)])
 
     def classify(self, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """signals: (n, axes, length) → (probabilities (n, classes), 1-based ids)."""
         fp = ctypes.POINTER(ctypes.c_float)
-        inter = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+        inter = _rows(signals)
         probs = np.zeros((len(signals), self.n_classes), np.float32)
         ids = np.zeros(len(signals), np.uint16)
         cid = ctypes.c_uint16()
@@ -152,17 +165,14 @@ class ADHostLibrary:
         if st != 0:
             raise RuntimeError(f"neai_anomalydetection_init returned {st}")
 
-    def _rows(self, signals: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
-
     def learn(self, signals: np.ndarray) -> list[int]:
         """signals (n, axes, length) learned in order; the state returned by each call."""
         fp = ctypes.POINTER(ctypes.c_float)
-        rows = self._rows(signals)
+        rows = _rows(signals)
         return [int(self.lib.neai_anomalydetection_learn(r.ctypes.data_as(fp))) for r in rows]
 
     def detect(self, signals: np.ndarray) -> np.ndarray:
-        return _per_row(self.lib.neai_anomalydetection_detect, self._rows(signals), ctypes.c_uint8, np.uint8)
+        return _per_row(self.lib.neai_anomalydetection_detect, _rows(signals), ctypes.c_uint8, np.uint8)
 
     def set_sensitivity(self, s: float) -> int:
         return int(self.lib.neai_anomalydetection_set_sensitivity(ctypes.c_float(s)))
@@ -236,20 +246,11 @@ class ExtHostLibrary:
     """A built extrapolation host library with its knowledge."""
 
     def __init__(self, so: Path, gen: Generated, axes: int, length: int) -> None:
-        self.lib = ctypes.CDLL(str(so))
-        self.knowledge = np.ascontiguousarray(gen.knowledge, np.float32)
         fp = ctypes.POINTER(ctypes.c_float)
-        self.lib.neai_extrapolation_init.argtypes = [fp]
-        self.lib.neai_extrapolation_init.restype = ctypes.c_int
-        self.lib.neai_extrapolation.argtypes = [fp, fp]
-        self.lib.neai_extrapolation.restype = ctypes.c_int
-        st = self.lib.neai_extrapolation_init(self.knowledge.ctypes.data_as(fp))
-        if st != 0:
-            raise RuntimeError(f"neai_extrapolation_init returned {st}")
+        self.lib, self.knowledge = _open(so, gen, "extrapolation", [fp, fp])
 
     def extrapolate(self, signals: np.ndarray) -> np.ndarray:
-        rows = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
-        return _per_row(self.lib.neai_extrapolation, rows, ctypes.c_float, np.float32)
+        return _per_row(self.lib.neai_extrapolation, _rows(signals), ctypes.c_float, np.float32)
 
 
 SINGLE_EMULATOR_C = r"""/* nanoforge emulator, @WHAT@: the library built for the host. Usage: emulator FILE */
@@ -300,21 +301,13 @@ class OCHostLibrary:
     """A built 1-class host library with its knowledge."""
 
     def __init__(self, so: Path, gen: Generated, axes: int, length: int) -> None:
-        self.lib = ctypes.CDLL(str(so))
-        self.knowledge = np.ascontiguousarray(gen.knowledge, np.float32)
         fp = ctypes.POINTER(ctypes.c_float)
-        self.lib.neai_oneclass_init.argtypes = [fp]
-        self.lib.neai_oneclass_init.restype = ctypes.c_int
-        self.lib.neai_oneclass.argtypes = [fp, ctypes.POINTER(ctypes.c_uint8)]
-        self.lib.neai_oneclass.restype = ctypes.c_int
+        self.lib, self.knowledge = _open(so, gen, "oneclass", [fp, ctypes.POINTER(ctypes.c_uint8)])
         self.lib.neai_oneclass_last_score.restype = ctypes.c_float
-        st = self.lib.neai_oneclass_init(self.knowledge.ctypes.data_as(fp))
-        if st != 0:
-            raise RuntimeError(f"neai_oneclass_init returned {st}")
 
     def oneclass(self, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(is_outlier uint8, score float32) per signal."""
-        rows = np.ascontiguousarray(signals.transpose(0, 2, 1).reshape(len(signals), -1), np.float32)
+        rows = _rows(signals)
         fp = ctypes.POINTER(ctypes.c_float)
         flags = np.zeros(len(rows), np.uint8)
         scores = np.zeros(len(rows), np.float32)

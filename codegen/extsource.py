@@ -7,14 +7,11 @@ from __future__ import annotations
 from nanoforge.engine.pipeline import Pipeline
 
 from . import cruntime as rt
-from .csource import NEAI_STATE_ENUM, Generated, _Gen, single_output_source
+from .csource import NEAI_STATE_ENUM, Generated, _Gen, check_suffix, single_output_source
 
 
 def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, suffix: str = "") -> Generated:
-    from .csource import _SUFFIX_RE
-
-    if not _SUFFIX_RE.match(suffix):
-        raise ValueError(f"suffix '{suffix}' must be letters, digits or '_' (at most 32)")
+    check_suffix(suffix)
     return _ExtGen(pipe, axes, length, ["value"], neai_id, suffix).build()
 
 

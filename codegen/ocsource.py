@@ -11,12 +11,11 @@ from __future__ import annotations
 from nanoforge.engine.pipeline import Pipeline
 
 from . import cruntime as rt
-from .csource import _SUFFIX_RE, NEAI_STATE_ENUM, Generated, _Gen, c_float, single_output_source
+from .csource import NEAI_STATE_ENUM, Generated, _Gen, c_float, check_suffix, single_output_source
 
 
 def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, suffix: str = "") -> Generated:
-    if not _SUFFIX_RE.match(suffix):
-        raise ValueError(f"suffix '{suffix}' must be letters, digits or '_' (at most 32)")
+    check_suffix(suffix)
     return _OCGen(pipe, axes, length, ["nominal"], neai_id, suffix).build()
 
 
