@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import fastparse
 from .diagnostics import Diagnostic, make
 
 MAX_FILE_BYTES = 1 << 30
@@ -197,18 +198,6 @@ def _is_header(line: str, sep: str) -> bool:
     return wordy * 2 >= len(toks)
 
 
-def _decode(path: str, data: bytes, out: _Collector) -> str | None:
-    if b"\x00" in data[:65536] or b"\x00" in data[-65536:]:
-        out.add(make(path, "NF100", "this is a binary file, or text in UTF-16",
-                     "save the signals as plain text (ASCII or UTF-8), one signal per line"))
-        return None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if data.isascii():
-        return data.decode("ascii")
-    return data.decode("utf-8", errors="replace")
-
-
 def _fast_parse(text_bytes: bytes, sep: str) -> np.ndarray | None:
     """numpy's C parser on the whole file; None when it refuses anything."""
     try:
@@ -245,31 +234,81 @@ def parse(path: str | Path, data: bytes | None = None, label: str | None = None)
             out.add(make(label, "NF100", f"cannot read the file: {e.strerror or e}",
                          "check that the file exists and that you may read it"))
             return ParsedFile(label, empty, np.zeros(0, np.int64), ",", out.result())
-    text = _decode(label, data, out)
-    if text is None:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if _is_binary(data):
+        out.add(make(label, "NF100", "this is a binary file, or text in UTF-16",
+                     "save the signals as plain text (ASCII or UTF-8), one signal per line"))
         return ParsedFile(label, empty, np.zeros(0, np.int64), ",", out.result(), _data=data)
-    if not text.strip():
+    if _blank(data):
         out.add(make(label, "NF111", "the file holds no signal",
                      "record signals into it: one signal example per line"))
         return ParsedFile(label, empty, np.zeros(0, np.int64), ",", out.result(), _data=data)
 
-    head = text[: 1 << 16].split("\n")
-    sep, decimal_comma = detect_separator(head[:-1] if len(head) > 1 else head)
+    head = data[: 1 << 16].decode("utf-8", "replace").split("\n")
+    head = head[:-1] if len(head) > 1 else head
+    sep, decimal_comma = detect_separator(head)
 
-    if not decimal_comma and data.isascii():
-        arr = _fast_parse(data, sep)
-        expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        if arr is not None and arr.shape[0] == expected and np.isfinite(arr).all():
-            pf = ParsedFile(label, arr, np.arange(1, arr.shape[0] + 1), sep, [], arr.shape[0], _data=data)
-            _line_limits(pf, out, {})
-            pf.diagnostics = out.result()
-            return pf
+    fast: _Fast | None = None
+    if not decimal_comma:
+        width = _usual_width(head, sep)
+        got = fastparse.parse(data, sep, width)
+        if got is not None:
+            fast = _Fast(got[0], got[1], width)
+            if not fast.bad.any():
+                pf = ParsedFile(label, fast.values, np.arange(1, len(fast.bad) + 1), sep, [], len(fast.bad), _data=data)
+                _line_limits(pf, out, {})
+                pf.diagnostics = out.result()
+                return pf
+        elif data.isascii():
+            arr = _fast_parse(data, sep)
+            expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            if arr is not None and arr.shape[0] == expected and np.isfinite(arr).all():
+                pf = ParsedFile(label, arr, np.arange(1, arr.shape[0] + 1), sep, [], arr.shape[0], _data=data)
+                _line_limits(pf, out, {})
+                pf.diagnostics = out.result()
+                return pf
 
-    return _slow_parse(label, data, text, sep, decimal_comma, out)
+    text = data.decode("ascii") if data.isascii() else data.decode("utf-8", errors="replace")
+    return _slow_parse(label, data, text, sep, decimal_comma, out, fast)
+
+
+@dataclass
+class _Fast:
+    """What the C scanner made of every line: rows of good lines need no second look."""
+
+    values: np.ndarray
+    bad: np.ndarray
+    width: int
+
+
+def _blank(data: bytes) -> bool:
+    """Whitespace only; looks at the whole file only when its start is blank."""
+    return not data[:4096].strip() and not data.strip()
+
+
+def _is_binary(data: bytes) -> bool:
+    return b"\x00" in data[:65536] or b"\x00" in data[-65536:]
+
+
+def _usual_width(head: list[str], sep: str) -> int:
+    """The most common number of values on the first lines: the width clean lines have."""
+    counts: dict[int, int] = {}
+    for ln in head[:200]:
+        body = ln.strip(" \r\t")
+        if not body:
+            continue
+        if sep == " ":
+            n = len(body.split())
+        else:
+            body = body[: -len(sep)].rstrip(" ") if body.endswith(sep) else body
+            n = body.count(sep) + 1
+        counts[n] = counts.get(n, 0) + 1
+    return max(counts, key=lambda n: counts[n]) if counts else 0
 
 
 def _slow_parse(
-    label: str, data: bytes, text: str, sep: str, decimal_comma: bool, out: _Collector
+    label: str, data: bytes, text: str, sep: str, decimal_comma: bool, out: _Collector, fast: _Fast | None = None
 ) -> ParsedFile:
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -278,21 +317,27 @@ def _slow_parse(
     while lines and not lines[-1].strip(" \r\t"):
         lines.pop()
     line_re = _line_re(sep)
-    good: list[tuple[int, str, int]] = []  # (lineno, text, count)
+    clean = fast.bad.size if fast is not None else 0
+
+    def body_of(i: int) -> str:
+        body = lines[i].rstrip(" \r")
+        return body[: -len(sep)] if sep != " " and body.endswith(sep) else body
+
+    good: list[tuple[int, int]] = []  # (line index, count)
     lengths: dict[int, int] = {}
     for i, line in enumerate(lines):
         lineno = i + 1
         lengths[lineno] = len(line.rstrip("\r"))
+        if i < clean and not fast.bad[i]:  # type: ignore[union-attr]
+            good.append((i, fast.width))  # type: ignore[union-attr]
+            continue
         if not line.strip(" \r\t"):
             out.add(make(label, "NF110", "empty line", "delete this line: every line must hold one signal",
                          lineno, 1, 2))
             continue
         if line_re.fullmatch(line):
-            body = line.rstrip(" \r")
-            if sep != " " and body.endswith(sep):
-                body = body[: -len(sep)]
-            n = len(body.split()) if sep == " " else body.count(sep) + 1
-            good.append((lineno, body, n))
+            body = body_of(i)
+            good.append((i, len(body.split()) if sep == " " else body.count(sep) + 1))
             continue
         if lineno == 1 and _is_header(line, sep):
             out.add(make(label, "NF101", "the first line is a header, not a signal",
@@ -302,20 +347,20 @@ def _slow_parse(
         _diagnose_line(label, lineno, line.rstrip("\r"), sep, out)
 
     # The width most lines agree on is the right one; the others are ragged.
-    counts = np.array([g[2] for g in good], dtype=np.int64)
+    counts = np.array([g[1] for g in good], dtype=np.int64)
     if counts.size:
         values_, freq = np.unique(counts, return_counts=True)
         width = int(values_[np.argmax(freq)])
     else:
         width = 0
-    keep: list[tuple[int, str]] = []
-    for lineno, body, n in good:
+    keep: list[int] = []
+    for i, n in good:
         if n == width:
-            keep.append((lineno, body))
+            keep.append(i)
             continue
-        toks = _tokens(body, sep)
+        lineno = i + 1
         if n > width and width > 0:
-            s = toks[width][0] + 1
+            s = _tokens(body_of(i), sep)[width][0] + 1
             out.add(make(label, "NF105", f"line has {n} values; the other lines have {width}",
                          f"remove the {n - width} extra value(s) or delete this line",
                          lineno, s, lengths[lineno] + 1))
@@ -324,13 +369,23 @@ def _slow_parse(
                          f"add the {width - n} missing value(s) or delete this line",
                          lineno, 1, lengths[lineno] + 1))
     if keep:
-        blob = "\n".join(b for _, b in keep).encode()
-        arr = _fast_parse(blob, sep)
-        if arr is None:  # cannot happen once the grammar matched; keep a sound fallback
-            arr = np.array([[float(t) for t in (b.split() if sep == " " else b.split(sep))] for _, b in keep],
-                           dtype=np.float32)
+        idx = np.array(keep, dtype=np.int64)
+        arr = np.empty((len(keep), width), np.float32)
+        scanned = np.zeros(len(keep), bool)
+        if fast is not None and fast.width == width:
+            scanned = idx < clean
+            scanned[scanned] = ~fast.bad[idx[scanned]]
+            arr[scanned] = fast.values[idx[scanned]]
+        rest = [int(i) for i in idx[~scanned]]
+        if rest:
+            blob = "\n".join(body_of(i) for i in rest).encode()
+            part = _fast_parse(blob, sep)
+            if part is None:  # cannot happen once the grammar matched; keep a sound fallback
+                part = np.array([[float(t) for t in (body_of(i).split() if sep == " " else body_of(i).split(sep))]
+                                 for i in rest], dtype=np.float32)
+            arr[~scanned] = part.reshape(len(rest), width)
         finite = np.isfinite(arr).all(axis=1)
-        rows = np.array([ln for ln, _ in keep], dtype=np.int64)
+        rows = idx + 1
         for ln in rows[~finite]:
             out.add(make(label, "NF106", "a value overflows 32-bit float",
                          "values must be within ±3.4e38", int(ln), 1, lengths[int(ln)] + 1))
