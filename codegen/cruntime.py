@@ -492,6 +492,21 @@ static float nf_knn_regress(const float *v, int n, const float *proto, const flo
     return acc / (float)found;
 }
 """,
+    "knn_weighted": r"""
+/* Inverse-distance weighted mean target of the k nearest stored signals. */
+static float nf_knn_regress_weighted(const float *v, int n, const float *proto, const float *value, int count,
+                                     int k, float *best_d, int *best_i)
+{
+    int j, found = nf_knn_select(v, n, proto, count, k, best_d, best_i);
+    float acc = 0.0f, wsum = 0.0f;
+    for (j = 0; j < found; j++) {
+        float w = 1.0f / (nf_sqrtf(best_d[j]) + 1e-6f);
+        acc = acc + value[best_i[j]] * w;
+        wsum = wsum + w;
+    }
+    return acc / wsum;
+}
+""",
 }
 
 # 1-class scores (engine/ocmodels.py): each ≥ 0 and growing away from the nominal data.

@@ -26,8 +26,12 @@ class _ExtGen(_Gen):
         elif m.kind == "knn_reg":
             k = min(int(m.params["k"]), len(st["proto"]))
             self.knn_scratch(k)
-            self.func(rt.REGRESS["knn"])
-            self.body.append(f"{out}[0] = nf_knn_regress({v}, {d}, {self.kref('m.proto', st['proto'])}, "
+            weighted = bool(m.params.get("weighted"))
+            if weighted:
+                self.need("nf_sqrtf")
+            self.func(rt.REGRESS["knn_weighted" if weighted else "knn"])
+            self.body.append(f"{out}[0] = nf_knn_regress{'_weighted' if weighted else ''}({v}, {d}, "
+                             f"{self.kref('m.proto', st['proto'])}, "
                              f"{self.kref('m.value', st['value'])}, {len(st['proto'])}, {k}, nf_best_d, nf_best_i);")
         elif m.kind == "svr":
             self.svm_call(v, d, 1, out)

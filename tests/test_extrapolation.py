@@ -26,14 +26,14 @@ def _b(kind: str, **p: object) -> dict[str, object]:
 
 
 CASES = [
-    _b("ridge", alpha=1.0), _b("knn_reg", k=5), _b("svr", C=10.0, gamma=1.0, epsilon=0.1, max_sv=200),
+    _b("ridge", alpha=1.0), _b("knn_reg", k=5), _b("knn_reg", k=7, weighted=True), _b("svr", C=10.0, gamma=1.0, epsilon=0.1, max_sv=200),
     _b("forest_reg", algo="tree", depth=6, seed=1), _b("forest_reg", algo="rf", trees=5, depth=4, seed=1),
     _b("forest_reg", algo="et", trees=5, depth=4, seed=1), _b("gbt_reg", stages=20, depth=2, lr=0.1, seed=1),
     _b("mlp_reg", hidden=8, alpha=1e-3, seed=1),
 ]
 
 
-@pytest.mark.parametrize("model", CASES, ids=[f"{m['kind']}-{m['params'].get('algo', '')}" for m in CASES])
+@pytest.mark.parametrize("model", CASES, ids=[f"{m['kind']}-{m['params'].get('algo', m['params'].get('weighted', ''))}" for m in CASES])
 def test_regressor_numpy_host_and_cortex_m_agree(tmp_path: Path, model: dict) -> None:
     ctx = search.Context(X, Y, ["value"], 1 << 20, 1 << 20, 0, type="ext")
     pipe = search.fit_library(ctx, {"blocks": [_b("stats"), _b("scale")], "model": model}, {})
