@@ -3,7 +3,7 @@
 For each dataset: a project from train/, `nanoforge bench start --wait` (budget from
 --budget, default 300 s, 2 cores), then the emulator on every test file, and a deploy for
 Cortex-M4F for the measured footprint. Prints one table row per dataset beside the
-dataset's published accuracies. Run: python bench/ncc.py [--budget S] [--datasets DIR]
+dataset's published accuracies. Run: python bench/ncc.py [--budget S] [--seed N] [--datasets DIR]
 """
 
 from __future__ import annotations
@@ -15,18 +15,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import nf
+from common import nf, options
 
-ROOT = Path(__file__).resolve().parent.parent
 GOALS = {"BasicMotions": 0.975, "GunPoint": 0.967}
 
 
-def run(ds_dir: Path, budget: float, cores: int, work: Path) -> dict:
+def run(ds_dir: Path, budget: float, cores: int, work: Path, seed: int = 0) -> dict:
     meta = json.loads((ds_dir / "dataset.json").read_text())
     proj = work / ds_dir.name
     subprocess.run([sys.executable, "-m", "nanoforge.cli", "new", str(proj), "--type", "ncc", "--axes",
                     str(meta["axes"]), "--buffer", str(meta["buffer_length"]), "--hz", str(meta.get("sampling_hz") or 1),
-                    "--max-ram", "8192", "--max-flash", "20480", "--target", "cortex-m4"], check=True)
+                    "--max-ram", "8192", "--max-flash", "20480", "--target", "cortex-m4", "--seed", str(seed)],
+                   check=True)
     for cls, rel in meta["files"]["train"].items():
         subprocess.run([sys.executable, "-m", "nanoforge.cli", "signals", "add", str(proj), "--class", cls,
                         str(ds_dir / rel)], check=True)
@@ -51,15 +51,12 @@ def run(ds_dir: Path, budget: float, cores: int, work: Path) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--budget", type=float, default=300.0)
-    ap.add_argument("--cores", type=int, default=2)
-    ap.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
     ap.add_argument("--only", nargs="*", default=list(GOALS))
-    a = ap.parse_args()
+    a = options(ap)
     rows = []
     with tempfile.TemporaryDirectory(prefix="nf-bench-") as tmp:
         for name in a.only:
-            rows.append(run(Path(a.datasets) / name, a.budget, a.cores, Path(tmp)))
+            rows.append(run(Path(a.datasets) / name, a.budget, a.cores, Path(tmp), a.seed))
     print(f"\n{'dataset':<14}{'test acc':>9}{'goal':>7}{'flash B':>9}{'RAM B':>7}{'to best s':>10}"
           f"{'full/s':>8}{'all/s':>7}  best library            published")
     for r in rows:
