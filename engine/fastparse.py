@@ -192,7 +192,8 @@ def _content_end(data: bytes) -> int:
 
 def parse(data: bytes, sep: str, width: int, threads: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """(values (lines, width) float32, bad (lines,) bool) for the whole file, or None
-    without the compiled scanner. Rows of bad lines hold garbage."""
+    without the compiled scanner or when the file cannot hold `width` values per line.
+    Rows of bad lines hold garbage."""
     lib = load()
     if lib is None or width <= 0:
         return None
@@ -210,6 +211,8 @@ def parse(data: bytes, sep: str, width: int, threads: int | None = None) -> tupl
     counts = [lib.nf_count_lines(data, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     counts[-1] += 1  # the last line has no newline within [0, size)
     lines = sum(counts)
+    if lines * width * 4 > 8 * size + (1 << 20):  # a value takes 2 bytes at least: most lines are narrower
+        return None
     values = np.empty((lines, width), np.float32)
     bad = np.zeros(lines, np.uint8)
     first = np.concatenate(([0], np.cumsum(counts)))

@@ -90,10 +90,11 @@ BROKEN = [
     "1;2;3\n4;5,5;6\n",  # decimal comma
     "1 2 3\r\n4  5 6 \r\n7\t8 9\r\n",  # tab in a space-separated file
     "1,2,3\n4,5,6\n\u00e9,7,8\n",  # non-ASCII
+    ",".join(["0"] * 9000) + "\n" + ",".join(["1"] * 9000) + "\n" + "1,2\n" * 4000,  # wide head, narrow rest
 ]
 
 
-@pytest.mark.parametrize("text", BROKEN)
+@pytest.mark.parametrize("text", BROKEN, ids=range(len(BROKEN)))
 def test_broken_files_read_the_same_with_or_without_the_scanner(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
