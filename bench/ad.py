@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from common import nf, options, run
+from common import bench, measured, new_project, nf, options, run
 
 MAX_RAM, MAX_FLASH, GOAL = 4096, 16384, 0.95
 
@@ -23,20 +23,17 @@ def main() -> int:
     ds = Path(a.datasets) / "BasicMotions-anomaly"
     with tempfile.TemporaryDirectory(prefix="nf-bench-ad-") as tmp:
         proj = Path(tmp) / "motion"
-        run("new", str(proj), "--type", "ad", "--axes", "6", "--buffer", "100", "--hz", "10",
-            "--max-ram", str(MAX_RAM), "--max-flash", str(MAX_FLASH), "--target", "cortex-m4",
-            "--seed", str(a.seed))
+        new_project(proj, "ad", 6, 100, 10, MAX_RAM, MAX_FLASH, a.seed)
         run("signals", "add", str(proj), "--nominal", str(ds / "train/nominal.csv"),
             "--abnormal", str(ds / "train/abnormal.csv"))
-        st = nf("bench", "start", str(proj), "--time-budget", str(a.budget), "--cores", str(a.cores), "--wait")
+        st = bench(proj, a)
         em = nf("emulate", str(proj), "--learn", str(ds / "train/nominal.csv"),
                 "--detect", str(ds / "test/nominal.csv"), "--detect", str(ds / "test/abnormal.csv"))
         nom = [r for r in em["results"] if r["file"].endswith("nominal.csv")]
         abn = [r for r in em["results"] if r["file"].endswith("abnormal.csv")]
         recall = sum(r["status"] == "nominal" for r in nom) / len(nom)
         detection = sum(r["status"] == "anomaly" for r in abn) / len(abn)
-        dep = nf("deploy", str(proj), "--dir", str(Path(tmp) / "fw"), "--target", "cortex-m4")
-        m = dep["footprint"]["measured"]
+        m = measured(proj, Path(tmp) / "fw")
         b = st["best"]
     ba = (recall + detection) / 2
     print(f"\n{'dataset':<22}{'test BA':>8}{'goal':>6}{'recall':>8}{'detect':>8}{'RAM B':>7}{'flash B':>9}"

@@ -31,3 +31,20 @@ def options(ap: argparse.ArgumentParser | None = None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
     return ap.parse_args()
+
+
+def new_project(proj: Path, kind: str, axes: int, buffer: int, hz: float, max_ram: int, max_flash: int,
+                seed: int) -> None:
+    """`nanoforge new` for a Cortex-M4F target, as every harness starts."""
+    run("new", str(proj), "--type", kind, "--axes", str(axes), "--buffer", str(buffer), "--hz", str(hz),
+        "--max-ram", str(max_ram), "--max-flash", str(max_flash), "--target", "cortex-m4", "--seed", str(seed))
+
+
+def bench(proj: Path, a: argparse.Namespace) -> dict:
+    """`bench start --wait` with the harness's budget and cores: the final status."""
+    return nf("bench", "start", str(proj), "--time-budget", str(a.budget), "--cores", str(a.cores), "--wait")
+
+
+def measured(proj: Path, fw: Path) -> dict:
+    """The best library's footprint as built for Cortex-M4F by `deploy`."""
+    return nf("deploy", str(proj), "--dir", str(fw), "--target", "cortex-m4")["footprint"]["measured"]

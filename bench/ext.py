@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from common import nf, options, run
+from common import bench, measured, new_project, nf, options, run
 
 MAX_FLASH, GOAL = 20480, 0.041
 
@@ -22,14 +22,11 @@ def main() -> int:
     ds = Path(a.datasets) / "Covid3Month"
     with tempfile.TemporaryDirectory(prefix="nf-bench-ext-") as tmp:
         proj = Path(tmp) / "covid"
-        run("new", str(proj), "--type", "ext", "--axes", "1", "--buffer", "84", "--hz", "1",
-            "--max-ram", "16384", "--max-flash", str(MAX_FLASH), "--target", "cortex-m4",
-            "--seed", str(a.seed))
+        new_project(proj, "ext", 1, 84, 1, 16384, MAX_FLASH, a.seed)
         run("signals", "add", str(proj), "--file", str(ds / "train/train.csv"))
-        st = nf("bench", "start", str(proj), "--time-budget", str(a.budget), "--cores", str(a.cores), "--wait")
+        st = bench(proj, a)
         em = nf("emulate", str(proj), "--file", str(ds / "test/signals.csv"), "--targets", str(ds / "test/targets.csv"))
-        dep = nf("deploy", str(proj), "--dir", str(Path(tmp) / "fw"), "--target", "cortex-m4")
-        m = dep["footprint"]["measured"]
+        m = measured(proj, Path(tmp) / "fw")
         b = st["best"]
     s = em["summary"]
     print(f"\n{'dataset':<13}{'test RMSE':>10}{'goal':>7}{'R²':>7}{'SMAPE %':>9}{'RAM B':>7}{'flash B':>9}"

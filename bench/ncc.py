@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from common import nf, options
+from common import bench, measured, new_project, nf, options, run
 
 GOALS = {"BasicMotions": 0.975, "GunPoint": 0.967}
 
 
-def run(ds_dir: Path, budget: float, cores: int, work: Path, seed: int = 0) -> dict:
+def evaluate(ds_dir: Path, a: argparse.Namespace, work: Path) -> dict:
     meta = json.loads((ds_dir / "dataset.json").read_text())
     proj = work / ds_dir.name
-    subprocess.run([sys.executable, "-m", "nanoforge.cli", "new", str(proj), "--type", "ncc", "--axes",
-                    str(meta["axes"]), "--buffer", str(meta["buffer_length"]), "--hz", str(meta.get("sampling_hz") or 1),
-                    "--max-ram", "8192", "--max-flash", "20480", "--target", "cortex-m4", "--seed", str(seed)],
-                   check=True)
+    new_project(proj, "ncc", meta["axes"], meta["buffer_length"], meta.get("sampling_hz") or 1, 8192, 20480, a.seed)
     for cls, rel in meta["files"]["train"].items():
-        subprocess.run([sys.executable, "-m", "nanoforge.cli", "signals", "add", str(proj), "--class", cls,
-                        str(ds_dir / rel)], check=True)
-    st = nf("bench", "start", str(proj), "--time-budget", str(budget), "--cores", str(cores), "--wait")
+        run("signals", "add", str(proj), "--class", cls, str(ds_dir / rel))
+    st = bench(proj, a)
     results = [json.loads(x) for x in (proj / ".nanoforge" / "benchmarks" / st["id"] / "results.jsonl")
                .read_text().splitlines() if x.endswith("}")]
     full = sum(r.get("state") == "full" for r in results)
@@ -40,8 +34,7 @@ def run(ds_dir: Path, budget: float, cores: int, work: Path, seed: int = 0) -> d
         em = nf("emulate", str(proj), "--file", str(ds_dir / rel))
         correct += sum(r["class"] == cls for r in em["results"])
         total += len(em["results"])
-    dep = nf("deploy", str(proj), "--dir", str(work / f"{ds_dir.name}-fw"), "--target", "cortex-m4")
-    m = dep["footprint"]["measured"]
+    m = measured(proj, work / f"{ds_dir.name}-fw")
     return {"dataset": ds_dir.name, "classes": len(names), "test_accuracy": correct / total, "flash": m["flash"],
             "ram": m["ram"], "time_to_best_s": st["best"]["found_at_s"], "elapsed_s": st["elapsed_s"],
             "full_per_s": full / max(st["elapsed_s"], 1e-9), "all_per_s": len(results) / max(st["elapsed_s"], 1e-9),
@@ -56,7 +49,7 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="nf-bench-") as tmp:
         for name in a.only:
-            rows.append(run(Path(a.datasets) / name, a.budget, a.cores, Path(tmp), a.seed))
+            rows.append(evaluate(Path(a.datasets) / name, a, Path(tmp)))
     print(f"\n{'dataset':<14}{'test acc':>9}{'goal':>7}{'flash B':>9}{'RAM B':>7}{'to best s':>10}"
           f"{'full/s':>8}{'all/s':>7}  best library            published")
     for r in rows:

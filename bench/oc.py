@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from common import nf, options, run
+from common import bench, measured, new_project, nf, options, run
 
 MAX_RAM, MAX_FLASH, GOAL = 8192, 32768, 0.9
 
@@ -23,16 +23,13 @@ def main() -> int:
     ds = Path(a.datasets) / "BasicMotions-anomaly"
     with tempfile.TemporaryDirectory(prefix="nf-bench-oc-") as tmp:
         proj = Path(tmp) / "motion"
-        run("new", str(proj), "--type", "1cc", "--axes", "6", "--buffer", "100", "--hz", "10",
-            "--max-ram", str(MAX_RAM), "--max-flash", str(MAX_FLASH), "--target", "cortex-m4",
-            "--seed", str(a.seed))
+        new_project(proj, "1cc", 6, 100, 10, MAX_RAM, MAX_FLASH, a.seed)
         run("signals", "add", str(proj), "--nominal", str(ds / "train/nominal.csv"))
-        st = nf("bench", "start", str(proj), "--time-budget", str(a.budget), "--cores", str(a.cores), "--wait")
+        st = bench(proj, a)
         nom = nf("emulate", str(proj), "--file", str(ds / "test/nominal.csv"))["summary"]
         abn = nf("emulate", str(proj), "--file", str(ds / "test/abnormal.csv"))["summary"]
         recall, detection = nom["nominal"] / nom["signals"], abn["outliers"] / abn["signals"]
-        dep = nf("deploy", str(proj), "--dir", str(Path(tmp) / "fw"), "--target", "cortex-m4")
-        m = dep["footprint"]["measured"]
+        m = measured(proj, Path(tmp) / "fw")
         b = st["best"]
     print(f"\n{'dataset (1-class)':<22}{'recall':>8}{'detect':>8}{'goal':>6}{'RAM B':>7}{'flash B':>9}"
           f"{'to best s':>10}{'evaluated':>10}  best library")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,17 +200,20 @@ def _is_header(line: str, sep: str) -> bool:
 
 
 def _fast_parse(text_bytes: bytes, sep: str) -> np.ndarray | None:
-    """numpy's C parser on the whole file; None when it refuses anything."""
-    try:
-        arr = np.loadtxt(
-            io.BytesIO(text_bytes),
-            delimiter=None if sep == " " else sep,
-            dtype=np.float32,
-            comments=None,
-            ndmin=2,
-        )
-    except (ValueError, OverflowError):
-        return None
+    """numpy's C parser on the whole file; None when it refuses anything. A blank input
+    is simply no rows (the caller counts them), not a warning for the user's log."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            arr = np.loadtxt(
+                io.BytesIO(text_bytes),
+                delimiter=None if sep == " " else sep,
+                dtype=np.float32,
+                comments=None,
+                ndmin=2,
+            )
+        except (ValueError, OverflowError):
+            return None
     return arr
 
 
@@ -253,21 +257,20 @@ def parse(path: str | Path, data: bytes | None = None, label: str | None = None)
     if not decimal_comma:
         width = _usual_width(head, sep)
         got = fastparse.parse(data, sep, width)
+        clean: np.ndarray | None = None
         if got is not None:
             fast = _Fast(got[0], got[1], width)
-            if not fast.bad.any():
-                pf = ParsedFile(label, fast.values, np.arange(1, len(fast.bad) + 1), sep, [], len(fast.bad), _data=data)
-                _line_limits(pf, out, {})
-                pf.diagnostics = out.result()
-                return pf
+            clean = None if fast.bad.any() else fast.values
         elif data.isascii():
-            arr = _fast_parse(data, sep)
+            clean = _fast_parse(data, sep)
             expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-            if arr is not None and arr.shape[0] == expected and np.isfinite(arr).all():
-                pf = ParsedFile(label, arr, np.arange(1, arr.shape[0] + 1), sep, [], arr.shape[0], _data=data)
-                _line_limits(pf, out, {})
-                pf.diagnostics = out.result()
-                return pf
+            if clean is not None and not (clean.shape[0] == expected and np.isfinite(clean).all()):
+                clean = None
+        if clean is not None:
+            pf = ParsedFile(label, clean, np.arange(1, clean.shape[0] + 1), sep, [], clean.shape[0], _data=data)
+            _line_limits(pf, out, {})
+            pf.diagnostics = out.result()
+            return pf
 
     text = data.decode("ascii") if data.isascii() else data.decode("utf-8", errors="replace")
     return _slow_parse(label, data, text, sep, decimal_comma, out, fast)
@@ -317,7 +320,7 @@ def _slow_parse(
     while lines and not lines[-1].strip(" \r\t"):
         lines.pop()
     line_re = _line_re(sep)
-    clean = fast.bad.size if fast is not None else 0
+    n_scanned = fast.bad.size if fast is not None else 0
 
     def body_of(i: int) -> str:
         body = lines[i].rstrip(" \r")
@@ -328,7 +331,7 @@ def _slow_parse(
     for i, line in enumerate(lines):
         lineno = i + 1
         lengths[lineno] = len(line.rstrip("\r"))
-        if i < clean and not fast.bad[i]:  # type: ignore[union-attr]
+        if i < n_scanned and not fast.bad[i]:  # type: ignore[union-attr]
             good.append((i, fast.width))  # type: ignore[union-attr]
             continue
         if not line.strip(" \r\t"):
@@ -373,7 +376,7 @@ def _slow_parse(
         arr = np.empty((len(keep), width), np.float32)
         scanned = np.zeros(len(keep), bool)
         if fast is not None and fast.width == width:
-            scanned = idx < clean
+            scanned = idx < n_scanned
             scanned[scanned] = ~fast.bad[idx[scanned]]
             arr[scanned] = fast.values[idx[scanned]]
         rest = [int(i) for i in idx[~scanned]]

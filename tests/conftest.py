@@ -3,6 +3,7 @@ paths are limited to ~100 bytes), and stops it at the end."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -24,6 +25,13 @@ def nanoforge(*args: str, cwd: Path | None = None, check: bool = False) -> subpr
     """The real CLI, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "nanoforge.cli", *args], capture_output=True, text=True,
                           cwd=cwd, check=check, timeout=120)
+
+
+def bench_wait(root: Path, seconds: int) -> dict:
+    """`bench start --wait --json` on 2 cores: the finished benchmark's status."""
+    r = nanoforge("bench", "start", str(root), "--time-budget", str(seconds), "--cores", "2", "--wait", "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from nanoforge.codegen import toolchain
 
-from .conftest import FIRMWARE_CORES, FIXTURES, deploy_into, link_firmware, nanoforge
+from .conftest import FIRMWARE_CORES, FIXTURES, bench_wait, deploy_into, link_firmware, nanoforge
 
 pytestmark = pytest.mark.skipif(not toolchain.have_arm(), reason="arm-none-eabi-gcc missing (scripts/toolchain.sh)")
 
@@ -39,9 +39,7 @@ def _project(tmp: Path) -> Path:
 
 def test_ad_bench_learn_on_the_emulator_detect_unseen_and_firmware_links(tmp_path: Path) -> None:
     root = _project(tmp_path)
-    r = nanoforge("bench", "start", str(root), "--time-budget", "8", "--cores", "2", "--wait", "--json")
-    assert r.returncode == 0, r.stderr
-    st = json.loads(r.stdout)
+    st = bench_wait(root, 8)
     assert st["state"] == "finished" and st["candidates_evaluated"] > 20
     best = st["best"]
     assert best["ram"] <= 4096 and best["flash"] <= 16384 and best["min_learn"] >= 1
@@ -134,9 +132,7 @@ def test_multi_sensor_one_sample_per_call(tmp_path: Path) -> None:
     r = nanoforge("signals", "add", str(root), "--nominal", str(root / "nominal.csv"),
                   "--abnormal", str(root / "abnormal.csv"))
     assert r.returncode == 0, r.stderr
-    r = nanoforge("bench", "start", str(root), "--time-budget", "10", "--cores", "2", "--wait", "--json")
-    assert r.returncode == 0, r.stderr
-    st = json.loads(r.stdout)
+    st = bench_wait(root, 10)
     assert st["best"]["pipeline"] == ["rolling"] and st["best"]["balanced_accuracy"] >= 0.8
     r = nanoforge("emulate", str(root), "--learn", str(root / "nominal.csv"), "--detect", str(root / "later.csv"),
                   "--json")

@@ -15,7 +15,7 @@ import pytest
 
 from nanoforge.codegen import toolchain
 
-from .conftest import FIRMWARE_CORES, FIXTURES, deploy_into, link_firmware, nanoforge
+from .conftest import FIRMWARE_CORES, FIXTURES, bench_wait, deploy_into, link_firmware, nanoforge
 
 pytestmark = pytest.mark.skipif(not toolchain.have_arm(), reason="arm-none-eabi-gcc missing (scripts/toolchain.sh)")
 
@@ -41,9 +41,7 @@ def _status(root: Path) -> dict:
 
 def test_bench_emulate_deploy_and_firmware_links(tmp_path: Path) -> None:
     root = _project(tmp_path)
-    r = nanoforge("bench", "start", str(root), "--time-budget", "6", "--cores", "2", "--wait", "--json")
-    assert r.returncode == 0, r.stderr
-    st = json.loads(r.stdout)
+    st = bench_wait(root, 6)
     assert st["state"] == "finished" and st["candidates_evaluated"] > 20
     for key in ("id", "state", "elapsed_s", "candidates_evaluated"):
         assert key in st

@@ -58,7 +58,7 @@ def test_ext_bench_emulate_with_targets_deploy_and_firmware_links(tmp_path: Path
     import json
     import subprocess
 
-    from .conftest import FIRMWARE_CORES, link_firmware, nanoforge
+    from .conftest import FIRMWARE_CORES, bench_wait, link_firmware, nanoforge
 
     root = tmp_path / "covid"
     assert nanoforge("new", str(root), "--type", "ext", "--axes", "1", "--buffer", "84",
@@ -67,9 +67,7 @@ def test_ext_bench_emulate_with_targets_deploy_and_firmware_links(tmp_path: Path
     train.write_text((FIXTURES / "covid3month_train.csv").read_text())
     r = nanoforge("signals", "add", str(root), "--file", str(train))
     assert r.returncode == 0, r.stderr
-    r = nanoforge("bench", "start", str(root), "--time-budget", "8", "--cores", "2", "--wait", "--json")
-    assert r.returncode == 0, r.stderr
-    best = json.loads(r.stdout)["best"]
+    best = bench_wait(root, 8)["best"]
     assert {"r2", "rmse", "smape"} <= set(best) and best["flash"] <= 20480
     # test files hold buffers only; targets apart
     signals, targets = tmp_path / "signals.csv", tmp_path / "targets.csv"

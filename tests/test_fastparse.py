@@ -142,5 +142,5 @@ def test_no_scanner_still_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert pf.values.tolist() == [[1, 2, 3], [4, 5, 6]] and not pf.diagnostics
 
 
-def test_compiled_scanner_is_cached_by_source(tmp_path: Path) -> None:
+def test_compiled_scanner_is_cached_by_source() -> None:
     assert re.fullmatch(r"fastparse-[0-9a-f]{16}\.so", Path(fastparse.load()._name).name)  # type: ignore[union-attr]

@@ -18,7 +18,7 @@ from nanoforge.codegen.emulator import OCHostLibrary
 from nanoforge.engine import ocsearch, search
 from nanoforge.engine.dataset import deinterleave
 
-from .conftest import FIRMWARE_CORES, FIXTURES, link_firmware, nanoforge
+from .conftest import FIRMWARE_CORES, FIXTURES, bench_wait, link_firmware, nanoforge
 
 needs_arm = pytest.mark.skipif(not toolchain.have_arm(), reason="arm-none-eabi-gcc missing (scripts/toolchain.sh)")
 
@@ -142,9 +142,7 @@ def test_oneclass_bench_emulate_plot_deploy_and_firmware_links(tmp_path: Path) -
     np.savetxt(train, NOMINAL, fmt="%.6g", delimiter=",")
     r = nanoforge("signals", "add", str(root), "--nominal", str(train))
     assert r.returncode == 0, r.stderr
-    r = nanoforge("bench", "start", str(root), "--time-budget", "10", "--cores", "2", "--wait", "--json")
-    assert r.returncode == 0, r.stderr
-    best = json.loads(r.stdout)["best"]
+    best = bench_wait(root, 10)["best"]
     assert {"balanced_accuracy", "nominal_recall", "detection"} <= set(best) and best["flash"] <= 32768
 
     files = {}
