@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from nanoforge.engine import search
+from nanoforge.engine import metrics, search
 from nanoforge.engine.project import load
 
 from . import benchstore as bs
@@ -120,7 +120,8 @@ def _best(rec: dict[str, Any]) -> dict[str, Any]:
     return {"library": rec["key"], "score": rec["score"], **bs._main_metrics(rec["worst"]),
             "ci95": rec.get("ba_ci95"), "ram": rec["ram"], "flash": rec["flash"], "found_at_s": rec["t"],
             "pipeline": [b["kind"] for b in rec["config"]["blocks"]], "model": rec["config"]["model"]["kind"],
-            **({"min_learn": rec["min_learn"]} if "min_learn" in rec else {})}
+            **({"min_learn": rec["min_learn"]} if "min_learn" in rec else {}),
+            **({"warning": w} if (w := metrics.weak_regression(rec["worst"])) else {})}
 
 
 def _json(rec: dict[str, Any]) -> str:

@@ -81,6 +81,22 @@ def regression(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
             "smape": smape}
 
 
+WEAK_R2 = 0.1  # RMSE above 95 % of the target's spread: hardly better than its mean
+
+
+def weak_regression(worst: dict[str, float]) -> str | None:
+    """A warning when the best estimates hardly beat the training targets' mean: the
+    Score still ranks candidates then, but mostly on noise, and a user deciding whether
+    to ship needs to know (Covid3Month: R² ≤ 0.09 on every repeat for every candidate)."""
+    r2 = worst.get("r2")
+    if r2 is None or r2 >= WEAK_R2:
+        return None
+    share = 100 * math.sqrt(max(0.0, 1 - r2))
+    return (f"R² {r2:.3f} on the worst repeat: the RMSE is {share:.0f} % of what always answering the "
+            "training targets' mean gives. The signals explain little of the target; more training "
+            "signals, or inputs closer to its cause, may help.")
+
+
 def score_regression(worst: dict[str, float], ram: int, flash: int, max_ram: int, max_flash: int) -> float:
     s = (0.75 * min(1.0, max(0.0, worst["r2"])) + 0.15 * (1 - min(worst["smape"], 200.0) / 200.0)
          + 0.05 * max(0.0, 1 - ram / max_ram) + 0.05 * max(0.0, 1 - flash / max_flash))

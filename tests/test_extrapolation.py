@@ -10,7 +10,7 @@ import pytest
 
 from nanoforge.codegen import armrun, extsource, toolchain
 from nanoforge.codegen.emulator import ExtHostLibrary
-from nanoforge.engine import search
+from nanoforge.engine import metrics, search
 from nanoforge.engine.dataset import deinterleave
 
 from .conftest import FIXTURES
@@ -69,6 +69,7 @@ def test_ext_bench_emulate_with_targets_deploy_and_firmware_links(tmp_path: Path
     assert r.returncode == 0, r.stderr
     best = bench_wait(root, 8)["best"]
     assert {"r2", "rmse", "smape"} <= set(best) and best["flash"] <= 20480
+    assert ("warning" in best) == (best["r2"] < metrics.WEAK_R2)
     # test files hold buffers only; targets apart
     signals, targets = tmp_path / "signals.csv", tmp_path / "targets.csv"
     np.savetxt(signals, ROWS[:20, 1:], fmt="%.6g", delimiter=",")
@@ -89,6 +90,22 @@ def test_ext_bench_emulate_with_targets_deploy_and_firmware_links(tmp_path: Path
     out = subprocess.run([str(fw / "neai_emulator"), str(signals)], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     assert [json.loads(x)["value"] for x in out] == pytest.approx([x["value"] for x in em["results"]], rel=1e-6)
+
+
+def test_ext_bench_warns_when_the_signals_do_not_predict_the_target(tmp_path: Path) -> None:
+    """Targets shuffled away from their signals: every candidate does about as well as
+    the mean, and the user is told so rather than handed a library that looks fine."""
+    from .conftest import nanoforge
+
+    root = tmp_path / "noise"
+    assert nanoforge("new", str(root), "--type", "ext", "--axes", "1", "--buffer", "84").returncode == 0
+    rows = ROWS.copy()
+    rows[:, 0] = np.random.default_rng(0).permutation(rows[:, 0])
+    np.savetxt(root / "train.csv", rows, fmt="%.6g", delimiter=",")
+    assert nanoforge("signals", "add", str(root), "--file", str(root / "train.csv")).returncode == 0
+    r = nanoforge("bench", "start", str(root), "--time-budget", "3", "--cores", "2", "--wait")
+    assert r.returncode == 0, r.stderr
+    assert "    warning: R² " in r.stdout and "explain little of the target" in r.stdout, r.stdout
 
 
 FIRMWARE_MAIN = """#include <stdint.h>

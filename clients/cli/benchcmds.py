@@ -47,6 +47,8 @@ def _print_status(s: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(s))
     else:
         print(_best_line(s))
+        if (s.get("best") or {}).get("warning"):
+            print(f"    warning: {s['best']['warning']}")
         if s.get("error"):
             print(f"    error: {s['error']}")
 

@@ -4,7 +4,7 @@ import { statSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { Daemon } from "./daemon";
-import { BenchStatus, statusText, trueClassProbabilities } from "./logic";
+import { BenchStatus, finishWarning, statusText, trueClassProbabilities } from "./logic";
 import * as panels from "./panels";
 import { QuickFixes } from "./quickfix";
 import { Node, ProjectsTree } from "./tree";
@@ -77,6 +77,8 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       status.hide();
     }
     if (s.state !== lastState || !text) tree.refresh();
+    const warning = finishWarning(lastState, s);
+    if (warning) vscode.window.showWarningMessage(warning);
     lastState = s.state;
     if (s.project) panels.update(`bench:${s.project}`, "bench", { status: s });
   });

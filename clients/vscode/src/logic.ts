@@ -10,6 +10,7 @@ export interface Best {
   detection?: number;
   ram: number;
   flash: number;
+  warning?: string;
 }
 
 export interface BenchStatus {
@@ -53,6 +54,13 @@ function mainMetric(b: Best | Candidate): string {
   if (b.r2 !== undefined && b.r2 !== null) return `R² ${b.r2.toFixed(3)}`;
   if (b.balanced_accuracy !== undefined && b.balanced_accuracy !== null) return `BA ${b.balanced_accuracy.toFixed(3)}`;
   return "";
+}
+
+/** The best library's warning (extrapolation: the signals hardly predict the target), once,
+ * when a benchmark has just finished; undefined otherwise. */
+export function finishWarning(previousState: string, s: BenchStatus): string | undefined {
+  if (s.state !== "finished" || previousState === "finished" || !s.best?.warning) return undefined;
+  return `nanoforge: ${s.best.warning}`;
 }
 
 /** The status-bar text for a benchmark; undefined hides the item. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  candidateLabel, choosePython, fileDescription, mainSeparator, nonce, page, quickFix, statusText, trueClassProbabilities,
+  candidateLabel, choosePython, fileDescription, finishWarning, mainSeparator, nonce, page, quickFix, statusText, trueClassProbabilities,
 } from "../../src/logic";
 
 test("the python setting wins, then the Python extension, then python3", () => {
@@ -58,4 +58,13 @@ test("webview pages allow only nonce scripts and local resources", () => {
 test("the probability plot takes each signal's own class", () => {
   const r = [{ class_id: 2, probabilities: [0.1, 0.9] }, { class_id: 1, probabilities: [0.7, 0.3] }];
   assert.deepEqual(trueClassProbabilities(r, 2), [0.9, 0.3]);
+});
+
+test("a weak extrapolation library is reported once, when its benchmark finishes", () => {
+  const best = { library: "abc", score: 20.1, r2: 0.04, ram: 496, flash: 6260, warning: "R² 0.040 on the worst repeat: …" };
+  const s = { id: "b1", state: "finished", elapsed_s: 300, candidates_evaluated: 22680, best };
+  assert.equal(finishWarning("running", s), "nanoforge: R² 0.040 on the worst repeat: …");
+  assert.equal(finishWarning("finished", s), undefined);
+  assert.equal(finishWarning("running", { ...s, state: "running" }), undefined);
+  assert.equal(finishWarning("running", { ...s, best: { ...best, warning: undefined } }), undefined);
 });
