@@ -290,8 +290,9 @@ def evaluate(ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dic
             if ctx.type == "ext":
                 per_split.append(metrics.regression(ctx.y[te], proba[:, 0]))
                 preds.append(proba[:, 0])
-                if len(preds) == RACE_SPLITS and space.raced_out(pooled_repeats(ctx, preds), race_below, 1, main):
-                    break  # the first repeat's folds so far, pooled
+                if (race_below is not None and len(preds) == RACE_SPLITS  # the first folds, pooled
+                        and min(m[main] for m in pooled_repeats(ctx, preds)) < race_below):
+                    break
                 continue
             per_split.append(metrics.classification(ctx.y[te], proba))
             if space.raced_out(per_split, race_below, RACE_SPLITS, main):
