@@ -87,7 +87,7 @@ WEAK_R2 = 0.1  # RMSE above 95 % of the target's spread: hardly better than its 
 def weak_regression(worst: dict[str, float]) -> str | None:
     """A warning when the best estimates hardly beat the training targets' mean: the
     Score still ranks candidates then, but mostly on noise, and a user deciding whether
-    to ship needs to know (Covid3Month: the best worst-repeat R² was 0.083)."""
+    to ship needs to know (Covid3Month, 6 repeats of the 5-fold: the best worst-repeat R² was 0.083)."""
     r2 = worst.get("r2")
     if r2 is None or r2 >= WEAK_R2:
         return None

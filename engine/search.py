@@ -168,7 +168,7 @@ def probe_models(ctx: Context) -> list[dict[str, Any]]:
 
 def regression_models(ctx: Context) -> list[dict[str, Any]]:
     s = ctx.seed
-    out = [_b("ridge", alpha=a) for a in (0.1, 1.0, 10.0)]
+    out = [_b("ridge", alpha=a) for a in (0.1, 1.0, 10.0, 100.0, 1000.0)]  # MiniRocket gives more features than signals
     out += [_b("knn_reg", k=k) for k in (1, 3, 5, 7, 10, 15)]
     out += [_b("knn_reg", k=k, weighted=True) for k in (5, 7, 10, 15)]
     out += [_b("svr", C=c, gamma=g, epsilon=0.1, max_sv=64) for c in (1.0, 10.0) for g in (0.3, 1.0, 3.0)]
