@@ -70,6 +70,16 @@ def deploy_into(root: Path, rel: str) -> None:
 FIRMWARE_CORES = (("cortex-m4", ["-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]), ("cortex-m0plus", []))
 
 
+def deploy_and_link(tmp: Path, root: Path, fw: Path, main_c: str) -> None:
+    """`nanoforge deploy` of the project's best library into `fw` for every core in
+    FIRMWARE_CORES, each followed by a firmware link against it."""
+    for core, flags in FIRMWARE_CORES:
+        r = nanoforge("deploy", str(root), "--target", core, "--dir", str(fw), "--force", "--json")
+        assert r.returncode == 0, r.stderr
+        cc = link_firmware(tmp, core, flags, fw, main_c)
+        assert cc.returncode == 0, cc.stderr
+
+
 def link_firmware(tmp: Path, core: str, flags: list[str], lib_dir: Path, main_c: str) -> subprocess.CompletedProcess[str]:
     """Compiles and links a firmware main.c against the deployed libneai.a, warnings as errors."""
     main = tmp / f"main_{core}.c"

@@ -58,7 +58,7 @@ def test_ext_bench_emulate_with_targets_deploy_and_firmware_links(tmp_path: Path
     import json
     import subprocess
 
-    from .conftest import FIRMWARE_CORES, bench_wait, link_firmware, nanoforge
+    from .conftest import bench_wait, deploy_and_link, nanoforge
 
     root = tmp_path / "covid"
     assert nanoforge("new", str(root), "--type", "ext", "--axes", "1", "--buffer", "84",
@@ -82,11 +82,7 @@ def test_ext_bench_emulate_with_targets_deploy_and_firmware_links(tmp_path: Path
     assert np.isclose(em["summary"]["rmse"], np.sqrt(np.mean((np.array([x["value"] for x in em["results"]])
                                                               - ROWS[:20, 0].astype(np.float64)) ** 2)), rtol=1e-4)
     fw = tmp_path / "fw"
-    for core, flags in FIRMWARE_CORES:
-        r = nanoforge("deploy", str(root), "--target", core, "--dir", str(fw), "--force", "--json")
-        assert r.returncode == 0, r.stderr
-        cc = link_firmware(tmp_path, core, flags, fw, FIRMWARE_MAIN)
-        assert cc.returncode == 0, cc.stderr
+    deploy_and_link(tmp_path, root, fw, FIRMWARE_MAIN)
     out = subprocess.run([str(fw / "neai_emulator"), str(signals)], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     assert [json.loads(x)["value"] for x in out] == pytest.approx([x["value"] for x in em["results"]], rel=1e-6)

@@ -18,7 +18,7 @@ from nanoforge.codegen.emulator import OCHostLibrary
 from nanoforge.engine import ocsearch, search
 from nanoforge.engine.dataset import deinterleave
 
-from .conftest import FIRMWARE_CORES, FIXTURES, bench_wait, link_firmware, nanoforge
+from .conftest import FIXTURES, bench_wait, deploy_and_link, nanoforge
 
 needs_arm = pytest.mark.skipif(not toolchain.have_arm(), reason="arm-none-eabi-gcc missing (scripts/toolchain.sh)")
 
@@ -170,11 +170,7 @@ def test_oneclass_bench_emulate_plot_deploy_and_firmware_links(tmp_path: Path) -
     assert 0 < sum(flat) < len(flat)  # the boundary crosses the plotted plane
 
     fw = tmp_path / "fw"
-    for core, flags in FIRMWARE_CORES:
-        r = nanoforge("deploy", str(root), "--target", core, "--dir", str(fw), "--force", "--json")
-        assert r.returncode == 0, r.stderr
-        cc = link_firmware(tmp_path, core, flags, fw, FIRMWARE_MAIN)
-        assert cc.returncode == 0, cc.stderr
+    deploy_and_link(tmp_path, root, fw, FIRMWARE_MAIN)
     meta = json.loads((fw / "metadata.json").read_text())
     assert meta["project_type"] == "1cc" and meta["outlier_threshold"] > 0
     out = subprocess.run([str(fw / "neai_emulator"), str(files["test_abnormal"])], capture_output=True, text=True,
