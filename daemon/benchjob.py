@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import json
 import os
 import signal
 import sys
@@ -18,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from nanoforge.engine import metrics, search
+from nanoforge.engine import search, types
 from nanoforge.engine.project import load
 
 from . import benchstore as bs
@@ -62,8 +63,9 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
     best = sched.best()
     if best and not bs.library_path(d, best["key"]).exists():
         bs.fit_and_save(d, ctx, meta, best)
+    kind = ctx.kind
     if best:
-        state["best"] = _best(best)
+        state["best"] = _best(kind, best)
     history: list[list[Any]] = state.setdefault("history", [])
     last_write = [0.0]
     paused = [False]
@@ -85,7 +87,7 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
         if rec.get("state") == "full" and (best is None or (rec["score"], rec["key"]) > (best["score"], best["key"])):
             bs.fit_and_save(d, ctx, meta, rec)  # the library first, then the state that names it
             best = rec
-            state["best"] = _best(rec)
+            state["best"] = _best(kind, rec)
             history.append([rec["t"], rec["score"], rec["key"]])
             flush(force=True)
         else:
@@ -116,17 +118,14 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
     return 0
 
 
-def _best(rec: dict[str, Any]) -> dict[str, Any]:
-    return {"library": rec["key"], "score": rec["score"], **bs._main_metrics(rec["worst"]),
+def _best(kind: types.ProjectType, rec: dict[str, Any]) -> dict[str, Any]:
+    return {"library": rec["key"], "score": rec["score"], **kind.headline(rec["worst"]),
             "ci95": rec.get("ba_ci95"), "ram": rec["ram"], "flash": rec["flash"], "found_at_s": rec["t"],
             "pipeline": [b["kind"] for b in rec["config"]["blocks"]], "model": rec["config"]["model"]["kind"],
-            **({"min_learn": rec["min_learn"]} if "min_learn" in rec else {}),
-            **({"warning": w} if (w := metrics.weak_regression(rec["worst"])) else {})}
+            **kind.best_extras(rec)}
 
 
 def _json(rec: dict[str, Any]) -> str:
-    import json
-
     return json.dumps(rec, separators=(",", ":"))
 
 

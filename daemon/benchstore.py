@@ -16,10 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nanoforge.engine import search
+from nanoforge.engine import search, types
 from nanoforge.engine.atomic import write_atomic
 from nanoforge.engine.bandpass import design
-from nanoforge.engine.dataset import load_classes, load_couples, load_targets
 from nanoforge.engine.pipeline import pack, unpack
 from nanoforge.engine.project import Project, load
 
@@ -105,20 +104,18 @@ def settle(d: Path) -> dict[str, Any]:
 
 
 def context(project: Project) -> tuple[search.Context, dict[str, Any]]:
-    ad = project.type == "ad"
-    ds = load_couples(project) if project.type in ("ad", "1cc") else load_targets(project) if project.type == "ext" else load_classes(project)
+    kind = project.kind
+    ds = kind.load(project)
     sos = None
     if project.filter.enabled and project.sensor != "multi":
         f = project.filter
         sos = design(f.low_hz, f.high_hz, project.sampling_hz, f.order).tolist()
+    data = {"groups": ds.groups, "multi": project.sensor == "multi"}
     ctx = search.Context(ds.x, ds.y, ds.classes, project.max_ram, project.max_flash, project.seed, sos,
-                         type=project.type, groups=ds.groups, multi=project.sensor == "multi")
-    meta = {"type": project.type, "axes": project.axes, "buffer": int(ds.x.shape[2]), "classes": ds.classes,
-            "sampling_hz": project.sampling_hz}
-    if ad:
-        meta["sensor"] = project.sensor
-    if project.type == "1cc":  # the abnormal file only evaluates; the library knows one class
-        meta["classes"] = ["nominal"]
+                         type=project.type, data=data)
+    meta = {"type": project.type, "axes": project.axes, "buffer": int(ds.x.shape[2]),
+            "classes": kind.library_classes(ds), "sampling_hz": project.sampling_hz,
+            **kind.library_meta(project, ds)}
     return ctx, meta
 
 
@@ -133,33 +130,10 @@ def save_library(d: Path, key: str, spec: dict[str, Any]) -> Path:
     return p
 
 
-def scores_of(rec: dict[str, Any]) -> dict[str, Any]:
-    w = rec.get("worst", {})
-    if "r2" in w:
-        return {"score": rec.get("score"), "r2": w.get("r2"), "rmse": w.get("rmse"), "smape": w.get("smape"),
-                "r2_ci95": rec.get("ba_ci95"), "splits": rec.get("splits"),
-                "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}
-    if "auc" in w:
-        return {"score": rec.get("score"), "balanced_accuracy": w.get("balanced_accuracy"),
-                "balanced_accuracy_ci95": rec.get("ba_ci95"), "nominal_recall": w.get("nominal_recall"),
-                "detection": w.get("detection"), "detection_synthetic": w.get("detection_synthetic"),
-                "detection_abnormal": w.get("detection_abnormal"), "auc": w.get("auc"), "splits": rec.get("splits"),
-                "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}
-    if "min_learn" in rec:
-        return {"score": rec.get("score"), "balanced_accuracy": w.get("balanced_accuracy"),
-                "balanced_accuracy_ci95": rec.get("ba_ci95"), "nominal_recall": w.get("nominal_recall"),
-                "detection": w.get("detection"), "functional_margin": w.get("margin"),
-                "min_learn": rec.get("min_learn"), "splits": rec.get("splits"),
-                "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}
-    return {"score": rec.get("score"), "balanced_accuracy": w.get("balanced_accuracy"),
-            "balanced_accuracy_ci95": rec.get("ba_ci95"), "accuracy": w.get("accuracy"), "f1": w.get("f1"),
-            "mcc": w.get("mcc"), "certainty": w.get("certainty"), "splits": rec.get("splits"),
-            "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}
-
-
 def fit_and_save(d: Path, ctx: search.Context, meta: dict[str, Any], rec: dict[str, Any]) -> dict[str, Any]:
-    extra = {"min_learn": int(rec["min_learn"])} if "min_learn" in rec else {}
-    pipe = search.fit_library(ctx, rec["config"], {**meta, **extra, "library": rec["key"], "scores": scores_of(rec)})
+    kind = ctx.kind
+    pipe = search.fit_library(ctx, rec["config"], {**meta, **kind.library_fields(rec), "library": rec["key"],
+                                                   "scores": kind.scores(rec)})
     spec = pipe.to_spec()
     save_library(d, rec["key"], spec)
     return spec
@@ -202,24 +176,25 @@ def now() -> float:
     return round(time.time(), 3)
 
 
-def _main_metrics(worst: dict[str, Any]) -> dict[str, Any]:
-    if "r2" in worst:
-        return {"r2": worst["r2"], "rmse": worst["rmse"], "smape": worst["smape"]}
-    if "auc" in worst:
-        return {"balanced_accuracy": worst["balanced_accuracy"], "nominal_recall": worst["nominal_recall"],
-                "detection": worst["detection"]}
-    return {"balanced_accuracy": worst["balanced_accuracy"]}
+def kind_of(d: Path) -> types.ProjectType:
+    """The project type of benchmark `d` (recorded when it started; older ones: the project's)."""
+    name = (read_json(d / "job.json", {}) or {}).get("type")
+    if name is None:
+        project, _ = load(d.parents[2])
+        name = project.type if project else None
+    return types.get(name)
 
 
 def ranked_candidates(d: Path, limit: int = 20) -> list[dict[str, Any]]:
     out = []
+    kind = kind_of(d)
     for r in search.ranked(read_results(d))[:limit]:
         out.append({"library": r["key"], "score": r["score"], "state": r["state"],
-                    **_main_metrics(r["worst"]), "ci95": r.get("ba_ci95"),
+                    **kind.headline(r["worst"]), "ci95": r.get("ba_ci95"),
                     "ram": r["ram"], "flash": r["flash"],
                     "pipeline": [b["kind"] for b in r["config"]["blocks"]],
                     "model": r["config"]["model"]["kind"] + (f"/{r['config']['model']['params']['algo']}"
                                                              if "algo" in r["config"]["model"]["params"] else ""),
-                    **({"min_learn": r["min_learn"]} if "min_learn" in r else {})})
+                    **kind.library_fields(r)})
     return out
 

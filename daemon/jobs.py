@@ -57,9 +57,6 @@ class Jobs:
             first = diags[0] if diags else None
             where = f"{first.path}:{first.line}:{first.column}: {first.message}" if first else "not found"
             raise ValueError(f"{where}; `nanoforge check {root}` lists every problem")
-        if project.type not in ("ncc", "ad", "ext", "1cc"):
-            raise ValueError(f"{root}: benchmarks for project type '{project.type}' are not available yet "
-                             "(n-class, 1-class, anomaly detection and extrapolation only)")
         for d in bs.all_benches(root):
             if bs.settle(d).get("state") in bs.ACTIVE:
                 raise ValueError(f"{root}: benchmark {d.name} is still running; stop it first "
@@ -67,7 +64,8 @@ class Jobs:
         if time_budget <= 0 or cores < 1:
             raise ValueError("time budget must be > 0 seconds and cores ≥ 1")
         d = bs.new_bench_dir(root)
-        bs.write_json(d / "job.json", {"id": d.name, "project": str(root), "time_budget": float(time_budget),
+        bs.write_json(d / "job.json", {"id": d.name, "project": str(root), "type": project.type,
+                                       "time_budget": float(time_budget),
                                        "cores": int(cores), "seed": project.seed if seed is None else int(seed),
                                        "created": bs.now()})
         bs.write_json(d / "state.json", {"elapsed_s": 0.0, "candidates_evaluated": 0})

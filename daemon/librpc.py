@@ -10,11 +10,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from lsprotocol import types
 
 from nanoforge.codegen import library
-from nanoforge.engine.dataset import load_couples, load_file, load_stream, load_target_values
+from nanoforge.engine import types as project_types
+from nanoforge.engine.dataset import load_file, load_stream, load_target_values
 from nanoforge.engine.metrics import regression
 from nanoforge.engine.pipeline import Pipeline
 from nanoforge.engine.project import find_root, load
@@ -127,24 +127,13 @@ def emulate(root: Path, key: str | None, file: str, targets: str | None = None) 
 
 
 def plot(root: Path, key: str | None) -> dict[str, Any]:
-    """The 1-class benchmark plot for library `key` (default: the best), on the project's
-    signals and the synthetic outliers the benchmark scored."""
-    from nanoforge.engine.ocplot import plot_data
-    from nanoforge.engine.ocsearch import synthesize
-
+    """The benchmark plot of library `key` (default: the best), for types that have one."""
     spec, _ = bs.find_library(root, key)
-    if spec.get("type") != "1cc":
-        raise ValueError(f"library {spec.get('library')} is not 1-class: plot data is for 1-class libraries")
     project, _diags = load(root)
     if project is None:
         raise ValueError(f"{root}/nanoforge.toml has errors; `nanoforge check {root}` shows them")
-    ds = load_couples(project)
-    nom = np.flatnonzero(ds.y == 0)
-    syn, _src, kinds = synthesize(ds.x[nom], project.seed)
-    x = np.concatenate([ds.x, syn])
-    y = np.concatenate([ds.y, np.full(len(syn), 2)])
-    k = np.concatenate([np.full(len(ds.x), -1), kinds])
-    return {"library": spec.get("library"), **plot_data(Pipeline.from_spec(spec), x, y, k)}
+    data = project_types.get(spec.get("type")).plot(project, Pipeline.from_spec(spec))
+    return {"library": spec.get("library"), **data}
 
 
 def deploy(root: Path, key: str | None, target: str | None, out_dir: str | None, suffix: str | None,

@@ -17,7 +17,7 @@ import numpy as np
 from .diagnostics import Diagnostic, make
 from .signalfile import MAX_PER_CODE, ParsedFile, parse
 
-Kind = Literal["buffer", "multi", "ext"]
+Kind = Literal["buffer", "multi", "targets"]
 MIN_LINES_PER_AXIS = 20
 # Blocking minimum: one signal per evaluation split. DESIGN §4 asks for 20 per axis as a
 # blocking check, but real datasets (BasicMotions: 10 signals per class, 6 axes) must
@@ -69,8 +69,8 @@ def _layout_checks(pf: ParsedFile, layout: Layout) -> list[Diagnostic]:
             out.append(make(pf.path, "NF107", f"{pf.line_count} samples; at least {MIN_LINES_PER_AXIS} are needed",
                             "record more samples", 1, 1, 2))
         return out
-    signal = width - 1 if layout.kind == "ext" else width
-    what = "values after the target" if layout.kind == "ext" else "values per line"
+    signal = width - 1 if layout.kind == "targets" else width
+    what = "values after the target" if layout.kind == "targets" else "values per line"
     if signal <= 0 or signal % axes:
         out.append(_whole_line(pf, "NF112", first, f"{signal} {what} is not a multiple of {axes} axes",
                                f"each line must hold {axes} × buffer length values, interleaved x0 y0 z0 x1 …"))
@@ -101,7 +101,7 @@ def _layout_checks(pf: ParsedFile, layout: Layout) -> list[Diagnostic]:
 
 def _signals(pf: ParsedFile, layout: Layout) -> np.ndarray:
     """(rows, samples, axes) view of the signal part of each line."""
-    v = pf.values[:, 1:] if layout.kind == "ext" else pf.values
+    v = pf.values[:, 1:] if layout.kind == "targets" else pf.values
     axes = max(1, layout.axes)
     return v.reshape(v.shape[0], v.shape[1] // axes, axes)
 

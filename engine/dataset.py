@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .checks import Layout, read_signals
-from .project import Project
+
+if TYPE_CHECKING:
+    from .project import Project
 
 
 @dataclass

@@ -66,7 +66,7 @@ def summarize_path(path: str | Path, axes: int | None = None) -> dict[str, objec
     if layout.kind == "multi":
         x = values[None, :, :]
     else:
-        v = values[:, 1:] if layout.kind == "ext" else values
+        v = values[:, 1:] if layout.kind == "targets" else values
         x = v.reshape(v.shape[0], v.shape[1] // layout.axes, layout.axes)
     hz = project.sampling_hz if project else 1000.0
     sos = None

@@ -1,19 +1,6 @@
-"""Classification metrics and the documented Score.
-
-Score (n-class), 0–100, every term from the candidate's *worst* split (lowest balanced
-accuracy), because users are promised the worst case, not the average:
-
-    score = 100 × ( 0.80 · balanced accuracy
-                  + 0.05 · accuracy
-                  + 0.05 · macro F1
-                  + 0.04 · (MCC + 1) / 2
-                  + 0.04 · certainty            (mean probability given to the true class)
-                  + 0.01 · (1 − RAM / max RAM)
-                  + 0.01 · (1 − flash / max flash) )
-
-Balanced accuracy dominates; the rest orders ties, and a smaller library wins between
-otherwise equal ones.
-"""
+"""Metrics of one split, and their confidence intervals over splits. Each project
+type's Score, which combines them with RAM and flash, lives with the type
+(`nanoforge.engine.types`)."""
 
 from __future__ import annotations
 
@@ -61,13 +48,6 @@ def ci95(values: list[float], lo: float = 0.0) -> tuple[float, float]:
     return float(max(lo, v.mean() - half)), float(min(1.0, v.mean() + half))
 
 
-def score(worst: dict[str, float], ram: int, flash: int, max_ram: int, max_flash: int) -> float:
-    s = (0.80 * worst["balanced_accuracy"] + 0.05 * worst["accuracy"] + 0.05 * worst["f1"]
-         + 0.04 * (worst["mcc"] + 1) / 2 + 0.04 * worst["certainty"]
-         + 0.01 * max(0.0, 1 - ram / max_ram) + 0.01 * max(0.0, 1 - flash / max_flash))
-    return round(100 * s, 3)
-
-
 def regression(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """R², RMSE and SMAPE (0–200 %, terms where both values are 0 count as 0)."""
     y = np.asarray(y, np.float64)
@@ -95,9 +75,3 @@ def weak_regression(worst: dict[str, float]) -> str | None:
     return (f"R² {r2:.3f} on the worst repeat: the RMSE is {share:.0f} % of what always answering the "
             "training targets' mean gives. The signals explain little of the target; more training "
             "signals, or inputs closer to its cause, may help.")
-
-
-def score_regression(worst: dict[str, float], ram: int, flash: int, max_ram: int, max_flash: int) -> float:
-    s = (0.75 * min(1.0, max(0.0, worst["r2"])) + 0.15 * (1 - min(worst["smape"], 200.0) / 200.0)
-         + 0.05 * max(0.0, 1 - ram / max_ram) + 0.05 * max(0.0, 1 - flash / max_flash))
-    return round(100 * s, 3)

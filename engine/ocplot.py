@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .ocsearch import SYNTHETIC
 from .pipeline import Pipeline
+from .synthetic import SYNTHETIC
 
 GRID = 48
 MAX_SYNTHETIC = 400

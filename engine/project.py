@@ -16,7 +16,7 @@ from typing import Any
 
 import tomlkit
 
-from . import targets
+from . import targets, types
 from .atomic import write_atomic
 from .checks import Layout
 from .diagnostics import Diagnostic, make
@@ -27,9 +27,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 PROJECT_FILE = "nanoforge.toml"
-TYPES = ("ad", "1cc", "ncc", "ext")
-TYPE_NAMES = {"ad": "anomaly detection", "1cc": "1-class classification", "ncc": "n-class classification",
-              "ext": "extrapolation"}
 SIGNAL_SUFFIXES = (".csv", ".txt")
 
 _TOP_KEYS = {"type", "sensor", "axes", "variables", "buffer", "sampling_hz", "max_ram", "max_flash", "target",
@@ -72,7 +69,7 @@ class SignalEntry:
 @dataclass(frozen=True)
 class Project:
     root: Path
-    type: str = "ncc"
+    type: str = types.DEFAULT
     sensor: str = "generic"
     axes: int = 1
     buffer: int | None = None
@@ -91,8 +88,12 @@ class Project:
         return self.root / PROJECT_FILE
 
     @property
+    def kind(self) -> types.ProjectType:
+        return types.get(self.type)
+
+    @property
     def layout(self) -> Layout:
-        kind = "multi" if self.sensor == "multi" else ("ext" if self.type == "ext" else "buffer")
+        kind = "multi" if self.sensor == "multi" else ("targets" if self.kind.targets_first else "buffer")
         return Layout(kind=kind, axes=self.axes, buffer=None if kind == "multi" else self.buffer,
                       max_ram=self.max_ram)
 
@@ -233,24 +234,27 @@ def load(root: str | Path, text: str | None = None) -> tuple[Project | None, lis
 
     kw: dict[str, Any] = {}
     ptype = data.get("type")
+    known = types.names()
     if ptype is None:
+        others = ", ".join(f'"{n}"' for n in known if n != types.DEFAULT)
         v.out.append(make(label, "NF303", "the project has no type",
-                          'add a first line: type = "ncc" (or "ad", "1cc", "ext")', 1, 1, 2))
-        ptype = "ncc"
-    elif ptype not in TYPES:
-        v.at_value("", 0, "type", "NF302", f"type {ptype!r} is not one of {', '.join(TYPES)}",
-                   _suggest(str(ptype), TYPES) if isinstance(ptype, str) else 'write type = "ncc"')
-        ptype = "ncc"
+                          f'add a first line: type = "{types.DEFAULT}" (or {others})', 1, 1, 2))
+        ptype = types.DEFAULT
+    elif ptype not in known:
+        v.at_value("", 0, "type", "NF302", f"type {ptype!r} is not one of {', '.join(known)}",
+                   _suggest(str(ptype), known) if isinstance(ptype, str) else f'write type = "{types.DEFAULT}"')
+        ptype = types.DEFAULT
     kw["type"] = ptype
+    kind = types.get(ptype)
 
     sensor = data.get("sensor", "generic")
     if sensor not in ("generic", "multi"):
         v.at_value("", 0, "sensor", "NF302", f"sensor {sensor!r} is not 'generic' or 'multi'",
                    'write sensor = "generic" (buffers) or "multi" (one sample per line)')
         sensor = "generic"
-    elif sensor == "multi" and ptype != "ad":
-        v.at_value("", 0, "sensor", "NF302", "multi-sensor projects are anomaly detection only",
-                   'set type = "ad" or sensor = "generic"')
+    elif sensor not in kind.sensors:
+        v.at_value("", 0, "sensor", "NF302", f"multi-sensor projects are {_multi_types()} only",
+                   f'set type = "{_multi_names()[0]}" or sensor = "generic"')
         sensor = "generic"
     kw["sensor"] = sensor
 
@@ -305,7 +309,7 @@ def load(root: str | Path, text: str | None = None) -> tuple[Project | None, lis
                     v.at_value("deploy", 0, "dir", "NF302", "deploy dir must be a folder path",
                                'write dir = "../firmware/nanoforge"')
 
-    kw["signals"] = tuple(_signals(v, root, ptype, data.get("signals", [])))
+    kw["signals"] = tuple(_signals(v, root, kind, data.get("signals", [])))
     project = Project(root=root, **kw)
     return project, v.out
 
@@ -340,17 +344,23 @@ def _filter(v: _V, f: Any, hz: float) -> BandPass:
     return BandPass(enabled=enabled, low_hz=lo, high_hz=hi, order=order)
 
 
-_ROLE_KEYS = {"ncc": {"class", "file"}, "ext": {"file"}, "1cc": {"nominal", "abnormal"}, "ad": {"nominal", "abnormal"}}
+def _multi_names() -> list[str]:
+    return [t.name for t in types.all_types() if "multi" in t.sensors]
 
 
-def _signals(v: _V, root: Path, ptype: str, entries: Any) -> list[SignalEntry]:
+def _multi_types() -> str:
+    return " or ".join(t.title for t in types.all_types() if "multi" in t.sensors)
+
+
+def _signals(v: _V, root: Path, kind: types.ProjectType, entries: Any) -> list[SignalEntry]:
     if not isinstance(entries, list):
+        first = " and ".join(f'{k} = "…"' for k in kind.roles[:2])
         v.at_value("", 0, "signals", "NF302", "signals must be an array of tables",
-                   'write [[signals]] then class = "…" and file = "…"')
+                   f"write [[signals]] then {first}")
         return []
     out: list[SignalEntry] = []
-    allowed = _ROLE_KEYS[ptype]
-    classes: dict[str, int] = {}
+    allowed = set(kind.roles)
+    valid: list[dict[str, str]] = []
     for i, e in enumerate(entries):
         if not isinstance(e, dict):
             continue
@@ -361,7 +371,7 @@ def _signals(v: _V, root: Path, ptype: str, entries: Any) -> list[SignalEntry]:
                 bad = True
             elif key not in allowed:
                 v.at_key("signals", i, key, "NF305",
-                         f"'{key}' does not belong in a {TYPE_NAMES[ptype]} project",
+                         f"'{key}' does not belong in a {kind.title} project",
                          "use " + " and ".join(f"'{k}'" for k in sorted(allowed)))
                 bad = True
             elif not isinstance(e[key], str) or not e[key].strip():
@@ -369,22 +379,14 @@ def _signals(v: _V, root: Path, ptype: str, entries: Any) -> list[SignalEntry]:
                 bad = True
         if bad:
             continue
-        if ptype == "ncc":
-            if "class" not in e or "file" not in e:
-                v.at_table("signals", i, "NF303", "each class needs a class name and a file",
-                           'write class = "idle" and file = "signals/idle.csv"')
-                continue
-            if e["class"] in classes:
-                v.at_value("signals", i, "class", "NF302", f"class '{e['class']}' is listed twice",
-                           "give each class one file, or rename one of them")
-                continue
-            classes[e["class"]] = i
-        elif ptype == "ext" and "file" not in e:
-            v.at_table("signals", i, "NF303", "the entry needs a file", 'write file = "signals/train.csv"')
+        problem = kind.entry_problem(e, valid)
+        if problem is not None:
+            if problem.key is None:
+                v.at_table("signals", i, "NF303", problem.message, problem.hint)
+            else:
+                v.at_value("signals", i, problem.key, "NF302", problem.message, problem.hint)
             continue
-        elif ptype in ("ad", "1cc") and "nominal" not in e:
-            v.at_table("signals", i, "NF303", "the entry needs a nominal file", 'write nominal = "signals/normal.csv"')
-            continue
+        valid.append(e)
         entry = SignalEntry(index=i, cls=e.get("class"), file=e.get("file"), nominal=e.get("nominal"),
                             abnormal=e.get("abnormal"))
         for role in ("file", "nominal", "abnormal"):
@@ -393,12 +395,10 @@ def _signals(v: _V, root: Path, ptype: str, entries: Any) -> list[SignalEntry]:
                 v.at_value("signals", i, role, "NF304", f"signal file not found: {rel}",
                            "check the path; it is relative to the project folder")
         out.append(entry)
-    if ptype in ("ext", "1cc") and len(out) > 1:
-        v.at_table("signals", 1, "NF305", f"a {TYPE_NAMES[ptype]} project takes one signals entry",
-                   "keep one [[signals]] table")
-    if ptype == "ncc" and len(out) == 1:
-        v.at_table("signals", 0, "NF305", "n-class classification needs at least two classes",
-                   "add a file per class with `nanoforge signals add DIR --class NAME FILE`")
+    listed = kind.entries_problem(len(out))
+    if listed is not None:
+        index, problem = listed
+        v.at_table("signals", index, "NF305", problem.message, problem.hint)
     return out
 
 
@@ -428,10 +428,13 @@ def new_project(
 ) -> Path:
     """Writes a commented nanoforge.toml; refuses to overwrite an existing project."""
     root = Path(root)
-    if type not in TYPES:
-        raise ValueError(f"type must be one of {', '.join(TYPES)}, not {type!r}")
-    if sensor == "multi" and type != "ad":
-        raise ValueError("multi-sensor projects are anomaly detection only (--type ad)")
+    if type not in types.names():
+        raise ValueError(f"type must be one of {', '.join(types.names())}, not {type!r}")
+    kind = types.get(type)
+    if sensor not in ("generic", "multi"):
+        raise ValueError(f"sensor must be 'generic' or 'multi', not {sensor!r}")
+    if sensor not in kind.sensors:
+        raise ValueError(f"multi-sensor projects are {_multi_types()} only (--type {_multi_names()[0]})")
     resolved = targets.resolve(target)
     if resolved is None:
         raise ValueError(f"unknown target {target!r}; {_suggest(target.lower(), targets.known_names())}")
@@ -448,9 +451,9 @@ def new_project(
     shape = (f"variables = {axes}           # values per line: one sample of every variable" if sensor == "multi"
              else f"axes = {axes}                # values interleaved x0 y0 z0 x1 …\n"
                   f"buffer = {buffer}             # samples per axis in one signal")
-    text = f"""# nanoforge project — {TYPE_NAMES[type]}
-type = "{type}"             # ad | 1cc | ncc | ext
-sensor = "{sensor}"         # generic | multi (multi: anomaly detection only)
+    text = f"""# nanoforge project — {kind.title}
+type = "{type}"             # {" | ".join(types.names())}
+sensor = "{sensor}"         # generic | multi (multi: {_multi_types()} only)
 {shape}
 sampling_hz = {float(sampling_hz)!r}
 max_ram = {max_ram}           # bytes the library may use
@@ -498,22 +501,10 @@ def add_signals(
         except ValueError:
             return Path(os.path.relpath(p, root)).as_posix()
 
-    entry: dict[str, str] = {}
-    t = project.type
-    if t == "ncc":
-        if not cls or file is None or nominal or abnormal:
-            raise ValueError("an n-class project takes --class NAME FILE")
-        entry = {"class": cls, "file": rel(file)}
-    elif t == "ext":
-        if file is None or cls or nominal or abnormal:
-            raise ValueError("an extrapolation project takes --file FILE")
-        entry = {"file": rel(file)}
-    else:
-        if nominal is None or cls or file is not None:
-            raise ValueError(f"a {TYPE_NAMES[t]} project takes --nominal FILE [--abnormal FILE]")
-        entry = {"nominal": rel(nominal)}
-        if abnormal is not None:
-            entry["abnormal"] = rel(abnormal)
+    kind = project.kind
+    entry = kind.entry(cls, None if file is None else str(file), None if nominal is None else str(nominal),
+                       None if abnormal is None else str(abnormal))
+    entry = {k: (val if k == "class" else rel(val)) for k, val in entry.items()}
 
     arr = doc.get("signals")
     if arr is None:
@@ -521,7 +512,7 @@ def add_signals(
         doc["signals"] = arr
     replace = None
     for i, e in enumerate(arr):
-        if (t == "ncc" and e.get("class") == cls) or t in ("ext", "1cc"):
+        if kind.replaces(e, entry):
             replace = i
             break
     table = tomlkit.table()

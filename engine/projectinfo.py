@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .project import TYPE_NAMES, find_root, load
+from .project import find_root, load
 
 _SEP = re.compile(rb"[,;\t ]+")
 
@@ -37,5 +37,5 @@ def project_info(where: str | Path) -> dict[str, Any]:
         files.append({"role": role, "path": str(path), "exists": counts is not None,
                       "lines": counts[0] if counts else None, "columns": counts[1] if counts else None})
     return {"root": str(root), "valid": True, "errors": errors, "type": project.type,
-            "type_name": TYPE_NAMES[project.type], "axes": project.axes, "buffer": project.buffer,
+            "type_name": project.kind.title, "axes": project.axes, "buffer": project.buffer,
             "sampling_hz": project.sampling_hz, "target": project.target, "signals": files}

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from nanoforge.codegen import armrun, ocsource, toolchain
 from nanoforge.codegen.emulator import OCHostLibrary
-from nanoforge.engine import ocsearch, search
+from nanoforge.engine import search, synthetic
 from nanoforge.engine.dataset import deinterleave
+from nanoforge.engine.types import oneclass
 
 from .conftest import FIXTURES, bench_wait, deploy_and_link, nanoforge
 
@@ -95,20 +96,20 @@ def test_contamination_sets_the_share_outside_on_training_data() -> None:
 def test_synthetic_outliers_are_seeded_and_differ_from_their_source(n: int, axes: int, length: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     x = (rng.normal(size=(n, axes, length)) + np.sin(np.arange(length) / 3.0)).astype(np.float32)
-    syn, src, kind = ocsearch.synthesize(x, seed)
+    syn, src, kind = synthetic.synthesize(x, seed)
     assert syn.shape == (4 * n, axes, length) and syn.dtype == np.float32
     assert np.all(np.isfinite(syn))
     assert sorted(set(kind.tolist())) == [0, 1, 2, 3] and np.array_equal(np.bincount(src), np.full(n, 4))
     assert all(not np.allclose(syn[i], x[src[i]]) for i in range(len(syn)))
-    again, _, _ = ocsearch.synthesize(x, seed)
+    again, _, _ = synthetic.synthesize(x, seed)
     assert again.tobytes() == syn.tobytes()
 
 
 def test_splits_hold_out_nominal_with_their_own_synthetic_outliers() -> None:
     y = np.array([0] * 20 + [1] * 5)
-    xa, ya, origin = ocsearch.augment(np.zeros((25, 1, 16), np.float32), y, 3)
+    xa, ya, origin = synthetic.augment(np.zeros((25, 1, 16), np.float32), y, 3)
     assert len(xa) == 25 + 80 and (ya == 2).sum() == 80
-    for tr, te in ocsearch.splits(ya, origin, 10, 3):
+    for tr, te in oneclass.splits(ya, origin, 10, 3):
         assert np.all(ya[tr] == 0)
         held = te[ya[te] == 0]
         assert not set(tr) & set(held) and len(tr) == 14

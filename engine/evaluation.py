@@ -1,0 +1,123 @@
+"""What every project type's evaluation shares: the split protocol's constants and
+generators, the per-worker feature cache, and building a candidate's pipeline.
+
+Features up to the first block that learns per split (scaling, PCA) are computed once
+per preprocessing on all training signals and cached in the worker: the same
+preprocessing is evaluated with dozens of models in a row. Unsupervised feature blocks
+(MiniRocket's biases) are fitted once on all signals for the same reason: no labels are
+involved, and refitting them per split would multiply the cost by ten.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Protocol
+
+import numpy as np
+
+from .pipeline import Pipeline, candidate_key
+
+N_SPLITS = 10
+FOLDS = 5  # K of a repeated K-fold: N_SPLITS // FOLDS repeats
+RACE_SPLITS = 3
+RACE_MARGIN = 0.05
+TEST_FRACTION = 0.3
+
+# What a candidate may raise on awkward data; it is then recorded as failed, not fatal.
+EVAL_ERRORS = (ValueError, FloatingPointError, np.linalg.LinAlgError)
+
+
+class Rejected(Exception):
+    """A candidate that cannot ship (too many support vectors, …): recorded as rejected."""
+
+
+class Signals(Protocol):
+    """The part of a search context that features need."""
+
+    x: np.ndarray
+    sos: list[list[float]] | None
+    cache: dict[str, Any]
+
+
+def block(kind: str, **p: Any) -> dict[str, Any]:
+    return {"kind": kind, "params": p}
+
+
+def stratified_splits(y: np.ndarray, n: int, test_fraction: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Random splits keeping each class's share; at least one test and one training
+    signal per class, so every split can score every class."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        tr, te = [], []
+        for c in np.unique(y):
+            idx = np.flatnonzero(y == c)
+            rng.shuffle(idx)
+            k = min(max(1, round(len(idx) * test_fraction)), len(idx) - 1)
+            te.append(idx[:k])
+            tr.append(idx[k:])
+        out.append((np.sort(np.concatenate(tr)), np.sort(np.concatenate(te))))
+    return out
+
+
+def kfold_splits(n: int, repeats: int, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Repeated K-fold: every signal is tested once per repeat."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(repeats):
+        parts = np.array_split(rng.permutation(n), folds)
+        for i in range(folds):
+            out.append((np.sort(np.concatenate([p for j, p in enumerate(parts) if j != i])), np.sort(parts[i])))
+    return out
+
+
+def split_point(blocks: list[dict[str, Any]]) -> int:
+    """Blocks before this index are computed once on all signals and cached."""
+    for i, b in enumerate(blocks):
+        if b["kind"] in ("scale", "pca"):
+            return i
+    return len(blocks)
+
+
+def build(ctx: Signals, cfg: dict[str, Any]) -> Pipeline:
+    """The candidate's pipeline, with the project's band-pass filter where it asks for one."""
+    pipe = Pipeline.from_config(cfg)
+    for b in pipe.blocks:
+        if b.kind == "bandpass":
+            b.state["sos"] = np.asarray(ctx.sos, np.float32).reshape(-1, 6)
+    return pipe
+
+
+_CACHE_SIZE = 24
+
+
+def features(ctx: Signals, blocks: list[dict[str, Any]]) -> np.ndarray:
+    """`blocks` applied to every signal of `ctx`, cached in the context (so per worker
+    process, and never shared between two datasets evaluated by one process)."""
+    cache: OrderedDict[str, np.ndarray] = ctx.cache.setdefault("features", OrderedDict())
+    key = candidate_key({"blocks": blocks, "model": None})
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    pipe = build(ctx, {"blocks": blocks, "model": block("centroid")})
+    h = ctx.x
+    for b in pipe.blocks:
+        b.fit(h, None)
+        h = b.transform(h)
+    cache[key] = h
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return h
+
+
+def raced_out(per_split: list[dict[str, Any]], race_below: float | None, key: str) -> bool:
+    """True when the first `RACE_SPLITS` splits are done and already clearly worse than
+    the best full result: multi-fidelity stops the candidate here."""
+    return (race_below is not None and len(per_split) == RACE_SPLITS
+            and min(m[key] for m in per_split) < race_below)
+
+
+def footprint_term(ram: int, flash: int, max_ram: int, max_flash: int) -> tuple[float, float]:
+    """The share of the RAM and flash budgets a library leaves free, each in [0, 1]: every
+    Score rewards a smaller library between otherwise equal ones."""
+    return max(0.0, 1 - ram / max_ram), max(0.0, 1 - flash / max_flash)

@@ -1,0 +1,229 @@
+"""The contract of a project type, and the registry that finds one by name.
+
+A project type says what its signal files mean, how they load, how the benchmark's splits
+are drawn, what is measured on each split, how candidates are scored and how the library
+that ships is fitted. Everything else — the search, the benchmark job, the store, the
+daemon, the clients — asks the registry and never tells types apart, so a fifth type is
+one new module here plus its C side in `nanoforge.codegen.apis`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from .. import evaluation as ev
+from .. import metrics
+from ..dataset import Dataset
+from ..pipeline import Pipeline, candidate_key
+
+if TYPE_CHECKING:
+    from ..project import Project
+    from ..search import Context
+
+_REGISTRY: dict[str, ProjectType] = {}
+DEFAULT = "ncc"  # stored libraries and contexts written before types were named are n-class
+
+
+@dataclass(frozen=True)
+class EntryProblem:
+    """What is wrong with one [[signals]] table: on `key`'s value, or on the table (None)."""
+
+    message: str
+    hint: str
+    key: str | None = None
+
+
+class ProjectType:
+    """One project type. Subclasses set `name` and are registered on definition."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    main_metric: ClassVar[str] = "balanced_accuracy"
+    ci_low: ClassVar[float] = 0.0  # lowest value of the main metric's interval (R² may be negative)
+    roles: ClassVar[tuple[str, ...]] = ()  # keys of a [[signals]] table
+    sensors: ClassVar[tuple[str, ...]] = ("generic",)
+    targets_first: ClassVar[bool] = False  # each line is a target value, then the buffer
+    single_entry: ClassVar[bool] = False  # one [[signals]] table only
+    usage: ClassVar[str] = ""  # how `nanoforge signals add` is called for this type
+    order: ClassVar[int] = 100  # place in lists shown to users (NanoEdge's order for the built-in types)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            _REGISTRY[cls.name] = cls()
+
+    # ------------------------------------------------------------ the project file
+
+    def describe(self) -> dict[str, Any]:
+        """What a client shows and asks for (`nanoforge/types`)."""
+        return {"name": self.name, "title": self.title, "roles": list(self.roles), "sensors": list(self.sensors),
+                "main_metric": self.main_metric, "usage": self.usage, "targets_first": self.targets_first}
+
+    def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
+        """A problem with one [[signals]] table whose keys are all allowed, or None."""
+        return None
+
+    def entries_problem(self, count: int) -> tuple[int, EntryProblem] | None:
+        """A problem with the list of valid [[signals]] tables: (table index, problem)."""
+        if self.single_entry and count > 1:
+            return 1, EntryProblem(f"a {self.title} project takes one signals entry", "keep one [[signals]] table")
+        return None
+
+    def entry(self, cls: str | None, file: str | None, nominal: str | None, abnormal: str | None) -> dict[str, str]:
+        """The [[signals]] table `nanoforge signals add` writes; ValueError on wrong flags."""
+        raise NotImplementedError
+
+    def replaces(self, existing: dict[str, Any], new: dict[str, str]) -> bool:
+        """Whether `new` replaces the `existing` table rather than being added beside it."""
+        return self.single_entry
+
+    # ------------------------------------------------------------ data
+
+    def load(self, project: Project) -> Dataset:
+        raise NotImplementedError
+
+    def library_meta(self, project: Project, ds: Dataset) -> dict[str, Any]:
+        """Spec fields of this type's libraries beyond axes, buffer and classes."""
+        return {}
+
+    def library_classes(self, ds: Dataset) -> list[str]:
+        return ds.classes
+
+    def library_fields(self, rec: dict[str, Any]) -> dict[str, Any]:
+        """Spec fields that come from the candidate's evaluation (AD: learn calls)."""
+        return {}
+
+    # ------------------------------------------------------------ the search
+
+    def prepare(self, ctx: Context) -> None:
+        """Draws the splits (and anything else the evaluation needs) into `ctx`."""
+        if not ctx.splits:
+            ctx.splits = ev.stratified_splits(ctx.y, ev.N_SPLITS, ev.TEST_FRACTION, ctx.seed)
+
+    def outputs(self, ctx: Context) -> int:
+        """Floats the model writes per signal."""
+        return ctx.n_classes
+
+    def preprocessings(self, ctx: Context) -> list[list[dict[str, Any]]]:
+        raise NotImplementedError
+
+    def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def models(self, ctx: Context) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def footprint(self, ctx: Context, pipe: Pipeline) -> tuple[int, int]:
+        """(flash, RAM) estimated before any fit, to reject candidates over the budget."""
+        return pipe.footprint(ctx.axes, ctx.length, len(ctx.splits[0][0]), self.outputs(ctx))
+
+    def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Each split's metrics, stopping early when racing says so, and the metrics the
+        candidate is ranked by (its worst case); raises ev.Rejected for a candidate that
+        cannot ship, or one of ev.EVAL_ERRORS."""
+        raise NotImplementedError
+
+    def worst(self, per_split: list[dict[str, Any]]) -> dict[str, Any]:
+        """The worst split's metrics."""
+        return min(per_split, key=lambda m: m[self.main_metric])
+
+    def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
+              ) -> float:
+        raise NotImplementedError
+
+    def record_extras(self, per_split: list[dict[str, Any]]) -> dict[str, Any]:
+        """Fields of the results record beyond those every type has."""
+        return {}
+
+    def evaluate(self, ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dict[str, Any]:
+        """One candidate on the splits: a record for the results log."""
+        t0 = time.perf_counter()
+        rec: dict[str, Any] = {"key": candidate_key(cfg), "config": cfg}
+        flash, ram = self.footprint(ctx, ev.build(ctx, cfg))
+        rec.update(ram=ram, flash=flash)
+        if ram > ctx.max_ram or flash > ctx.max_flash:
+            rec["state"] = "rejected"
+            rec["reason"] = f"estimated RAM {ram} B / flash {flash} B over the budget"
+            return rec
+        try:
+            per_split, worst = self.run_splits(ctx, cfg, race_below)
+        except ev.Rejected as e:
+            rec["state"] = "rejected"
+            rec["reason"] = str(e)
+            return rec
+        except ev.EVAL_ERRORS as e:
+            rec["state"] = "failed"
+            rec["reason"] = str(e)[:200]
+            return rec
+        mains = [m[self.main_metric] for m in per_split]
+        extras = self.record_extras(per_split)
+        rec.update(
+            state="full" if len(per_split) == len(ctx.splits) else "pruned",
+            splits=len(per_split), worst=worst, ba_mean=float(np.mean(mains)),
+            ba_ci95=list(metrics.ci95(mains, self.ci_low)), split_ba=mains, **extras,
+            score=self.score(ctx, worst, per_split, ram, flash),
+            seconds=round(time.perf_counter() - t0, 4),
+        )
+        if rec["state"] == "pruned":
+            rec["score"] = round(rec["score"] - 100.0, 3)  # never ranks above a full evaluation
+        return rec
+
+    def fit(self, ctx: Context, pipe: Pipeline) -> Pipeline:
+        """The library that ships, fitted on all training signals."""
+        pipe.fit(ctx.x, ctx.y, self.outputs(ctx))
+        return pipe
+
+    # ------------------------------------------------------------ results shown
+
+    def headline(self, worst: dict[str, Any]) -> dict[str, Any]:
+        """The main metrics of a candidate, as lists and status lines show them."""
+        return {self.main_metric: worst[self.main_metric]}
+
+    def scores(self, rec: dict[str, Any]) -> dict[str, Any]:
+        """The scores a library's spec and metadata.json carry."""
+        raise NotImplementedError
+
+    def best_extras(self, rec: dict[str, Any]) -> dict[str, Any]:
+        """Fields of the benchmark's best beyond the headline (warnings, learn calls)."""
+        return {}
+
+    def plot(self, project: Project, pipe: Pipeline) -> dict[str, Any]:
+        """Data for the benchmark plot, for the types that have one."""
+        raise ValueError(f"there is no benchmark plot for {self.title} libraries")
+
+
+def get(name: str | None) -> ProjectType:
+    """The type registered as `name` (n-class when None: specs from before types had names)."""
+    load_plugins()
+    t = _REGISTRY.get(name or DEFAULT)
+    if t is None:
+        raise ValueError(f"unknown project type {name!r}; known: {', '.join(names())}")
+    return t
+
+
+def names() -> tuple[str, ...]:
+    return tuple(t.name for t in all_types())
+
+
+def all_types() -> list[ProjectType]:
+    load_plugins()
+    return sorted(_REGISTRY.values(), key=lambda t: t.order)
+
+
+_LOADED: set[str] = set()
+
+
+def load_plugins() -> None:
+    """Imports the modules named in NANOFORGE_PLUGINS (comma-separated): a type defined
+    outside nanoforge registers itself there, in the daemon and in its benchmark jobs alike."""
+    for mod in filter(None, (m.strip() for m in os.environ.get("NANOFORGE_PLUGINS", "").split(","))):
+        if mod not in _LOADED:
+            _LOADED.add(mod)
+            importlib.import_module(mod)

@@ -1,0 +1,133 @@
+"""Extrapolation: each line of the training file is a target value, then the buffer; the
+library estimates the value from a buffer.
+
+Protocol: 2 repeats of a 5-fold. A candidate is ranked by its worst *repeat*, each
+repeat's estimates pooled over its folds (`pooled_repeats`): one fold holds a fifth of
+the signals, and its R² mostly says which few large targets it drew (Covid3Month: negative
+for every candidate, so a worst-fold Score ranked by SMAPE alone); a repeat tests every
+signal once, so its R² and RMSE are the data set's, and the worst repeat stays a worst case.
+Racing compares the first folds, pooled.
+
+Score (0–100) = 100 × (0.75 · R² clipped to [0, 1] + 0.15 · (1 − SMAPE / 200)
+                       + 0.05 · (1 − RAM / max RAM) + 0.05 · (1 − flash / max flash)).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import evaluation as ev
+from .. import metrics, space
+from ..dataset import Dataset, load_targets
+from .base import EntryProblem, ProjectType
+from .ncc import buffer_features, fit_split, outputs_on
+
+if TYPE_CHECKING:
+    from ..project import Project
+    from ..search import Context
+
+_b = ev.block
+
+
+def pooled_repeats(ctx: Context, preds: list[np.ndarray]) -> list[dict[str, float]]:
+    """The metrics per K-fold repeat, from the estimates of the splits done so far pooled
+    over the signals they tested."""
+    out = []
+    for r in range(0, len(preds), ev.FOLDS):
+        idx = np.concatenate([ctx.splits[i][1] for i in range(r, min(r + ev.FOLDS, len(preds)))])
+        out.append(metrics.regression(ctx.y[idx], np.concatenate(preds[r: r + ev.FOLDS])))
+    return out
+
+
+class Extrapolation(ProjectType):
+    name = "ext"
+    order = 40
+    title = "extrapolation"
+    main_metric = "r2"
+    ci_low = -math.inf
+    roles = ("file",)
+    targets_first = True
+    single_entry = True
+    usage = "--file FILE (each line: the target value, then the buffer)"
+
+    def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
+        if "file" not in entry:
+            return EntryProblem("the entry needs a file", 'write file = "signals/train.csv"')
+        return None
+
+    def entry(self, cls: str | None, file: str | None, nominal: str | None, abnormal: str | None) -> dict[str, str]:
+        if file is None or cls or nominal or abnormal:
+            raise ValueError("an extrapolation project takes --file FILE")
+        return {"file": file}
+
+    def load(self, project: Project) -> Dataset:
+        return load_targets(project)
+
+    def prepare(self, ctx: Context) -> None:
+        if not ctx.splits:
+            ctx.splits = ev.kfold_splits(len(ctx.y), ev.N_SPLITS // ev.FOLDS, ev.FOLDS, ctx.seed)
+
+    def outputs(self, ctx: Context) -> int:
+        return 1
+
+    def preprocessings(self, ctx: Context) -> list[list[dict[str, Any]]]:
+        # Raw distances too: 5NN on the raw buffer is the published baseline, and PCA
+        # without scaling keeps those distances in a few KB of flash.
+        posts = [[], [_b("pca", k=8)], [_b("pca", k=16)],
+                 [_b("scale")], [_b("scale"), _b("pca", k=8)], [_b("scale"), _b("pca", k=16)]]
+        return [pre + [f] + post for pre in space.signal_prefixes(ctx.length, ctx.sos)
+                for f in buffer_features(ctx.seed) for post in posts]
+
+    def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
+        return [_b("ridge", alpha=1.0), _b("knn_reg", k=5)]
+
+    def models(self, ctx: Context) -> list[dict[str, Any]]:
+        s = ctx.seed
+        out = [_b("ridge", alpha=a) for a in (0.1, 1.0, 10.0, 100.0, 1000.0)]  # MiniRocket gives more features than signals
+        out += [_b("knn_reg", k=k) for k in (1, 3, 5, 7, 10, 15)]
+        out += [_b("knn_reg", k=k, weighted=True) for k in (5, 7, 10, 15)]
+        out += [_b("svr", C=c, gamma=g, epsilon=0.1, max_sv=64) for c in (1.0, 10.0) for g in (0.3, 1.0, 3.0)]
+        out += [_b("forest_reg", algo="tree", depth=d, seed=s) for d in (4, 8)]
+        out += [_b("forest_reg", algo=a, trees=t, depth=d, seed=s) for a in ("rf", "et") for t in (10, 20)
+                for d in (4, 8)]
+        out += [_b("gbt_reg", stages=n, depth=d, lr=0.1, seed=s) for n in (30, 60) for d in (2, 3)]
+        out += [_b("mlp_reg", hidden=h, alpha=1e-3, seed=s) for h in (8, 16, 32)]
+        return out
+
+    def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        cut = ev.split_point(cfg["blocks"])
+        feats = ev.features(ctx, cfg["blocks"][:cut])
+        per_split: list[dict[str, Any]] = []
+        preds: list[np.ndarray] = []
+        for tr, te in ctx.splits:
+            est = outputs_on(fit_split(ctx, cfg, cut, feats, tr), feats[te])[:, 0]
+            per_split.append(metrics.regression(ctx.y[te], est))
+            preds.append(est)
+            if (race_below is not None and len(preds) == ev.RACE_SPLITS  # the first folds, pooled
+                    and min(m[self.main_metric] for m in pooled_repeats(ctx, preds)) < race_below):
+                break
+        return per_split, min(pooled_repeats(ctx, preds), key=lambda m: m[self.main_metric])
+
+    def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
+              ) -> float:
+        free_ram, free_flash = ev.footprint_term(ram, flash, ctx.max_ram, ctx.max_flash)
+        s = (0.75 * min(1.0, max(0.0, worst["r2"])) + 0.15 * (1 - min(worst["smape"], 200.0) / 200.0)
+             + 0.05 * free_ram + 0.05 * free_flash)
+        return round(100 * s, 3)
+
+    def headline(self, worst: dict[str, Any]) -> dict[str, Any]:
+        return {"r2": worst["r2"], "rmse": worst["rmse"], "smape": worst["smape"]}
+
+    def scores(self, rec: dict[str, Any]) -> dict[str, Any]:
+        w = rec.get("worst", {})
+        return {"score": rec.get("score"), "r2": w.get("r2"), "rmse": w.get("rmse"), "smape": w.get("smape"),
+                "r2_ci95": rec.get("ba_ci95"), "splits": rec.get("splits"),
+                "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}
+
+    def best_extras(self, rec: dict[str, Any]) -> dict[str, Any]:
+        w = metrics.weak_regression(rec["worst"])
+        return {"warning": w} if w else {}

@@ -1,0 +1,152 @@
+"""n-class classification: one file per class; the library returns a class id and the
+probability of every class.
+
+Protocol: 10 seeded stratified random splits (30 % held out, at least one signal of each
+class on each side); a candidate is ranked by its worst split.
+
+Score, 0–100, every term from the candidate's *worst* split (lowest balanced accuracy),
+because users are promised the worst case, not the average:
+
+    score = 100 × ( 0.80 · balanced accuracy
+                  + 0.05 · accuracy
+                  + 0.05 · macro F1
+                  + 0.04 · (MCC + 1) / 2
+                  + 0.04 · certainty            (mean probability given to the true class)
+                  + 0.01 · (1 − RAM / max RAM)
+                  + 0.01 · (1 − flash / max flash) )
+
+Balanced accuracy dominates; the rest orders ties, and a smaller library wins between
+otherwise equal ones.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import evaluation as ev
+from .. import metrics, space
+from ..dataset import Dataset, load_classes
+from ..pipeline import Pipeline
+from .base import EntryProblem, ProjectType
+
+if TYPE_CHECKING:
+    from ..project import Project
+    from ..search import Context
+
+_b = ev.block
+
+
+def fit_split(ctx: Context, cfg: dict[str, Any], cut: int, feats: np.ndarray, tr: np.ndarray) -> Pipeline:
+    """The candidate's blocks after `cut` and its model, fitted on a split's training part."""
+    p = Pipeline.from_config({"blocks": cfg["blocks"][cut:], "model": cfg["model"]})
+    p.fit(feats[tr], ctx.y[tr], ctx.kind.outputs(ctx))
+    if getattr(p.model, "too_big", lambda: False)():
+        raise ev.Rejected("more support vectors than allowed")
+    return p
+
+
+def outputs_on(p: Pipeline, feats: np.ndarray) -> np.ndarray:
+    out = p.predict_proba(feats)
+    if not np.all(np.isfinite(out)):
+        raise FloatingPointError("non-finite outputs")
+    return out
+
+
+def buffer_features(seed: int) -> list[dict[str, Any]]:
+    """The feature blocks tried on buffers when the library is fitted in nanoforge."""
+    feats = [_b("flatten"), _b("stats"), _b("spectral"), *space.fft_variants((8, 16, 32))]
+    for dilations in (3, 5):  # 5 reaches MiniRocket's longest receptive field (GunPoint: 0.96 → 0.97–0.99)
+        for kernels in (21, 42, 84):
+            feats.append(_b("minirocket", kernels=kernels, dilations=dilations, seed=seed))
+    return feats
+
+
+class NClass(ProjectType):
+    name = "ncc"
+    order = 30
+    title = "n-class classification"
+    roles = ("class", "file")
+    usage = "--class NAME FILE (one per class)"
+
+    def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
+        if "class" not in entry or "file" not in entry:
+            return EntryProblem("each class needs a class name and a file",
+                                'write class = "idle" and file = "signals/idle.csv"')
+        if any(e.get("class") == entry["class"] for e in earlier):
+            return EntryProblem(f"class '{entry['class']}' is listed twice",
+                                "give each class one file, or rename one of them", key="class")
+        return None
+
+    def entries_problem(self, count: int) -> tuple[int, EntryProblem] | None:
+        if count == 1:
+            return 0, EntryProblem("n-class classification needs at least two classes",
+                                   "add a file per class with `nanoforge signals add DIR --class NAME FILE`")
+        return None
+
+    def entry(self, cls: str | None, file: str | None, nominal: str | None, abnormal: str | None) -> dict[str, str]:
+        if not cls or file is None or nominal or abnormal:
+            raise ValueError("an n-class project takes --class NAME FILE")
+        return {"class": cls, "file": file}
+
+    def replaces(self, existing: dict[str, Any], new: dict[str, str]) -> bool:
+        return existing.get("class") == new["class"]
+
+    def load(self, project: Project) -> Dataset:
+        return load_classes(project)
+
+    def preprocessings(self, ctx: Context) -> list[list[dict[str, Any]]]:
+        return [pre + [f] + post for pre in space.signal_prefixes(ctx.length, ctx.sos)
+                for f in self.feature_blocks(ctx) for post in self.post_blocks(ctx)]
+
+    def feature_blocks(self, ctx: Context) -> list[dict[str, Any]]:
+        return buffer_features(ctx.seed)
+
+    def post_blocks(self, ctx: Context) -> list[list[dict[str, Any]]]:
+        return [[_b("scale")], [_b("scale"), _b("pca", k=8)], [_b("scale"), _b("pca", k=16)]]
+
+    def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
+        return [_b("centroid"), _b("knn", k=1, protos=0), _b("linear", algo="logreg", C=1.0)]
+
+    def models(self, ctx: Context) -> list[dict[str, Any]]:
+        s = ctx.seed
+        out = [_b("centroid")]
+        out += [_b("knn", k=k, protos=p, seed=s) for k in (1, 3, 5) for p in (0, 4)]
+        out += [_b("gnb")]
+        out += [_b("linear", algo="lda", shrinkage="auto"), _b("linear", algo="sefr")]
+        out += [_b("linear", algo="logreg", C=c) for c in (0.1, 1.0, 10.0)]
+        out += [_b("linear", algo="linsvm", C=c) for c in (0.1, 1.0)]
+        out += [_b("svm_rbf", C=c, gamma=g, max_sv=64) for c in (1.0, 10.0) for g in (0.3, 1.0, 3.0)]
+        out += [_b("forest", algo="tree", depth=d, seed=s) for d in (4, 8)]
+        out += [_b("forest", algo=a, trees=t, depth=d, seed=s) for a in ("rf", "et") for t in (10, 20) for d in (4, 6)]
+        out += [_b("gbt", stages=n, depth=d, lr=0.3, seed=s) for n in (10, 30) for d in (2, 3)]
+        out += [_b("mlp", hidden=h, alpha=1e-3, seed=s) for h in (8, 16, 32)]
+        return out
+
+    def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        cut = ev.split_point(cfg["blocks"])
+        feats = ev.features(ctx, cfg["blocks"][:cut])
+        per_split: list[dict[str, Any]] = []
+        for tr, te in ctx.splits:
+            proba = outputs_on(fit_split(ctx, cfg, cut, feats, tr), feats[te])
+            per_split.append(metrics.classification(ctx.y[te], proba))
+            if ev.raced_out(per_split, race_below, self.main_metric):
+                break
+        return per_split, self.worst(per_split)
+
+    def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
+              ) -> float:
+        free_ram, free_flash = ev.footprint_term(ram, flash, ctx.max_ram, ctx.max_flash)
+        s = (0.80 * worst["balanced_accuracy"] + 0.05 * worst["accuracy"] + 0.05 * worst["f1"]
+             + 0.04 * (worst["mcc"] + 1) / 2 + 0.04 * worst["certainty"]
+             + 0.01 * free_ram + 0.01 * free_flash)
+        return round(100 * s, 3)
+
+    def scores(self, rec: dict[str, Any]) -> dict[str, Any]:
+        w = rec.get("worst", {})
+        return {"score": rec.get("score"), "balanced_accuracy": w.get("balanced_accuracy"),
+                "balanced_accuracy_ci95": rec.get("ba_ci95"), "accuracy": w.get("accuracy"), "f1": w.get("f1"),
+                "mcc": w.get("mcc"), "certainty": w.get("certainty"), "splits": rec.get("splits"),
+                "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}

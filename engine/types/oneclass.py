@@ -1,0 +1,225 @@
+"""1-class classification: one nominal file (and optionally an abnormal one, which only
+evaluates); the library says whether a buffer is an outlier.
+
+A boundary around everything has recall 1, so recall alone cannot rank candidates: each
+split also measures *tightness* on outliers the user never recorded, made from the
+held-out nominal signals (`nanoforge.engine.synthetic`). When the project lists an
+abnormal file, its signals are scored as well (evaluation only: the models never train on
+them).
+
+Protocol: 10 seeded splits; the model trains on a random 70 % of the nominal signals and
+is tested on the held-out 30 %, their synthetic outliers and every abnormal signal.
+
+    recall     = held-out nominal signals inside the boundary
+    detection  = mean of (synthetic outliers flagged, abnormal signals flagged when given)
+    balanced accuracy = (recall + detection) / 2, ranked by the worst split
+    AUC        = P(an outlier scores above a nominal signal), threshold-free tightness
+
+Score (0–100) = 100 × (0.50 · mean balanced accuracy + 0.30 · worst balanced accuracy
+                       + 0.15 · mean AUC
+                       + 0.025 · (1 − RAM / max RAM) + 0.025 · (1 − flash / max flash)).
+The mean carries more weight than for the other types: a 30 % hold-out of a few dozen
+nominal signals is a handful, and the worst of ten such splits alone ranks by luck.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import evaluation as ev
+from .. import space
+from ..dataset import Dataset, load_couples
+from ..ocmodels import limit
+from ..ocplot import plot_data
+from ..pipeline import Pipeline, candidate_key
+from ..synthetic import augment, synthesize
+from .base import EntryProblem, ProjectType
+from .ncc import fit_split, outputs_on
+
+if TYPE_CHECKING:
+    from ..project import Project
+    from ..search import Context
+
+MARGINS = (1.0, 1.5, 2.0, 3.0)
+TRAIN_FRACTION = 0.7
+FITS_SIZE = 256
+Fits = OrderedDict[tuple[str, int], "tuple[np.ndarray, float] | None"]
+
+_b = ev.block
+
+
+def splits(y: np.ndarray, origin: np.ndarray, n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    nom = np.flatnonzero(y == 0)
+    abn = np.flatnonzero(y == 1)
+    out = []
+    for _ in range(n):
+        perm = rng.permutation(nom)
+        k = min(max(1, round(len(nom) * TRAIN_FRACTION)), len(nom) - 1)
+        tr, held = np.sort(perm[:k]), np.sort(perm[k:])
+        syn = np.flatnonzero(np.isin(origin, held) & (y == 2))
+        out.append((tr, np.concatenate([held, syn, abn])))
+    return out
+
+
+def split_result(fits: Fits, cfg: dict[str, Any], split: int, y: np.ndarray,
+                 fit: Callable[[], tuple[np.ndarray, float] | None]) -> dict[str, Any] | None:
+    """One split's metrics; None when the model is too big. The margin only moves the
+    threshold, so candidates that differ by it share one fit, kept in `fits` (the
+    context's, so each worker and each dataset has its own)."""
+    model = {"kind": cfg["model"]["kind"], "params": {k: v for k, v in cfg["model"]["params"].items() if k != "margin"}}
+    key = (candidate_key({"blocks": cfg["blocks"], "model": model}), split)
+    if key in fits:
+        fits.move_to_end(key)
+        hit = fits[key]
+    else:
+        hit = fits[key] = fit()
+        while len(fits) > FITS_SIZE:
+            fits.popitem(last=False)
+    if hit is None:
+        return None
+    scores, q = hit
+    return split_metrics(y, scores, float(limit(q, float(cfg["model"]["params"].get("margin", 1.0)))))
+
+
+def _auc(s_in: np.ndarray, s_out: np.ndarray) -> float:
+    if not len(s_in) or not len(s_out):
+        return 1.0
+    gt = (s_out[:, None] > s_in[None, :]).mean()
+    eq = (s_out[:, None] == s_in[None, :]).mean()
+    return float(gt + 0.5 * eq)
+
+
+def split_metrics(y: np.ndarray, scores: np.ndarray, thr: float) -> dict[str, Any]:
+    out = scores > thr
+    nom, abn, syn = y == 0, y == 1, y == 2
+    recall = float(np.mean(~out[nom])) if nom.any() else 1.0
+    det_syn = float(np.mean(out[syn])) if syn.any() else None
+    det_abn = float(np.mean(out[abn])) if abn.any() else None
+    dets = [d for d in (det_syn, det_abn) if d is not None]
+    detection = float(np.mean(dets)) if dets else 0.0
+    return {"balanced_accuracy": (recall + detection) / 2, "nominal_recall": recall, "detection": detection,
+            "detection_synthetic": det_syn, "detection_abnormal": det_abn,
+            "auc": _auc(scores[nom], scores[abn | syn])}
+
+
+class OneClass(ProjectType):
+    name = "1cc"
+    order = 20
+    title = "1-class classification"
+    roles = ("nominal", "abnormal")
+    single_entry = True
+    usage = "--nominal FILE [--abnormal FILE] (the abnormal file only evaluates)"
+
+    def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
+        if "nominal" not in entry:
+            return EntryProblem("the entry needs a nominal file", 'write nominal = "signals/normal.csv"')
+        return None
+
+    def entry(self, cls: str | None, file: str | None, nominal: str | None, abnormal: str | None) -> dict[str, str]:
+        if nominal is None or cls or file is not None:
+            raise ValueError(f"a {self.title} project takes --nominal FILE [--abnormal FILE]")
+        return {"nominal": nominal, **({"abnormal": abnormal} if abnormal is not None else {})}
+
+    def load(self, project: Project) -> Dataset:
+        return load_couples(project)
+
+    def library_classes(self, ds: Dataset) -> list[str]:
+        return ["nominal"]  # the abnormal file only evaluates; the library knows one class
+
+    def prepare(self, ctx: Context) -> None:
+        if "origin" not in ctx.data:
+            ctx.x, ctx.y, ctx.data["origin"] = augment(ctx.x, ctx.y, ctx.seed)
+        if not ctx.splits:
+            ctx.splits = splits(ctx.y, ctx.data["origin"], ev.N_SPLITS, ctx.seed)
+
+    def outputs(self, ctx: Context) -> int:
+        return 1
+
+    def preprocessings(self, ctx: Context) -> list[list[dict[str, Any]]]:
+        feats = [_b("stats"), _b("spectral"), _b("flatten"), *space.fft_variants((8, 16))]
+        for kernels in (21, 42):
+            feats.append(_b("minirocket", kernels=kernels, dilations=3, seed=ctx.seed))
+        posts = [[_b("scale")], [_b("scale"), _b("pca", k=4)], [_b("scale"), _b("pca", k=8)]]
+        return [pre + [f] + post for pre in space.signal_prefixes(ctx.length, ctx.sos) for f in feats for post in posts]
+
+    def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
+        return [_b("maha", robust=False, contamination=0.05, margin=1.5),
+                _b("knn_oc", k=1, protos=0, contamination=0.05, margin=1.5, seed=ctx.seed)]
+
+    def models(self, ctx: Context) -> list[dict[str, Any]]:
+        s = ctx.seed
+        out = []
+        # Both contaminations only differ when 2 % of the training signals is at least one.
+        n_train = len(ctx.splits[0][0]) if ctx.splits else 0
+        for c in (0.03, 0.05) if n_train >= 50 else (0.05,):
+            fits = [_b("maha", robust=r, seed=s) for r in (False, True)]
+            fits += [_b("knn_oc", k=k, protos=p, seed=s) for k in (1, 3) for p in (0, 8)]
+            fits += [_b("ocsvm", gamma=g, max_sv=64) for g in (0.3, 1.0, 3.0)]
+            fits += [_b("iforest", trees=n, seed=s) for n in (25, 50)]
+            fits += [_b("gmm", components=k, seed=s) for k in (1, 2, 4)]
+            # margins innermost: one batch holds a fit's margins, which share the fit
+            out += [_b(f["kind"], **f["params"], contamination=c, margin=m) for f in fits for m in MARGINS]
+        return out
+
+    def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        cut = ev.split_point(cfg["blocks"])
+        feats = ev.features(ctx, cfg["blocks"][:cut])
+        fits: Fits = ctx.cache.setdefault("oneclass_fits", OrderedDict())
+        per_split: list[dict[str, Any]] = []
+        for i, (tr, te) in enumerate(ctx.splits):
+            def fit(tr: np.ndarray = tr, te: np.ndarray = te) -> tuple[np.ndarray, float] | None:
+                try:
+                    p = fit_split(ctx, cfg, cut, feats, tr)
+                except ev.Rejected:
+                    return None
+                return outputs_on(p, feats[te])[:, 0], p.model.quantile
+            m = split_result(fits, cfg, i, ctx.y[te], fit)
+            if m is None:
+                raise ev.Rejected("more support vectors than allowed")
+            per_split.append(m)
+            if ev.raced_out(per_split, race_below, self.main_metric):
+                break
+        return per_split, self.worst(per_split)
+
+    def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
+              ) -> float:
+        mean_ba = float(np.mean([m["balanced_accuracy"] for m in per_split]))
+        mean_auc = float(np.mean([m["auc"] for m in per_split]))
+        free_ram, free_flash = ev.footprint_term(ram, flash, ctx.max_ram, ctx.max_flash)
+        s = (0.50 * mean_ba + 0.30 * worst["balanced_accuracy"] + 0.15 * mean_auc
+             + 0.025 * free_ram + 0.025 * free_flash)
+        return round(100 * s, 3)
+
+    def fit(self, ctx: Context, pipe: Pipeline) -> Pipeline:
+        nom = ctx.y == 0  # nominal signals only; abnormal and synthetic ones only evaluate
+        pipe.fit(ctx.x[nom], ctx.y[nom], 1)
+        return pipe
+
+    def headline(self, worst: dict[str, Any]) -> dict[str, Any]:
+        return {"balanced_accuracy": worst["balanced_accuracy"], "nominal_recall": worst["nominal_recall"],
+                "detection": worst["detection"]}
+
+    def scores(self, rec: dict[str, Any]) -> dict[str, Any]:
+        w = rec.get("worst", {})
+        return {"score": rec.get("score"), "balanced_accuracy": w.get("balanced_accuracy"),
+                "balanced_accuracy_ci95": rec.get("ba_ci95"), "nominal_recall": w.get("nominal_recall"),
+                "detection": w.get("detection"), "detection_synthetic": w.get("detection_synthetic"),
+                "detection_abnormal": w.get("detection_abnormal"), "auc": w.get("auc"), "splits": rec.get("splits"),
+                "ram_estimate": rec.get("ram"), "flash_estimate": rec.get("flash")}
+
+    def plot(self, project: Project, pipe: Pipeline) -> dict[str, Any]:
+        """The benchmark plot: the project's signals and the synthetic outliers the
+        benchmark scored, with the library's boundary."""
+        ds = self.load(project)
+        nom = np.flatnonzero(ds.y == 0)
+        syn, _src, kinds = synthesize(ds.x[nom], project.seed)
+        x = np.concatenate([ds.x, syn])
+        y = np.concatenate([ds.y, np.full(len(syn), 2)])
+        k = np.concatenate([np.full(len(ds.x), -1), kinds])
+        return plot_data(pipe, x, y, k)
