@@ -16,6 +16,8 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from nanoforge.engine.checks import SignalFileError
 
+from . import protocol
+
 Handler = Callable[[Any, dict[str, Any]], Awaitable[Any]]
 SessionHook = Callable[[Any, Any], None]
 
@@ -32,10 +34,14 @@ SESSION_HOOKS: list[SessionHook] = []
 
 
 def handler(name: str, *, user_errors: bool = True) -> Callable[[Handler], Handler]:
-    """Registers `fn` as the handler of request `name`. With `user_errors`, the engine's
-    precise exceptions reach the client as JSON-RPC errors with the same words."""
+    """Registers `fn` as the handler of request `name`, which daemon/protocol.py declares;
+    its params are checked against the declaration before `fn` sees them. With
+    `user_errors`, the engine's precise exceptions reach the client as JSON-RPC errors
+    with the same words."""
 
     def deco(fn: Handler) -> Handler:
+        if name not in protocol.REQUESTS:
+            raise RuntimeError(f"{name} is not declared in daemon/protocol.py REQUESTS")
         if name in METHODS:
             raise RuntimeError(f"two handlers for {name}: {METHODS[name].fn.__module__} and {fn.__module__}")
         METHODS[name] = Method(name, fn, user_errors)
@@ -72,8 +78,12 @@ def require(params: dict[str, Any], key: str, kind: type | tuple[type, ...] = st
 def bind(method: Method, core: Any) -> Callable[[Any], Awaitable[Any]]:
     """The pygls feature for `method` in a session on `core`."""
 
+    params_type = protocol.REQUESTS[method.name][0]
+
     async def call(params: Any) -> Any:
         args = plain(params) if params is not None else {}
+        if (why := protocol.invalid_param(params_type, args)) is not None:
+            raise JsonRpcInvalidParams(message=why)
         if not method.user_errors:
             return await method.fn(core, args)
         try:
