@@ -72,6 +72,31 @@ class CheckResult(TypedDict):
     diagnostics: list[DiagnosticInfo]
 
 
+class FixParams(TypedDict):
+    path: str
+    """A signal file, a nanoforge.toml, or a project folder (its nanoforge.toml and every file it names)."""
+    axes: NotRequired[int | None]
+    out_dir: NotRequired[str | None]
+    """Folder for the fixed copies; default: beside the originals."""
+    in_place: NotRequired[bool | None]
+    """Replace the originals (atomically) instead of writing NAME_fixed copies."""
+
+
+class FixedFile(TypedDict):
+    source: str
+    path: str
+    """The file written: a new NAME_fixed copy, or the source itself when fixed in place."""
+    fixes: dict[str, int]
+    """Per code, how many lines its fix changed."""
+
+
+class FixResult(TypedDict):
+    files: list[FixedFile]
+    """Only files that had something to fix."""
+    diagnostics: list[DiagnosticInfo]
+    """What is left to fix by hand, in the written files (and the untouched ones)."""
+
+
 class SignalsAddParams(TypedDict):
     dir: str
     class_name: NotRequired[str | None]
@@ -482,6 +507,7 @@ class Stopping(TypedDict):
 
 REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/check": (CheckParams, CheckResult),
+    "nanoforge/fix": (FixParams, FixResult),
     "nanoforge/signals/add": (SignalsAddParams, PathResult),
     "nanoforge/signals/summary": (SummaryParams, SignalSummary),
     "nanoforge/project/new": (ProjectNewParams, PathResult),

@@ -7,7 +7,6 @@ import { Daemon } from "./daemon";
 import { finishWarning, isClassifyResult, statusText, trueClassProbabilities } from "./logic";
 import * as panels from "./panels";
 import type { BenchStatus, EmulateResult, Params } from "./protocol";
-import { QuickFixes } from "./quickfix";
 import { Node, ProjectsTree } from "./tree";
 
 /** What the benchmark panel draws: the status and, for n-class, each class's own-class probabilities. */
@@ -70,10 +69,8 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
   status.command = "nanoforge.showBenchmark";
   status.name = "nanoforge benchmark";
   const latest = new Map<string, BenchStatus>();
-  ctx.subscriptions.push(out, d, status, vscode.window.registerTreeDataProvider("nanoforge.projects", tree),
-    vscode.languages.registerCodeActionsProvider([{ scheme: "file", pattern: "**/*.{csv,txt}" },
-                                                  { scheme: "file", pattern: "**/nanoforge.toml" }],
-                                                 new QuickFixes(), { providedCodeActionKinds: QuickFixes.kinds }));
+  // Quick fixes are the daemon's code actions, which the language client shows by itself.
+  ctx.subscriptions.push(out, d, status, vscode.window.registerTreeDataProvider("nanoforge.projects", tree));
 
   let lastState = "";
   d.onNotification((_m, s) => {

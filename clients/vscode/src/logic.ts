@@ -65,62 +65,6 @@ export function fileDescription(f: { lines: number | null; columns: number | nul
   return `${f.lines} lines × ${f.columns} values`;
 }
 
-// ------------------------------------------------------------------ quick fixes
-
-export interface LineEdit {
-  title: string;
-  line: number; // 0-based
-  /** Replace the whole line (including its end of line when null: delete the line). */
-  newText: string | null;
-  /** Replace only [start, end) of the line when set. */
-  range?: [number, number];
-}
-
-const SEPARATORS = [",", ";", "\t", " "];
-
-/** The separator a signal file uses, from a clean line: the most frequent one. */
-export function mainSeparator(line: string): string {
-  let best = ",";
-  let count = -1;
-  for (const s of SEPARATORS) {
-    const n = line.split(s).length - 1;
-    if (n > count) {
-      best = s;
-      count = n;
-    }
-  }
-  return best;
-}
-
-/** A mechanical fix for a nanoforge diagnostic, or undefined when the fix needs a person. */
-export function quickFix(code: string, line: number, lineText: string, hint: string, reference: string | undefined,
-                         range?: [number, number]): LineEdit | undefined {
-  switch (code) {
-    case "NF101":
-      return { title: "Delete the header line", line, newText: null };
-    case "NF110":
-      return { title: "Delete the empty line", line, newText: null };
-    case "NF104": {
-      const sep = mainSeparator(reference ?? lineText.replace(/(\d),(\d)/g, "$1.$2"));
-      if (sep === ",") return undefined; // a comma separator and decimal commas cannot be told apart
-      return { title: "Use decimal points on this line", line, newText: lineText.replace(/(\d),(\d)/g, "$1.$2") };
-    }
-    case "NF103": {
-      if (reference === undefined) return undefined;
-      const sep = mainSeparator(reference);
-      const fixed = lineText.trim().split(/[,;\t ]+/).join(sep);
-      return { title: `Use '${sep === "\t" ? "tab" : sep}' as the only separator on this line`, line, newText: fixed };
-    }
-    case "NF301": {
-      const m = /did you mean '([^']+)'\?/.exec(hint);
-      if (!m || !range) return undefined;
-      return { title: `Rename to '${m[1]}'`, line, newText: m[1], range };
-    }
-    default:
-      return undefined;
-  }
-}
-
 // ------------------------------------------------------------------ webviews
 
 /** A webview page: strict content-security policy, scripts only with the nonce, nothing remote. */

@@ -264,6 +264,31 @@ export interface ExtrapolateSummary {
   smape?: number;
 }
 
+export interface FixParams {
+  /** A signal file, a nanoforge.toml, or a project folder (its nanoforge.toml and every file it names). */
+  path: string;
+  axes?: number | null;
+  /** Folder for the fixed copies; default: beside the originals. */
+  out_dir?: string | null;
+  /** Replace the originals (atomically) instead of writing NAME_fixed copies. */
+  in_place?: boolean | null;
+}
+
+export interface FixResult {
+  /** Only files that had something to fix. */
+  files: FixedFile[];
+  /** What is left to fix by hand, in the written files (and the untouched ones). */
+  diagnostics: DiagnosticInfo[];
+}
+
+export interface FixedFile {
+  source: string;
+  /** The file written: a new NAME_fixed copy, or the source itself when fixed in place. */
+  path: string;
+  /** Per code, how many lines its fix changed. */
+  fixes: Record<string, number>;
+}
+
 export interface Footprint {
   estimated: EstimatedFootprint;
   measured: MeasuredFootprint | null;
@@ -426,6 +451,7 @@ export interface SummaryParams {
 /** Request methods, their params and their results. */
 export interface Requests {
   "nanoforge/check": { params: CheckParams; result: CheckResult };
+  "nanoforge/fix": { params: FixParams; result: FixResult };
   "nanoforge/signals/add": { params: SignalsAddParams; result: PathResult };
   "nanoforge/signals/summary": { params: SummaryParams; result: SignalSummary };
   "nanoforge/project/new": { params: ProjectNewParams; result: PathResult };
