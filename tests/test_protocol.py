@@ -26,6 +26,16 @@ def test_every_declared_request_has_one_handler_and_every_handler_is_declared() 
     assert set(registry.METHODS) == set(protocol.REQUESTS)
 
 
+def test_each_handler_is_annotated_with_its_declared_params_and_result() -> None:
+    import typing
+
+    import nanoforge.daemon.handlers  # noqa: F401
+
+    for name, method in registry.METHODS.items():
+        hints = typing.get_type_hints(method.fn)
+        assert (hints["params"], hints["return"]) == protocol.REQUESTS[name], name
+
+
 def test_committed_typescript_is_generated_from_the_schema() -> None:
     assert TS.read_text() == typescript(), (
         "clients/vscode/src/protocol.ts is stale: run "

@@ -11,6 +11,17 @@ from pygls.lsp.server import LanguageServer
 from .. import benchstore as bs
 from ..core import Core
 from ..librpc import _root, plot
+from ..protocol import (
+    BenchControlParams,
+    BenchList,
+    BenchStartParams,
+    BenchStatus,
+    Candidates,
+    CandidatesParams,
+    LibraryParams,
+    PlotResult,
+    ProjectParams,
+)
 from ..registry import handler, in_thread, session_hook
 
 
@@ -51,7 +62,7 @@ def progress(ls: LanguageServer, core: Core) -> None:
 
 
 @handler("nanoforge/bench/start")
-async def bench_start(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def bench_start(core: Core, params: BenchStartParams) -> BenchStatus:
     jobs = core.jobs
     root = _root(params)
     core.register(root)
@@ -60,19 +71,19 @@ async def bench_start(core: Core, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @handler("nanoforge/bench/status")
-async def bench_status(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def bench_status(core: Core, params: ProjectParams) -> BenchStatus:
     jobs = core.jobs
     return jobs.status(_root(params))
 
 
 @handler("nanoforge/bench/list")
-async def bench_list(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def bench_list(core: Core, params: ProjectParams) -> BenchList:
     jobs = core.jobs
     return {"benchmarks": jobs.list(_root(params))}
 
 
 @handler("nanoforge/bench/control")
-async def bench_control(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def bench_control(core: Core, params: BenchControlParams) -> BenchStatus:
     jobs = core.jobs
     action = params.get("action")
     if action not in ("pause", "resume", "stop"):
@@ -81,7 +92,7 @@ async def bench_control(core: Core, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @handler("nanoforge/bench/candidates")
-async def bench_candidates(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def bench_candidates(core: Core, params: CandidatesParams) -> Candidates:
     jobs = core.jobs
     root = _root(params)
     d = jobs.latest(root)
@@ -89,5 +100,5 @@ async def bench_candidates(core: Core, params: dict[str, Any]) -> dict[str, Any]
 
 
 @handler("nanoforge/bench/plot")
-async def bench_plot(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def bench_plot(core: Core, params: LibraryParams) -> PlotResult:
     return await in_thread(core, plot, _root(params), params.get("library"))

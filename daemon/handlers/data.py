@@ -10,12 +10,13 @@ from pygls.exceptions import JsonRpcInvalidParams
 from nanoforge.engine import datatools
 
 from ..core import Core
+from ..protocol import DataParams, DataResult
 from ..registry import handler
 from ..registry import require as _require
 
 
 @handler("nanoforge/data")
-async def data(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def data(core: Core, params: DataParams) -> DataResult:
     action = _require(params, "action")
     out_dir = Path(params["out_dir"]) if params.get("out_dir") else None
 

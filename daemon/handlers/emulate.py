@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..core import Core
 from ..librpc import _root, emulate, emulate_ad
+from ..protocol import EmulateParams, EmulateResult
 from ..registry import handler, in_thread
 
 
 @handler("nanoforge/emulate")
-async def emulate_rpc(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def emulate_rpc(core: Core, params: EmulateParams) -> EmulateResult:
     root = _root(params)
     learn, detect = params.get("learn"), params.get("detect")
     if learn is not None or detect is not None:

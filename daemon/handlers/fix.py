@@ -21,6 +21,7 @@ from nanoforge.engine.lint import lint_path
 from nanoforge.engine.project import PROJECT_FILE, load
 
 from ..core import Core
+from ..protocol import FixParams, FixResult
 from ..registry import handler
 
 
@@ -75,7 +76,7 @@ def fix_path(path: str, axes: int | None, out_dir: str | None, in_place: bool) -
 
 
 @handler("nanoforge/fix")
-async def fix(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def fix(core: Core, params: FixParams) -> FixResult:
     if params.get("in_place") and params.get("out_dir"):
         raise ValueError("a file fixed in place is not also written elsewhere: give in_place or out_dir, not both")
     core.register(params["path"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
@@ -11,12 +10,13 @@ from nanoforge.engine.lint import summarize_path
 from nanoforge.engine.project import add_signals
 
 from ..core import Core
+from ..protocol import CheckParams, CheckResult, PathResult, SignalsAddParams, SignalSummary, SummaryParams
 from ..registry import handler
 from ..registry import require as _require
 
 
 @handler("nanoforge/check")
-async def check(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def check(core: Core, params: CheckParams) -> CheckResult:
     path = Path(_require(params, "path"))
     axes = params.get("axes")
     if axes is not None and (not isinstance(axes, int) or axes < 1):
@@ -29,7 +29,7 @@ async def check(core: Core, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @handler("nanoforge/signals/add")
-async def signals_add(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def signals_add(core: Core, params: SignalsAddParams) -> PathResult:
     root = Path(_require(params, "dir"))
     path = await core.loop.run_in_executor(core.pool, lambda: add_signals(
         root, cls=params.get("class_name"), file=params.get("file"), nominal=params.get("nominal"),
@@ -39,7 +39,7 @@ async def signals_add(core: Core, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @handler("nanoforge/signals/summary")
-async def signals_summary(core: Core, params: dict[str, Any]) -> dict[str, Any]:
+async def signals_summary(core: Core, params: SummaryParams) -> SignalSummary:
     path = Path(_require(params, "path"))
     axes = params.get("axes")
     return await core.loop.run_in_executor(core.pool, summarize_path, path, axes)
