@@ -11,8 +11,10 @@ given"); result keys that only some project types have are `NotRequired`. This m
 imports nothing that computes, so clients may import it.
 
 To add a method: declare its params and result TypedDicts here, add the method to
-REQUESTS, write the handler with `@handler("nanoforge/…")` in daemon/handlers/, and
-regenerate clients/vscode/src/protocol.ts (a test fails until it is).
+REQUESTS, write the handler `async def f(core: Core, params: P) -> R` with
+`@handler("nanoforge/…")` in a module of daemon/handlers/ (imported by its __init__), and
+regenerate clients/vscode/src/protocol.ts (a test fails until it is). A notification:
+declare it in NOTIFICATIONS and send it with `registry.notify`.
 """
 
 import argparse

@@ -18,7 +18,7 @@ from nanoforge.engine.checks import SignalFileError
 
 from . import protocol
 
-Handler = Callable[[Any, dict[str, Any]], Awaitable[Any]]
+Handler = Callable[[Any, Any], Awaitable[Any]]  # (core, params as declared) -> result as declared
 SessionHook = Callable[[Any, Any], None]
 
 
@@ -54,6 +54,13 @@ def session_hook(fn: SessionHook) -> SessionHook:
     """Registers `fn(ls, core)`, called once for every new connection."""
     SESSION_HOOKS.append(fn)
     return fn
+
+
+def notify(ls: Any, method: str, params: Any) -> None:
+    """Sends a notification that daemon/protocol.py declares, so clients know its shape."""
+    if method not in protocol.NOTIFICATIONS:
+        raise RuntimeError(f"{method} is not declared in daemon/protocol.py NOTIFICATIONS")
+    ls.protocol.notify(method, params)
 
 
 def plain(obj: Any) -> Any:

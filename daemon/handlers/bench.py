@@ -22,7 +22,7 @@ from ..protocol import (
     PlotResult,
     ProjectParams,
 )
-from ..registry import handler, in_thread, session_hook
+from ..registry import handler, in_thread, notify, session_hook
 
 
 @session_hook
@@ -33,7 +33,7 @@ def progress(ls: LanguageServer, core: Core) -> None:
     tokens: dict[str, str] = {}
 
     def on_progress(s: dict[str, Any]) -> None:
-        ls.protocol.notify("nanoforge/bench/progress", s)
+        notify(ls, "nanoforge/bench/progress", s)
         caps = ls.client_capabilities
         if not (caps and caps.window and caps.window.work_done_progress):
             return
