@@ -18,6 +18,7 @@ declare it in NOTIFICATIONS and send it with `registry.notify`.
 """
 
 import argparse
+import functools
 import json
 import sys
 import types as pytypes
@@ -222,8 +223,23 @@ class DataResult(TypedDict):
 # ---------------------------------------------------------------- benchmarks
 
 
-class BestLibrary(TypedDict):
-    """The best library a benchmark found so far; the metrics depend on the project type."""
+class Metrics(TypedDict):
+    """A library's scores on the worst evaluation split; which ones depends on the project type."""
+
+    balanced_accuracy: NotRequired[float]
+    """n-class, 1-class, anomaly detection."""
+    nominal_recall: NotRequired[float]
+    detection: NotRequired[float]
+    r2: NotRequired[float]
+    """Extrapolation, with rmse and smape."""
+    rmse: NotRequired[float]
+    smape: NotRequired[float]
+    min_learn: NotRequired[int]
+    """Anomaly detection: learn calls the library needs before detecting."""
+
+
+class BestLibrary(Metrics):
+    """The best library a benchmark found so far."""
 
     library: str
     score: float
@@ -233,13 +249,6 @@ class BestLibrary(TypedDict):
     pipeline: NotRequired[list[str]]
     model: NotRequired[str]
     ci95: NotRequired[list[float] | None]
-    balanced_accuracy: NotRequired[float]
-    nominal_recall: NotRequired[float]
-    detection: NotRequired[float]
-    r2: NotRequired[float]
-    rmse: NotRequired[float]
-    smape: NotRequired[float]
-    min_learn: NotRequired[int]
     warning: NotRequired[str]
     """Extrapolation: the signals hardly predict the target."""
 
@@ -286,7 +295,7 @@ class CandidatesParams(TypedDict):
     limit: NotRequired[int | None]
 
 
-class Candidate(TypedDict):
+class Candidate(Metrics):
     library: str
     score: float
     state: str
@@ -296,13 +305,6 @@ class Candidate(TypedDict):
     pipeline: list[str]
     model: str
     ci95: list[float] | None
-    balanced_accuracy: NotRequired[float]
-    nominal_recall: NotRequired[float]
-    detection: NotRequired[float]
-    r2: NotRequired[float]
-    rmse: NotRequired[float]
-    smape: NotRequired[float]
-    min_learn: NotRequired[int]
 
 
 class Candidates(TypedDict):
@@ -541,8 +543,10 @@ def key_name(field: str) -> str:
     return field[:-1] if field.endswith("_") else field
 
 
-def fields(td: Any) -> list[tuple[str, Any, bool, str | None]]:
-    """(wire name, type, required, doc) of a TypedDict's keys, in declaration order."""
+@functools.cache
+def fields(td: Any) -> tuple[tuple[str, Any, bool, str | None], ...]:
+    """(wire name, type, required, doc) of a TypedDict's keys, in declaration order; read
+    once per TypedDict (every request's params are checked with it)."""
     hints = get_type_hints(td, include_extras=True)
     docs = _field_docs(td)
     out = []
@@ -551,7 +555,7 @@ def fields(td: Any) -> list[tuple[str, Any, bool, str | None]]:
         if not required:
             tp = get_args(tp)[0]
         out.append((key_name(name), tp, required, docs.get(name)))
-    return out
+    return tuple(out)
 
 
 def _field_docs(td: Any) -> dict[str, str]:
@@ -561,9 +565,7 @@ def _field_docs(td: Any) -> dict[str, str]:
     import textwrap
 
     docs: dict[str, str] = {}
-    for cls in reversed(td.__mro__):
-        if not is_typeddict(cls):
-            continue
+    for cls in _lineage(td):
         try:
             tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
         except (OSError, TypeError):
@@ -574,6 +576,26 @@ def _field_docs(td: Any) -> dict[str, str]:
                     and isinstance(b.value, ast.Constant) and isinstance(b.value.value, str)):
                 docs[a.target.id] = b.value.value
     return docs
+
+
+def _lineage(td: Any) -> list[Any]:
+    """A TypedDict and the TypedDicts it extends, bases first. Python 3.11 keeps no trace of
+    a TypedDict's bases, so they are read from its source."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(td)))
+    except (OSError, TypeError):
+        return [td]
+    names = [b.id for b in tree.body[0].bases if isinstance(b, ast.Name)] if isinstance(tree.body[0], ast.ClassDef) else []
+    module = vars(sys.modules[td.__module__])
+    out: list[Any] = []
+    for base in (module.get(n) for n in names):
+        if base is not None and is_typeddict(base):
+            out += [b for b in _lineage(base) if b not in out]
+    return [*out, td]
 
 
 def _union_args(tp: Any) -> tuple[Any, ...] | None:

@@ -49,8 +49,18 @@ export interface BenchStatus {
   updated: number | null;
 }
 
-/** The best library a benchmark found so far; the metrics depend on the project type. */
+/** The best library a benchmark found so far. */
 export interface BestLibrary {
+  /** n-class, 1-class, anomaly detection. */
+  balanced_accuracy?: number;
+  nominal_recall?: number;
+  detection?: number;
+  /** Extrapolation, with rmse and smape. */
+  r2?: number;
+  rmse?: number;
+  smape?: number;
+  /** Anomaly detection: learn calls the library needs before detecting. */
+  min_learn?: number;
   library: string;
   score: number;
   ram: number;
@@ -59,18 +69,21 @@ export interface BestLibrary {
   pipeline?: string[];
   model?: string;
   ci95?: number[] | null;
-  balanced_accuracy?: number;
-  nominal_recall?: number;
-  detection?: number;
-  r2?: number;
-  rmse?: number;
-  smape?: number;
-  min_learn?: number;
   /** Extrapolation: the signals hardly predict the target. */
   warning?: string;
 }
 
 export interface Candidate {
+  /** n-class, 1-class, anomaly detection. */
+  balanced_accuracy?: number;
+  nominal_recall?: number;
+  detection?: number;
+  /** Extrapolation, with rmse and smape. */
+  r2?: number;
+  rmse?: number;
+  smape?: number;
+  /** Anomaly detection: learn calls the library needs before detecting. */
+  min_learn?: number;
   library: string;
   score: number;
   /** full, or pruned (stopped early by the racing). */
@@ -80,13 +93,6 @@ export interface Candidate {
   pipeline: string[];
   model: string;
   ci95: number[] | null;
-  balanced_accuracy?: number;
-  nominal_recall?: number;
-  detection?: number;
-  r2?: number;
-  rmse?: number;
-  smape?: number;
-  min_learn?: number;
 }
 
 export interface Candidates {
