@@ -1,16 +1,12 @@
-"""JSON-RPC methods for benchmarks, the emulator and deploy (`nanoforge/bench/*`,
-`nanoforge/emulate`, `nanoforge/deploy`). Heavy work goes to threads or processes,
-never onto the event loop."""
+"""What the benchmark, emulator and deploy requests compute (their handlers are in
+daemon/handlers/). Callers run these on threads, never on the event loop."""
 
 from __future__ import annotations
 
 import json
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
-
-from lsprotocol import types
 
 from nanoforge.codegen import library
 from nanoforge.engine import types as project_types
@@ -22,7 +18,6 @@ from nanoforge.engine.targets import resolve
 
 from . import benchstore as bs
 from . import deploy as dep
-from .core import Core
 
 
 def _root(params: dict[str, Any]) -> Path:
@@ -153,105 +148,3 @@ def deploy(root: Path, key: str | None, target: str | None, out_dir: str | None,
     meta = json.loads(files[meta_name])
     written = dep.write(dest, files, force)
     return dep.summary(dest, written, meta)
-
-
-def register(ls: Any, core: Core, user_errors: Any) -> None:
-    jobs = core.jobs
-    tokens: dict[str, str] = {}
-
-    def on_progress(s: dict[str, Any]) -> None:
-        ls.protocol.notify("nanoforge/bench/progress", s)
-        caps = ls.client_capabilities
-        if not (caps and caps.window and caps.window.work_done_progress):
-            return
-        key = f"{s['project']}|{s['id']}"
-        best = s.get("best") or {}
-        msg = (f"{s['candidates_evaluated']} candidates, best {best.get('score', '–')}"
-               f" ({best.get('ram', '–')} B RAM, {best.get('flash', '–')} B flash)")
-        if key not in tokens and s["state"] in ("running", "starting"):
-            tok = f"nanoforge-bench-{uuid.uuid4().hex[:8]}"
-            tokens[key] = tok
-            fut = ls.work_done_progress.create(tok)
-
-            def begin(_f: Any) -> None:
-                ls.work_done_progress.begin(tok, types.WorkDoneProgressBegin(
-                    title=f"nanoforge benchmark {s['id']}", cancellable=False, message=msg))
-            fut.add_done_callback(begin)
-        elif key in tokens and s["state"] in ("running", "paused"):
-            budget = s.get("time_budget_s") or 0
-            pct = int(min(100, 100 * s["elapsed_s"] / budget)) if budget else None
-            ls.work_done_progress.report(tokens[key], types.WorkDoneProgressReport(message=msg, percentage=pct))
-        elif key in tokens:
-            ls.work_done_progress.end(tokens.pop(key), types.WorkDoneProgressEnd(message=f"{s['state']}: {msg}"))
-
-    jobs.listeners.append(on_progress)
-    ls._nanoforge_listener = on_progress  # detached by Core.detach
-
-    async def in_thread(fn: Any, *args: Any) -> Any:
-        return await core.loop.run_in_executor(core.build_pool, fn, *args)
-
-    @ls.feature("nanoforge/bench/start")
-    @user_errors
-    async def bench_start(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
-        root = _root(params)
-        core.register(root)
-        return jobs.start(root, float(params.get("time_budget") or 300), int(params.get("cores") or 1),
-                          params.get("seed"))
-
-    @ls.feature("nanoforge/bench/status")
-    @user_errors
-    async def bench_status(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
-        return jobs.status(_root(params))
-
-    @ls.feature("nanoforge/bench/list")
-    @user_errors
-    async def bench_list(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
-        return {"benchmarks": jobs.list(_root(params))}
-
-    @ls.feature("nanoforge/bench/control")
-    @user_errors
-    async def bench_control(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
-        action = params.get("action")
-        if action not in ("pause", "resume", "stop"):
-            raise ValueError("action must be pause, resume or stop")
-        return jobs.control(_root(params), action)
-
-    @ls.feature("nanoforge/bench/candidates")
-    @user_errors
-    async def bench_candidates(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
-        root = _root(params)
-        d = jobs.latest(root)
-        return {"id": d.name, "candidates": bs.ranked_candidates(d, int(params.get("limit") or 20))}
-
-    @ls.feature("nanoforge/emulate")
-    @user_errors
-    async def emulate_rpc(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
-        root = _root(params)
-        learn, detect = params.get("learn"), params.get("detect")
-        if learn is not None or detect is not None:
-            if not (isinstance(learn, list) and learn and all(isinstance(f, str) for f in learn)):
-                raise ValueError("'learn' must list one or more nominal files")
-            if not (isinstance(detect, list) and all(isinstance(f, str) for f in detect)):
-                raise ValueError("'detect' must list files")
-            sens = params.get("sensitivity")
-            return await in_thread(emulate_ad, root, params.get("library"), learn, detect, sens)
-        file = params.get("file")
-        if not isinstance(file, str):
-            raise ValueError("missing parameter 'file'")
-        targets = params.get("targets")
-        if targets is not None and not isinstance(targets, str):
-            raise ValueError("'targets' must be a file path")
-        return await in_thread(emulate, root, params.get("library"), file, targets)
-
-    @ls.feature("nanoforge/bench/plot")
-    @user_errors
-    async def bench_plot(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
-        return await in_thread(plot, _root(params), params.get("library"))
-
-    @ls.feature("nanoforge/deploy")
-    @user_errors
-    async def deploy_rpc(ls_: Any, params: dict[str, Any]) -> dict[str, Any]:
-        root = _root(params)
-        return await in_thread(deploy, root, params.get("library"), params.get("target"), params.get("dir"),
-                               params.get("suffix"), bool(params.get("force")))
-

@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, data: bytes | str) -> Path:
-    """Writes beside the target then renames, so the old file survives any failure."""
+def write_atomic(path: str | Path, data: bytes | str, mode: int | None = None) -> Path:
+    """Writes beside the target then renames, so the old file survives any failure.
+    `mode`: the permissions the file gets (a file rewritten in place keeps its own)."""
     p = Path(path)
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
@@ -17,6 +18,8 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
             f.write(raw)
             f.flush()
             os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -117,3 +117,64 @@ async def test_garbage_documents_do_not_break_the_daemon(client: LanguageClient,
     assert all(d.severity == types.DiagnosticSeverity.Error for d in diags if d.code in ("NF100", "NF111"))
     r = await asyncio.to_thread(nanoforge, "daemon", "status", "--json")
     assert json.loads(r.stdout)["running"]
+
+
+def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """What an editor does with a WorkspaceEdit's text edits (ASCII: characters are UTF-16 units)."""
+    lines = text.split("\n")
+    starts = [0]
+    for ln in lines:
+        starts.append(starts[-1] + len(ln) + 1)
+    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        a = starts[e.range.start.line] + e.range.start.character
+        b = starts[e.range.end.line] + e.range.end.character
+        text = text[:a] + e.new_text + text[b:]
+    return text
+
+
+async def code_actions(client: LanguageClient, uri: str, diags: list[types.Diagnostic],
+                       only: list[str] | None = None) -> list[types.CodeAction]:
+    got = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+        context=types.CodeActionContext(diagnostics=diags, only=only)))
+    return [a for a in got or [] if isinstance(a, types.CodeAction)]
+
+
+async def test_quick_fixes_are_code_actions_served_by_the_daemon(client: LanguageClient, tmp_path: Path) -> None:
+    sig = make_project(tmp_path / "proj")
+    lines = sig.read_text().splitlines()
+    lines[3] = lines[3].replace(",", ";", 1)  # mixed separators
+    broken = "\n".join(["time,x", *lines[:5], "", *lines[5:]]) + "\n"  # a header, an empty line
+    uri = sig.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="csv", version=1, text=broken)))
+    diags = await wait_diagnostics(client, uri, lambda ds: {"NF101", "NF103", "NF110"} <= {d.code for d in ds})
+    actions = await code_actions(client, uri, diags)
+    by_title = {a.title: a for a in actions}
+    assert {"Delete the header line", "Delete the empty line", "Use ',' as the only separator on this line",
+            "Fix every mechanical problem in this file"} <= set(by_title)
+    header = by_title["Delete the header line"]
+    assert header.kind == types.CodeActionKind.QuickFix and header.diagnostics[0].code == "NF101"
+    assert apply_edits(broken, header.edit.changes[uri]) == broken.split("\n", 1)[1]
+    fixed = apply_edits(broken, by_title["Fix every mechanical problem in this file"].edit.changes[uri])
+    assert fixed == "\n".join(lines[:3] + [lines[3].replace(";", ",")] + lines[4:]) + "\n"
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)]))
+    await wait_diagnostics(client, uri, lambda ds: ds == [])
+    on_save = await code_actions(client, uri, [], only=[types.CodeActionKind.SourceFixAll])
+    assert on_save == []  # nothing left to fix
+
+
+async def test_a_misspelt_project_key_is_renamed_by_a_code_action(client: LanguageClient, tmp_path: Path) -> None:
+    make_project(tmp_path / "proj")
+    toml = tmp_path / "proj" / "nanoforge.toml"
+    text = toml.read_text().replace("buffer = 64", "bufer = 64")
+    uri = toml.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="toml", version=1, text=text)))
+    diags = await wait_diagnostics(client, uri, lambda ds: any(d.code == "NF301" for d in ds))
+    actions = await code_actions(client, uri, [d for d in diags if d.code == "NF301"])
+    assert [a.title for a in actions] == ["Rename to 'buffer'"]
+    assert "buffer = 64" in apply_edits(text, actions[0].edit.changes[uri])

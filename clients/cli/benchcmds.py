@@ -8,6 +8,7 @@ import sys
 import time
 from typing import Any
 
+from .plotmap import ascii_map
 from .rpc import Client
 
 EXIT_OK, EXIT_ERRORS = 0, 1
@@ -88,8 +89,6 @@ def cmd_bench(c: Client, a: argparse.Namespace) -> int:
         if a.json:
             print(json.dumps(res))
         else:
-            from nanoforge.engine.ocplot import ascii_map
-
             ev = res["explained_variance"]
             print(ascii_map(res))
             print(f"library {res['library']}: '·' inside the boundary, o nominal, x abnormal, + synthetic outlier; "

@@ -40,7 +40,43 @@ def _fail(msg: str, code: int = EXIT_ERRORS) -> int:
 # ---------------------------------------------------------------- commands
 
 
+def _print_diagnostics(out: list[dict[str, Any]]) -> None:
+    for d in out:
+        print(f"{d['path']}:{d['line']}:{d['column']}: {d['severity']} {d['code']} {d['message']}")
+        print(f"    fix: {d['hint']}")
+
+
+def cmd_fix(c: Client, a: argparse.Namespace) -> int:
+    """`check --fix`: the daemon writes fixed copies (or fixes in place); what is left is
+    reported like `check` does, in the files written."""
+    files: list[dict[str, Any]] = []
+    out: list[dict[str, Any]] = []
+    for target in a.paths:
+        try:
+            res = c.request("nanoforge/fix", {"path": _abs(target), "axes": a.axes, "in_place": a.in_place,
+                                              "out_dir": _abs(a.output) if a.output else None})
+        except RpcError as e:
+            return _fail(e.message, EXIT_USAGE)
+        for f in res["files"]:
+            files.append({**f, "source": _show(f["source"]), "path": _show(f["path"])})
+        for d in res["diagnostics"]:
+            out.append({**d, "path": _show(d["path"])})
+    if a.json:
+        print(json.dumps({"files": files, "diagnostics": out}))
+    else:
+        for f in files:
+            what = ", ".join(f"{code} ×{n}" for code, n in sorted(f["fixes"].items()))
+            where = "in place" if f["path"] == f["source"] else f"→ {f['path']}"
+            print(f"fixed {f['source']} {where} ({what})")
+        _print_diagnostics(out)
+    return EXIT_ERRORS if any(d["severity"] == "error" for d in out) else EXIT_OK
+
+
 def cmd_check(c: Client, a: argparse.Namespace) -> int:
+    if a.fix:
+        return cmd_fix(c, a)
+    if a.in_place or a.output:
+        return _fail("--in-place and -o/--output go with --fix", EXIT_USAGE)
     out: list[dict[str, Any]] = []
     for target in a.paths:
         try:
@@ -53,9 +89,7 @@ def cmd_check(c: Client, a: argparse.Namespace) -> int:
     if a.json:
         print(json.dumps(out))
     else:
-        for d in out:
-            print(f"{d['path']}:{d['line']}:{d['column']}: {d['severity']} {d['code']} {d['message']}")
-            print(f"    fix: {d['hint']}")
+        _print_diagnostics(out)
     return EXIT_ERRORS if any(d["severity"] == "error" for d in out) else EXIT_OK
 
 
@@ -167,7 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check signal files or a project; linter-style output")
     p.add_argument("paths", nargs="+", metavar="FILE|PROJECT")
     p.add_argument("--axes", type=int, help="axes per signal (default: the project's, else 1)")
-    p.add_argument("--json", action="store_true", help="print one JSON array")
+    p.add_argument("--json", action="store_true", help="print one JSON array (with --fix: an object)")
+    p.add_argument("--fix", action="store_true",
+                   help="apply the mechanical fixes into NAME_fixed copies beside the originals")
+    p.add_argument("-o", "--output", metavar="DIR", help="with --fix: folder for the fixed copies")
+    p.add_argument("--in-place", action="store_true", help="with --fix: replace the originals instead")
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("new", help="create a project (nanoforge.toml)")

@@ -4,14 +4,26 @@ import { spawnSync } from "node:child_process";
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, State } from "vscode-languageclient/node";
 import { choosePython } from "./logic";
+import type { NotificationMethod, Notifications, Params, RequestMethod, Result } from "./protocol";
+
+/** The little of the Python extension's API used here; older versions lack `environments`. */
+interface PythonExtensionApi {
+  environments?: { getActiveEnvironmentPath?: () => { path?: string } | undefined };
+  settings?: { getExecutionDetails?: () => { execCommand?: string[] } | undefined };
+}
+
+/** A listener for every notification the daemon declares, with its params' type. */
+export type NotificationListener = { [M in NotificationMethod]: (method: M, params: Notifications[M]) => void }[NotificationMethod];
+
+const NOTIFICATIONS: NotificationMethod[] = ["nanoforge/bench/progress"];
 
 async function pythonFromExtension(): Promise<string | undefined> {
-  const ext = vscode.extensions.getExtension("ms-python.python");
+  const ext = vscode.extensions.getExtension<PythonExtensionApi | undefined>("ms-python.python");
   if (!ext) return undefined;
   try {
-    const api: any = ext.isActive ? ext.exports : await ext.activate();
+    const api = ext.isActive ? ext.exports : await ext.activate();
     const env = api?.environments?.getActiveEnvironmentPath?.();
-    if (env?.path) return env.path as string;
+    if (env?.path) return env.path;
     const details = api?.settings?.getExecutionDetails?.();
     return details?.execCommand?.[0];
   } catch {
@@ -21,7 +33,7 @@ async function pythonFromExtension(): Promise<string | undefined> {
 
 export class Daemon implements vscode.Disposable {
   client: LanguageClient | undefined;
-  private readonly listeners: ((method: string, params: any) => void)[] = [];
+  private readonly listeners: NotificationListener[] = [];
   private readonly onState = new vscode.EventEmitter<boolean>();
   readonly onDidChangeRunning = this.onState.event;
 
@@ -31,7 +43,7 @@ export class Daemon implements vscode.Disposable {
     return this.client?.state === State.Running;
   }
 
-  onNotification(fn: (method: string, params: any) => void): void {
+  onNotification(fn: NotificationListener): void {
     this.listeners.push(fn);
   }
 
@@ -61,9 +73,11 @@ export class Daemon implements vscode.Disposable {
     this.client = new LanguageClient("nanoforge", "nanoforge", server, options);
     this.client.onDidChangeState((e) => this.onState.fire(e.newState === State.Running));
     await this.client.start();
-    this.client.onNotification("nanoforge/bench/progress", (p: any) => {
-      for (const fn of this.listeners) fn("nanoforge/bench/progress", p);
-    });
+    for (const method of NOTIFICATIONS) {
+      this.client.onNotification(method, (p: Notifications[typeof method]) => {
+        for (const fn of this.listeners) fn(method, p);
+      });
+    }
     this.out.appendLine(`connected to the nanoforge daemon with ${python}`);
     return true;
   }
@@ -85,12 +99,12 @@ export class Daemon implements vscode.Disposable {
     }
   }
 
-  /** A request to the daemon; its user-facing errors become error messages. */
-  async request<T>(method: string, params: object): Promise<T> {
+  /** A request to the daemon, typed by the protocol; its user-facing errors become error messages. */
+  async request<M extends RequestMethod>(method: M, params: Params<M>): Promise<Result<M>> {
     if (!this.client || !this.running) {
       if (!(await this.start())) throw new Error("nanoforge is not running");
     }
-    return this.client!.sendRequest<T>(method, params);
+    return this.client!.sendRequest<Result<M>>(method, params);
   }
 
   dispose(): void {

@@ -4,10 +4,16 @@ import { statSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { Daemon } from "./daemon";
-import { BenchStatus, finishWarning, statusText, trueClassProbabilities } from "./logic";
+import { finishWarning, isClassifyResult, statusText, trueClassProbabilities } from "./logic";
 import * as panels from "./panels";
-import { QuickFixes } from "./quickfix";
+import type { BenchStatus, EmulateResult, Params } from "./protocol";
 import { Node, ProjectsTree } from "./tree";
+
+/** What the benchmark panel draws: the status and, for n-class, each class's own-class probabilities. */
+interface BenchView {
+  status: BenchStatus;
+  probabilities?: { class: string; values: number[] }[];
+}
 
 let daemon: Daemon | undefined;
 const OPEN_LIMIT = 20 * 1024 * 1024; // bytes: larger files are checked, not opened
@@ -17,7 +23,7 @@ async function projectOf(arg: unknown): Promise<string | undefined> {
   const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
   if (uri?.scheme === "file") {
     try {
-      const info: any = await daemon!.request("nanoforge/project/info", { dir: uri.fsPath });
+      const info = await daemon!.request("nanoforge/project/info", { dir: uri.fsPath });
       return info.root;
     } catch {
       /* not inside a project: ask */
@@ -30,7 +36,7 @@ async function projectOf(arg: unknown): Promise<string | undefined> {
 }
 
 function fileOf(arg: unknown): string | undefined {
-  if (arg instanceof Node && arg.kind === "signalFile") return arg.data.path;
+  if (arg instanceof Node && arg.file) return arg.file;
   if (arg instanceof vscode.Uri) return arg.fsPath;
   const doc = vscode.window.activeTextEditor?.document;
   return doc && /\.(csv|txt)$/i.test(doc.fileName) ? doc.fileName : undefined;
@@ -42,12 +48,15 @@ async function pickFiles(label: string, many = false): Promise<string[] | undefi
   return uris?.map((u) => u.fsPath);
 }
 
-function guard(fn: (...args: any[]) => Promise<unknown>): (...args: any[]) => Promise<void> {
+/** Commands get whatever VS Code passes (a tree item, a URI, nothing). */
+type Command = (...args: unknown[]) => Promise<void>;
+
+function guard(fn: (...args: unknown[]) => Promise<unknown>): Command {
   return async (...args) => {
     try {
       await fn(...args);
-    } catch (e: any) {
-      vscode.window.showErrorMessage(`nanoforge: ${e?.message ?? e}`);
+    } catch (e: unknown) {
+      vscode.window.showErrorMessage(`nanoforge: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
 }
@@ -60,13 +69,11 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
   status.command = "nanoforge.showBenchmark";
   status.name = "nanoforge benchmark";
   const latest = new Map<string, BenchStatus>();
-  ctx.subscriptions.push(out, d, status, vscode.window.registerTreeDataProvider("nanoforge.projects", tree),
-    vscode.languages.registerCodeActionsProvider([{ scheme: "file", pattern: "**/*.{csv,txt}" },
-                                                  { scheme: "file", pattern: "**/nanoforge.toml" }],
-                                                 new QuickFixes(), { providedCodeActionKinds: QuickFixes.kinds }));
+  // Quick fixes are the daemon's code actions, which the language client shows by itself.
+  ctx.subscriptions.push(out, d, status, vscode.window.registerTreeDataProvider("nanoforge.projects", tree));
 
   let lastState = "";
-  d.onNotification((_m, s: BenchStatus) => {
+  d.onNotification((_m, s) => {
     if (s.project) latest.set(s.project, s);
     const text = statusText(s);
     if (text) {
@@ -87,29 +94,29 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     tree.refresh();
   });
 
-  const benchAction = (action: string) => guard(async (arg?: unknown) => {
+  const benchAction = (action: Params<"nanoforge/bench/control">["action"]) => guard(async (arg?: unknown) => {
     const project = await projectOf(arg);
     if (!project) return;
-    const s: any = await d.request("nanoforge/bench/control", { project, action });
-    vscode.window.setStatusBarMessage(`nanoforge: benchmark ${s.id ?? ""} ${action}`, 4000);
+    const s = await d.request("nanoforge/bench/control", { project, action });
+    vscode.window.setStatusBarMessage(`nanoforge: benchmark ${s.id} ${action}`, 4000);
     tree.refresh();
   });
 
   const showBench = async (project: string) => {
-    const s: BenchStatus = await d.request("nanoforge/bench/status", { project });
-    const data: any = { status: s };
-    const info: any = await d.request("nanoforge/project/info", { dir: project });
+    const s = await d.request("nanoforge/bench/status", { project });
+    const data: BenchView = { status: s };
+    const info = await d.request("nanoforge/project/info", { dir: project });
     if (info.type === "ncc" && s.best) {
       data.probabilities = [];
       for (const [k, f] of info.signals.entries()) {
-        const em: any = await d.request("nanoforge/emulate", { project, file: f.path });
-        data.probabilities.push({ class: f.role, values: trueClassProbabilities(em.results, k + 1) });
+        const em = await d.request("nanoforge/emulate", { project, file: f.path });
+        if (isClassifyResult(em)) data.probabilities.push({ class: f.role, values: trueClassProbabilities(em.results, k + 1) });
       }
     }
     panels.show(ctx, `bench:${project}`, `Benchmark · ${path.basename(project)}`, "bench", data);
   };
 
-  const cmds: Record<string, (...args: any[]) => Promise<void>> = {
+  const cmds: Record<string, Command> = {
     "nanoforge.newProject": guard(async () => {
       const dir = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false,
                                                        openLabel: "Create the project here" });
@@ -125,7 +132,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       const buffer = await vscode.window.showInputBox({ prompt: "buffer length (samples per signal)", value: "256",
                                                         validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : "a whole number ≥ 1") });
       if (!buffer) return;
-      const res: any = await d.request("nanoforge/project/new", { dir: dir[0].fsPath, type: type.label,
+      const res = await d.request("nanoforge/project/new", { dir: dir[0].fsPath, type: type.label,
                                                                    axes: Number(axes), buffer: Number(buffer) });
       await vscode.window.showTextDocument(vscode.Uri.file(res.path));
       tree.refresh();
@@ -133,8 +140,8 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     "nanoforge.addSignals": guard(async (arg?: unknown) => {
       const project = await projectOf(arg);
       if (!project) return;
-      const info: any = await d.request("nanoforge/project/info", { dir: project });
-      const params: any = { dir: project };
+      const info = await d.request("nanoforge/project/info", { dir: project });
+      const params: Params<"nanoforge/signals/add"> = { dir: project };
       if (info.type === "ncc") {
         const name = await vscode.window.showInputBox({ prompt: "class name" });
         if (!name) return;
@@ -155,10 +162,10 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     "nanoforge.check": guard(async (arg?: unknown) => {
       const target = fileOf(arg) ?? (await projectOf(arg));
       if (!target) return;
-      const res: any = await d.request("nanoforge/check", { path: target });
+      const res = await d.request("nanoforge/check", { path: target });
       const n = res.diagnostics.length;
-      const errors = res.diagnostics.filter((x: any) => x.severity === "error").length;
-      for (const p of new Set<string>(res.diagnostics.map((x: any) => x.path))) {
+      const errors = res.diagnostics.filter((x) => x.severity === "error").length;
+      for (const p of new Set(res.diagnostics.map((x) => x.path))) {
         // the daemon publishes a file's diagnostics when it is open; huge files stay closed
         if ((statSync(p, { throwIfNoEntry: false })?.size ?? Infinity) < OPEN_LIMIT) {
           await vscode.workspace.openTextDocument(vscode.Uri.file(p));
@@ -172,7 +179,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       const project = await projectOf(arg);
       if (!project) return;
       const cfg = vscode.workspace.getConfiguration("nanoforge.benchmark");
-      const s: BenchStatus = await d.request("nanoforge/bench/start", { project, time_budget: cfg.get<number>("timeBudget"),
+      const s = await d.request("nanoforge/bench/start", { project, time_budget: cfg.get<number>("timeBudget"),
                                                                           cores: cfg.get<number>("cores") });
       status.text = statusText({ ...s, state: "running" }) ?? "";
       status.show();
@@ -189,9 +196,9 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     "nanoforge.emulate": guard(async (arg?: unknown) => {
       const project = await projectOf(arg);
       if (!project) return;
-      const library = arg instanceof Node && arg.kind === "candidate" ? arg.data.library : undefined;
-      const info: any = await d.request("nanoforge/project/info", { dir: project });
-      let res: any;
+      const library = arg instanceof Node ? arg.library : undefined;
+      const info = await d.request("nanoforge/project/info", { dir: project });
+      let res: EmulateResult;
       if (info.type === "ad") {
         const learn = await pickFiles("Nominal signals to learn", true);
         if (!learn) return;
@@ -199,7 +206,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
         if (!detect) return;
         res = await d.request("nanoforge/emulate", { project, library, learn, detect });
       } else {
-        const file = (arg instanceof Node && arg.kind === "signalFile" ? arg.data.path : undefined)
+        const file = (arg instanceof Node ? arg.file : undefined)
           ?? (await pickFiles("Signals to run through the library"))?.[0];
         if (!file) return;
         res = await d.request("nanoforge/emulate", { project, library, file });
@@ -209,18 +216,18 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     "nanoforge.deploy": guard(async (arg?: unknown) => {
       const project = await projectOf(arg);
       if (!project) return;
-      const library = arg instanceof Node && arg.kind === "candidate" ? arg.data.library : undefined;
-      const res: any = await vscode.window.withProgress(
+      const library = arg instanceof Node ? arg.library : undefined;
+      const res = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: "nanoforge: building and deploying the library" },
         () => d.request("nanoforge/deploy", { project, library }));
-      const m = res.footprint?.measured ?? {};
+      const m = res.footprint?.measured;
       vscode.window.showInformationMessage(`nanoforge: deployed ${res.neai_id} for ${res.target} into ${res.dir} ` +
-                                           `(flash ${m.flash} B, RAM ${m.ram} B)`);
+                                           `(flash ${m?.flash} B, RAM ${m?.ram} B)`);
     }),
     "nanoforge.preview": guard(async (arg?: unknown) => {
       const file = fileOf(arg) ?? (await pickFiles("Signal file to preview"))?.[0];
       if (!file) return;
-      const summary: any = await d.request("nanoforge/signals/summary", { path: file });
+      const summary = await d.request("nanoforge/signals/summary", { path: file });
       panels.show(ctx, `preview:${file}`, `Preview · ${panels.titleFor(file)}`, "preview", summary);
     }),
     "nanoforge.refresh": async () => tree.refresh(),

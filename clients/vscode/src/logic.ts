@@ -1,40 +1,14 @@
 // The extension's own logic, free of the `vscode` module so that unit tests run in plain Node.
 
-export interface Best {
-  library: string;
-  score: number;
-  balanced_accuracy?: number;
-  r2?: number;
-  rmse?: number;
-  nominal_recall?: number;
-  detection?: number;
-  ram: number;
-  flash: number;
-  warning?: string;
-}
+import type { BenchStatus, Candidate, ClassifyResult, EmulateResult } from "./protocol";
 
-export interface BenchStatus {
-  id: string;
-  project?: string;
-  state: string;
-  elapsed_s: number;
-  time_budget_s?: number | null;
-  candidates_evaluated: number;
-  best?: Best | null;
-  history?: [number, number, string][];
-}
+/** What the status bar and the tree show of a benchmark (a progress notification or a status). */
+export type BenchLine = Pick<BenchStatus, "state" | "elapsed_s" | "candidates_evaluated" | "best">
+  & Partial<Pick<BenchStatus, "time_budget_s">>;
 
-export interface Candidate {
-  library: string;
-  score: number;
-  state: string;
-  balanced_accuracy?: number;
-  r2?: number;
-  ram: number;
-  flash: number;
-  pipeline: string[];
-  model: string;
-}
+/** What a candidate's tree item shows. */
+export type CandidateLine = Pick<Candidate, "library" | "score" | "state" | "ram" | "flash" | "pipeline" | "model"
+  | "r2" | "balanced_accuracy">;
 
 /** Which interpreter starts the daemon: the setting wins, then the Python extension's. */
 export function choosePython(setting: string | undefined, fromPythonExtension: string | undefined,
@@ -50,7 +24,7 @@ export function bytes(n: number): string {
   return n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
 }
 
-function mainMetric(b: Best | Candidate): string {
+function mainMetric(b: { r2?: number; balanced_accuracy?: number }): string {
   if (b.r2 !== undefined && b.r2 !== null) return `R² ${b.r2.toFixed(3)}`;
   if (b.balanced_accuracy !== undefined && b.balanced_accuracy !== null) return `BA ${b.balanced_accuracy.toFixed(3)}`;
   return "";
@@ -58,13 +32,13 @@ function mainMetric(b: Best | Candidate): string {
 
 /** The best library's warning (extrapolation: the signals hardly predict the target), once,
  * when a benchmark has just finished; undefined otherwise. */
-export function finishWarning(previousState: string, s: BenchStatus): string | undefined {
+export function finishWarning(previousState: string, s: Pick<BenchStatus, "state" | "best">): string | undefined {
   if (s.state !== "finished" || previousState === "finished" || !s.best?.warning) return undefined;
   return `nanoforge: ${s.best.warning}`;
 }
 
 /** The status-bar text for a benchmark; undefined hides the item. */
-export function statusText(s: BenchStatus | undefined): string | undefined {
+export function statusText(s: BenchLine | undefined): string | undefined {
   if (!s || !["running", "starting", "paused"].includes(s.state)) return undefined;
   const icon = s.state === "paused" ? "$(debug-pause)" : "$(sync~spin)";
   const budget = s.time_budget_s ? `/${Math.round(s.time_budget_s)}` : "";
@@ -72,7 +46,7 @@ export function statusText(s: BenchStatus | undefined): string | undefined {
   return `${icon} nanoforge ${Math.round(s.elapsed_s)}${budget} s · ${s.candidates_evaluated} candidates${best}`;
 }
 
-export function candidateLabel(c: Candidate): { label: string; description: string; tooltip: string } {
+export function candidateLabel(c: CandidateLine): { label: string; description: string; tooltip: string } {
   const metric = mainMetric(c);
   return {
     label: c.library,
@@ -81,7 +55,7 @@ export function candidateLabel(c: Candidate): { label: string; description: stri
   };
 }
 
-export function benchDescription(s: BenchStatus): string {
+export function benchDescription(s: BenchLine): string {
   const best = s.best ? ` · best ${s.best.score.toFixed(2)} ${mainMetric(s.best)}` : "";
   return `${s.state} · ${s.candidates_evaluated} candidates${best}`;
 }
@@ -89,62 +63,6 @@ export function benchDescription(s: BenchStatus): string {
 export function fileDescription(f: { lines: number | null; columns: number | null; exists: boolean }): string {
   if (!f.exists) return "missing";
   return `${f.lines} lines × ${f.columns} values`;
-}
-
-// ------------------------------------------------------------------ quick fixes
-
-export interface LineEdit {
-  title: string;
-  line: number; // 0-based
-  /** Replace the whole line (including its end of line when null: delete the line). */
-  newText: string | null;
-  /** Replace only [start, end) of the line when set. */
-  range?: [number, number];
-}
-
-const SEPARATORS = [",", ";", "\t", " "];
-
-/** The separator a signal file uses, from a clean line: the most frequent one. */
-export function mainSeparator(line: string): string {
-  let best = ",";
-  let count = -1;
-  for (const s of SEPARATORS) {
-    const n = line.split(s).length - 1;
-    if (n > count) {
-      best = s;
-      count = n;
-    }
-  }
-  return best;
-}
-
-/** A mechanical fix for a nanoforge diagnostic, or undefined when the fix needs a person. */
-export function quickFix(code: string, line: number, lineText: string, hint: string, reference: string | undefined,
-                         range?: [number, number]): LineEdit | undefined {
-  switch (code) {
-    case "NF101":
-      return { title: "Delete the header line", line, newText: null };
-    case "NF110":
-      return { title: "Delete the empty line", line, newText: null };
-    case "NF104": {
-      const sep = mainSeparator(reference ?? lineText.replace(/(\d),(\d)/g, "$1.$2"));
-      if (sep === ",") return undefined; // a comma separator and decimal commas cannot be told apart
-      return { title: "Use decimal points on this line", line, newText: lineText.replace(/(\d),(\d)/g, "$1.$2") };
-    }
-    case "NF103": {
-      if (reference === undefined) return undefined;
-      const sep = mainSeparator(reference);
-      const fixed = lineText.trim().split(/[,;\t ]+/).join(sep);
-      return { title: `Use '${sep === "\t" ? "tab" : sep}' as the only separator on this line`, line, newText: fixed };
-    }
-    case "NF301": {
-      const m = /did you mean '([^']+)'\?/.exec(hint);
-      if (!m || !range) return undefined;
-      return { title: `Rename to '${m[1]}'`, line, newText: m[1], range };
-    }
-    default:
-      return undefined;
-  }
 }
 
 // ------------------------------------------------------------------ webviews
@@ -184,6 +102,11 @@ export function nonce(random: () => number = Math.random): string {
   let out = "";
   for (let i = 0; i < 32; i++) out += chars[Math.floor(random() * chars.length)];
   return out;
+}
+
+/** Whether an emulator result is a classifier's (n-class), whose lines carry probabilities. */
+export function isClassifyResult(r: EmulateResult): r is ClassifyResult {
+  return "per_class" in r.summary;
 }
 
 /** Per signal, the probability the library gives to the signal's own class (n-class plot). */

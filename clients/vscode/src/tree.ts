@@ -2,13 +2,27 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { Daemon } from "./daemon";
-import { BenchStatus, Candidate, benchDescription, candidateLabel, fileDescription } from "./logic";
+import { benchDescription, candidateLabel, fileDescription } from "./logic";
+import type { BenchStatus, Candidate, ProjectInfo, SignalFileInfo } from "./protocol";
+
+/** What a tree item stands for: the daemon's answer it was made from. */
+export type NodeData = ProjectInfo | SignalFileInfo | BenchStatus | Candidate;
 
 export class Node extends vscode.TreeItem {
   constructor(label: string, public readonly kind: string, public readonly project: string,
-              collapsible: vscode.TreeItemCollapsibleState, public readonly data?: any) {
+              collapsible: vscode.TreeItemCollapsibleState, public readonly data?: NodeData) {
     super(label, collapsible);
     this.contextValue = kind;
+  }
+
+  /** The signal file of a signal-file item. */
+  get file(): string | undefined {
+    return this.kind === "signalFile" ? (this.data as SignalFileInfo).path : undefined;
+  }
+
+  /** The library of a candidate item. */
+  get library(): string | undefined {
+    return this.kind === "candidate" ? (this.data as Candidate).library : undefined;
   }
 }
 
@@ -42,13 +56,13 @@ export class ProjectsTree implements vscode.TreeDataProvider<Node> {
     }
     try {
       if (n.kind === "project") {
-        const info: any = await this.daemon.request("nanoforge/project/info", { dir: n.project });
+        const info = await this.daemon.request("nanoforge/project/info", { dir: n.project });
         n.description = info.valid ? info.type_name : `${info.errors} error(s) in nanoforge.toml`;
         return [new Node("Signal files", "signals", n.project, Expanded, info),
                 new Node("Benchmarks", "benchmarks", n.project, Expanded)];
       }
       if (n.kind === "signals") {
-        return (n.data?.signals ?? []).map((f: any) => {
+        return ((n.data as ProjectInfo | undefined)?.signals ?? []).map((f) => {
           const node = new Node(path.basename(f.path), "signalFile", n.project, None, f);
           node.description = `${f.role} · ${fileDescription(f)}`;
           node.resourceUri = vscode.Uri.file(f.path);
@@ -58,8 +72,8 @@ export class ProjectsTree implements vscode.TreeDataProvider<Node> {
         });
       }
       if (n.kind === "benchmarks") {
-        const res: any = await this.daemon.request("nanoforge/bench/list", { project: n.project });
-        const list: BenchStatus[] = res.benchmarks ?? [];
+        const res = await this.daemon.request("nanoforge/bench/list", { project: n.project });
+        const list: BenchStatus[] = res.benchmarks;
         return list.slice().reverse().map((b, i) => {
           const node = new Node(b.id, `bench-${b.state}`, n.project, i === 0 ? Expanded : None, b);
           node.description = benchDescription(b);
@@ -68,9 +82,9 @@ export class ProjectsTree implements vscode.TreeDataProvider<Node> {
         });
       }
       if (n.kind.startsWith("bench-")) {
-        const res: any = await this.daemon.request("nanoforge/bench/candidates", { project: n.project, limit: 10 });
+        const res = await this.daemon.request("nanoforge/bench/candidates", { project: n.project, limit: 10 });
         if (res.id !== n.label) return [];
-        return (res.candidates as Candidate[]).map((c) => {
+        return res.candidates.map((c) => {
           const l = candidateLabel(c);
           const node = new Node(l.label, "candidate", n.project, None, c);
           node.description = l.description;
@@ -79,8 +93,8 @@ export class ProjectsTree implements vscode.TreeDataProvider<Node> {
           return node;
         });
       }
-    } catch (e: any) {
-      const node = new Node(`${e?.message ?? e}`, "error", n.project, None);
+    } catch (e: unknown) {
+      const node = new Node(e instanceof Error ? e.message : String(e), "error", n.project, None);
       node.iconPath = new vscode.ThemeIcon("error");
       return [node];
     }

@@ -1,6 +1,6 @@
 // End to end in a real VS Code (code-server 4.100 = VS Code 1.100, driven by Chromium):
-// install the .vsix, open a copy of the example project, break a signal file and find the
-// diagnostic in the Problems panel, start a benchmark from the command palette and see its
+// install the .vsix, open a copy of the example project, break a signal file, find the
+// diagnostic in the Problems panel and fix it with its quick fix, start a benchmark from the command palette and see its
 // progress, open the signal preview and find its chart drawn. A screenshot per step goes to
 // test-output/e2e/. Needs ../../shared/tools/vscode-e2e/setup.sh to have run, and a Python
 // with nanoforge installed (NANOFORGE_PYTHON, else the repository's .venv, else python3).
@@ -139,8 +139,18 @@ async function main() {
     await marker.first().waitFor({ timeout: 60000 });
     log(`problems panel: ${(await marker.first().innerText()).replace(/\s+/g, " ")}`);
     await shot(page, "2-problems-panel.png");
-    writeFileSync(join(ws, "signals/high.csv"), original); // fixed outside the editor: the editor reloads it
+    // its quick fix, a code action the daemon serves: the header goes, and with it the problem
+    await page.click(".monaco-editor .view-lines");
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.press("Control+.");
+    const fix = page.locator(".action-widget .monaco-list-row", { hasText: "Delete the header line" });
+    await fix.first().waitFor({ timeout: 30000 });
+    await shot(page, "2b-quick-fix.png");
+    await fix.first().click();
+    await page.keyboard.press("Control+S");
     await marker.first().waitFor({ state: "detached", timeout: 60000 });
+    if (!readFileSync(join(ws, "signals/high.csv")).equals(original)) throw new Error("the quick fix left the file changed");
+    log("quick fix: the header line deleted by the daemon's code action");
 
     // 2. a benchmark from the command palette, with its progress in the status bar
     await palette(page, "nanoforge: Start Benchmark");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  candidateLabel, choosePython, fileDescription, finishWarning, mainSeparator, nonce, page, quickFix, statusText, trueClassProbabilities,
+  candidateLabel, choosePython, fileDescription, finishWarning, nonce, page, statusText, trueClassProbabilities,
 } from "../../src/logic";
 
 test("the python setting wins, then the Python extension, then python3", () => {
@@ -28,19 +28,6 @@ test("candidates show their score, main metric and footprint", () => {
   assert.equal(l.tooltip, "diff → minirocket → ridge (pruned early)");
   assert.equal(fileDescription({ lines: 80, columns: 768, exists: true }), "80 lines × 768 values");
   assert.equal(fileDescription({ lines: null, columns: null, exists: false }), "missing");
-});
-
-test("mechanical quick fixes, and none where a person must decide", () => {
-  assert.deepEqual(quickFix("NF101", 0, "x,y,z", "", undefined), { title: "Delete the header line", line: 0, newText: null });
-  const dc = quickFix("NF104", 3, "1,5;2,25;3", "", "1.0;2.0;3.0")!;
-  assert.equal(dc.newText, "1.5;2.25;3");
-  assert.equal(quickFix("NF104", 3, "1,5,2,25", "", "1.0,2.0,3.0,4.0"), undefined);
-  assert.equal(quickFix("NF103", 2, "1.0,2.0;3.0 4.0", "", "1;2;3;4")!.newText, "1.0;2.0;3.0;4.0");
-  const key = quickFix("NF301", 2, "bufer = 128", "did you mean 'buffer'?", undefined, [0, 5])!;
-  assert.deepEqual([key.newText, key.range], ["buffer", [0, 5]]);
-  assert.equal(quickFix("NF301", 2, "zork = 1", "known keys: axes, buffer", undefined, [0, 4]), undefined);
-  assert.equal(quickFix("NF106", 1, "1,nan,2", "", undefined), undefined);
-  assert.equal(mainSeparator("1\t2\t3"), "\t");
 });
 
 test("webview pages allow only nonce scripts and local resources", () => {

@@ -1,0 +1,104 @@
+"""`nanoforge/bench/*`: benchmark jobs and what they found, and their progress as it happens."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from .. import benchstore as bs
+from ..core import Core
+from ..librpc import _root, plot
+from ..protocol import (
+    BenchControlParams,
+    BenchList,
+    BenchStartParams,
+    BenchStatus,
+    Candidates,
+    CandidatesParams,
+    LibraryParams,
+    PlotResult,
+    ProjectParams,
+)
+from ..registry import handler, in_thread, notify, session_hook
+
+
+@session_hook
+def progress(ls: LanguageServer, core: Core) -> None:
+    """Every connection hears `nanoforge/bench/progress`; an editor that supports it also
+    gets a work-done progress bar per running benchmark."""
+    jobs = core.jobs
+    tokens: dict[str, str] = {}
+
+    def on_progress(s: dict[str, Any]) -> None:
+        notify(ls, "nanoforge/bench/progress", s)
+        caps = ls.client_capabilities
+        if not (caps and caps.window and caps.window.work_done_progress):
+            return
+        key = f"{s['project']}|{s['id']}"
+        best = s.get("best") or {}
+        msg = (f"{s['candidates_evaluated']} candidates, best {best.get('score', '–')}"
+               f" ({best.get('ram', '–')} B RAM, {best.get('flash', '–')} B flash)")
+        if key not in tokens and s["state"] in ("running", "starting"):
+            tok = f"nanoforge-bench-{uuid.uuid4().hex[:8]}"
+            tokens[key] = tok
+            fut = ls.work_done_progress.create(tok)
+
+            def begin(_f: Any) -> None:
+                ls.work_done_progress.begin(tok, types.WorkDoneProgressBegin(
+                    title=f"nanoforge benchmark {s['id']}", cancellable=False, message=msg))
+            fut.add_done_callback(begin)
+        elif key in tokens and s["state"] in ("running", "paused"):
+            budget = s.get("time_budget_s") or 0
+            pct = int(min(100, 100 * s["elapsed_s"] / budget)) if budget else None
+            ls.work_done_progress.report(tokens[key], types.WorkDoneProgressReport(message=msg, percentage=pct))
+        elif key in tokens:
+            ls.work_done_progress.end(tokens.pop(key), types.WorkDoneProgressEnd(message=f"{s['state']}: {msg}"))
+
+    jobs.listeners.append(on_progress)
+    ls._nanoforge_listener = on_progress  # type: ignore[attr-defined]  # detached by Core.detach
+
+
+@handler("nanoforge/bench/start")
+async def bench_start(core: Core, params: BenchStartParams) -> BenchStatus:
+    jobs = core.jobs
+    root = _root(params)
+    core.register(root)
+    return jobs.start(root, float(params.get("time_budget") or 300), int(params.get("cores") or 1),
+                      params.get("seed"))
+
+
+@handler("nanoforge/bench/status")
+async def bench_status(core: Core, params: ProjectParams) -> BenchStatus:
+    jobs = core.jobs
+    return jobs.status(_root(params))
+
+
+@handler("nanoforge/bench/list")
+async def bench_list(core: Core, params: ProjectParams) -> BenchList:
+    jobs = core.jobs
+    return {"benchmarks": jobs.list(_root(params))}
+
+
+@handler("nanoforge/bench/control")
+async def bench_control(core: Core, params: BenchControlParams) -> BenchStatus:
+    jobs = core.jobs
+    action = params.get("action")
+    if action not in ("pause", "resume", "stop"):
+        raise ValueError("action must be pause, resume or stop")
+    return jobs.control(_root(params), action)
+
+
+@handler("nanoforge/bench/candidates")
+async def bench_candidates(core: Core, params: CandidatesParams) -> Candidates:
+    jobs = core.jobs
+    root = _root(params)
+    d = jobs.latest(root)
+    return {"id": d.name, "candidates": bs.ranked_candidates(d, int(params.get("limit") or 20))}
+
+
+@handler("nanoforge/bench/plot")
+async def bench_plot(core: Core, params: LibraryParams) -> PlotResult:
+    return await in_thread(core, plot, _root(params), params.get("library"))
