@@ -157,7 +157,7 @@ class SignalSummary(TypedDict):
 class ProjectNewParams(TypedDict):
     dir: str
     type: str
-    """Project type: ncc, ad, 1cc or ext."""
+    """A project type's name, as `nanoforge/types` lists them."""
     axes: NotRequired[int | None]
     buffer: NotRequired[int | None]
     sampling_hz: NotRequired[float | None]
@@ -166,6 +166,25 @@ class ProjectNewParams(TypedDict):
     target: NotRequired[str | None]
     sensor: NotRequired[str | None]
     seed: NotRequired[int | None]
+
+
+class ProjectTypeInfo(TypedDict):
+    name: str
+    """What `type` says in nanoforge.toml and `nanoforge new --type` takes."""
+    title: str
+    roles: list[str]
+    """Keys of a [[signals]] table: class and file, nominal and abnormal, or file."""
+    sensors: list[str]
+    """generic, and multi where the type takes one sample per line."""
+    main_metric: str
+    usage: str
+    """How `nanoforge signals add` is called for this type."""
+    targets_first: bool
+    """Each line of a training file is the target value, then the buffer."""
+
+
+class TypeList(TypedDict):
+    types: list[ProjectTypeInfo]
 
 
 class ProjectInfoParams(TypedDict):
@@ -516,6 +535,7 @@ REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/signals/summary": (SummaryParams, SignalSummary),
     "nanoforge/project/new": (ProjectNewParams, PathResult),
     "nanoforge/project/info": (ProjectInfoParams, ProjectInfo),
+    "nanoforge/types": (Empty, TypeList),
     "nanoforge/data": (DataParams, DataResult),
     "nanoforge/bench/start": (BenchStartParams, BenchStatus),
     "nanoforge/bench/status": (ProjectParams, BenchStatus),

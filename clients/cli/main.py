@@ -93,7 +93,21 @@ def cmd_check(c: Client, a: argparse.Namespace) -> int:
     return EXIT_ERRORS if any(d["severity"] == "error" for d in out) else EXIT_OK
 
 
+def cmd_types(c: Client, a: argparse.Namespace) -> int:
+    kinds = c.request("nanoforge/types")["types"]
+    if a.json:
+        print(json.dumps(kinds))
+        return EXIT_OK
+    for t in kinds:
+        print(f"{t['name']:<6} {t['title']:<28} signals add {t['usage']}")
+    return EXIT_OK
+
+
 def cmd_new(c: Client, a: argparse.Namespace) -> int:
+    kinds = c.request("nanoforge/types")["types"]
+    if a.type not in [t["name"] for t in kinds]:
+        choices = ", ".join(f"{t['name']} ({t['title']})" for t in kinds)
+        return _fail(f"argument --type: unknown project type {a.type!r}; choose one of: {choices}", EXIT_USAGE)
     params = {"dir": _abs(a.dir), "type": a.type, "axes": a.axes, "buffer": a.buffer, "sampling_hz": a.hz,
               "max_ram": a.max_ram, "max_flash": a.max_flash, "target": a.target, "sensor": a.sensor, "seed": a.seed}
     res = c.request("nanoforge/project/new", params)
@@ -210,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new", help="create a project (nanoforge.toml)")
     p.add_argument("dir")
-    p.add_argument("--type", required=True, choices=["ad", "1cc", "ncc", "ext"])
+    p.add_argument("--type", required=True, metavar="TYPE",
+                   help="project type, as `nanoforge types` lists them")
     p.add_argument("--sensor", choices=["generic", "multi"], default=None)
     p.add_argument("--axes", type=int)
     p.add_argument("--buffer", type=int)
@@ -221,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_new)
+
+    p = sub.add_parser("types", help="the project types the daemon knows")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_types)
 
     sig = sub.add_parser("signals", help="signal files of a project").add_subparsers(dest="sub", required=True)
     p = sig.add_parser("add", help="add signal files to a project")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nanoforge.engine import types
 from nanoforge.engine.project import new_project
 from nanoforge.engine.projectinfo import project_info
 
 from ..core import Core
-from ..protocol import PathResult, ProjectInfo, ProjectInfoParams, ProjectNewParams
+from ..protocol import Empty, PathResult, ProjectInfo, ProjectInfoParams, ProjectNewParams, ProjectTypeInfo, TypeList
 from ..registry import handler
 from ..registry import require as _require
 
@@ -26,3 +27,9 @@ async def project_new(core: Core, params: ProjectNewParams) -> PathResult:
 @handler("nanoforge/project/info")
 async def project_info_rpc(core: Core, params: ProjectInfoParams) -> ProjectInfo:
     return await core.loop.run_in_executor(core.pool, project_info, _require(params, "dir"))
+
+
+@handler("nanoforge/types")
+async def project_types(core: Core, params: Empty) -> TypeList:
+    """The project types this daemon knows (plug-ins included), for clients' choices."""
+    return {"types": [ProjectTypeInfo(**t.describe()) for t in types.all_types()]}

@@ -102,11 +102,16 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     tree.refresh();
   });
 
+  /** A project type as the daemon describes it: what the commands ask for follows from
+   *  its signal roles, so a type added to the daemon needs nothing here. */
+  const projectType = async (name: string | undefined) =>
+    name === undefined ? undefined : (await d.request("nanoforge/types", {})).types.find((t) => t.name === name);
+
   const showBench = async (project: string) => {
     const s = await d.request("nanoforge/bench/status", { project });
     const data: BenchView = { status: s };
     const info = await d.request("nanoforge/project/info", { dir: project });
-    if (info.type === "ncc" && s.best) {
+    if ((await projectType(info.type))?.roles.includes("class") && s.best) {
       data.probabilities = [];
       for (const [k, f] of info.signals.entries()) {
         const em = await d.request("nanoforge/emulate", { project, file: f.path });
@@ -121,10 +126,9 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       const dir = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false,
                                                        openLabel: "Create the project here" });
       if (!dir) return;
-      const type = await vscode.window.showQuickPick([
-        { label: "ncc", description: "n-class classification" }, { label: "ad", description: "anomaly detection" },
-        { label: "1cc", description: "1-class classification" }, { label: "ext", description: "extrapolation" }],
-        { placeHolder: "project type" });
+      const { types } = await d.request("nanoforge/types", {});
+      const type = await vscode.window.showQuickPick(types.map((t) => ({ label: t.name, description: t.title })),
+                                                     { placeHolder: "project type" });
       if (!type) return;
       const axes = await vscode.window.showInputBox({ prompt: "axes (values per sample)", value: "3",
                                                       validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : "a whole number ≥ 1") });
@@ -141,15 +145,17 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       const project = await projectOf(arg);
       if (!project) return;
       const info = await d.request("nanoforge/project/info", { dir: project });
+      const kind = await projectType(info.type);
       const params: Params<"nanoforge/signals/add"> = { dir: project };
-      if (info.type === "ncc") {
+      if (kind?.roles.includes("class")) {
         const name = await vscode.window.showInputBox({ prompt: "class name" });
         if (!name) return;
         params.class_name = name;
         params.file = (await pickFiles(`Signals of class ${name}`))?.[0];
         if (!params.file) return;
-      } else if (info.type === "ext") {
-        params.file = (await pickFiles("Training file (target first on each line)"))?.[0];
+      } else if (kind?.roles.includes("file")) {
+        params.file = (await pickFiles(kind.targets_first ? "Training file (target first on each line)"
+                                                          : "Training file"))?.[0];
         if (!params.file) return;
       } else {
         params.nominal = (await pickFiles("Nominal signals"))?.[0];

@@ -393,7 +393,7 @@ export interface ProjectInfoParams {
 
 export interface ProjectNewParams {
   dir: string;
-  /** Project type: ncc, ad, 1cc or ext. */
+  /** A project type's name, as `nanoforge/types` lists them. */
   type: string;
   axes?: number | null;
   buffer?: number | null;
@@ -408,6 +408,21 @@ export interface ProjectNewParams {
 export interface ProjectParams {
   /** A project folder, or any path inside one. */
   project: string;
+}
+
+export interface ProjectTypeInfo {
+  /** What `type` says in nanoforge.toml and `nanoforge new --type` takes. */
+  name: string;
+  title: string;
+  /** Keys of a [[signals]] table: class and file, nominal and abnormal, or file. */
+  roles: string[];
+  /** generic, and multi where the type takes one sample per line. */
+  sensors: string[];
+  main_metric: string;
+  /** How `nanoforge signals add` is called for this type. */
+  usage: string;
+  /** Each line of a training file is the target value, then the buffer. */
+  targets_first: boolean;
 }
 
 export interface SignalFileInfo {
@@ -454,6 +469,10 @@ export interface SummaryParams {
   axes?: number | null;
 }
 
+export interface TypeList {
+  types: ProjectTypeInfo[];
+}
+
 /** Request methods, their params and their results. */
 export interface Requests {
   "nanoforge/check": { params: CheckParams; result: CheckResult };
@@ -462,6 +481,7 @@ export interface Requests {
   "nanoforge/signals/summary": { params: SummaryParams; result: SignalSummary };
   "nanoforge/project/new": { params: ProjectNewParams; result: PathResult };
   "nanoforge/project/info": { params: ProjectInfoParams; result: ProjectInfo };
+  "nanoforge/types": { params: Empty; result: TypeList };
   "nanoforge/data": { params: DataParams; result: DataResult };
   "nanoforge/bench/start": { params: BenchStartParams; result: BenchStatus };
   "nanoforge/bench/status": { params: ProjectParams; result: BenchStatus };
