@@ -1,4 +1,5 @@
 """Pure computation: signal files, checks, summaries, data tools.
 
-Never does network, never spawns compilers, never knows about LSP (DESIGN §3).
+Never does network, never spawns compilers, never knows about LSP: the daemon and
+codegen build on it, so it stays testable and usable from a plain script (docs/architecture.md).
 """

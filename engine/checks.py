@@ -1,4 +1,5 @@
-"""Checks of a signal file against the project it belongs to (DESIGN §4).
+"""Checks of a signal file against the project it belongs to: the blocking ones say why
+the file cannot be benchmarked, the optional ones what may hurt the library.
 
 Blocking checks stop a benchmark; optional ones only warn, because a real recording can
 legitimately look odd (a machine at rest is constant, a noisy sensor looks random), and
@@ -19,7 +20,7 @@ from .signalfile import MAX_PER_CODE, ParsedFile, parse
 
 Kind = Literal["buffer", "multi", "targets"]
 MIN_LINES_PER_AXIS = 20
-# Blocking minimum: one signal per evaluation split. DESIGN §4 asks for 20 per axis as a
+# Blocking minimum: one signal per evaluation split. NanoEdge asks for 20 per axis as a
 # blocking check, but real datasets (BasicMotions: 10 signals per class, 6 axes) must
 # still be benchmarkable, so 20 per axis is a recommendation (NF208).
 MIN_SIGNALS = 10

@@ -1,4 +1,4 @@
-"""Data manipulation on signal files (DESIGN §4).
+"""Data manipulation on signal files: extract lines, remove columns, reshape, shuffle, concatenate.
 
 Values are moved as the text the user recorded, never re-printed from floats, so no
 tool changes a digit. Originals are never modified: each result is a new file named
