@@ -181,6 +181,8 @@ class ProjectTypeInfo(TypedDict):
     """How `nanoforge signals add` is called for this type."""
     targets_first: bool
     """Each line of a training file is the target value, then the buffer."""
+    learns_on_device: bool
+    """The library learns on the device: emulation learns files, then detects others."""
 
 
 class TypeList(TypedDict):

@@ -113,6 +113,7 @@ class AnomalyDetection(ProjectType):
     title = "anomaly detection"
     roles = ("nominal", "abnormal")
     sensors = ("generic", "multi")
+    learns_on_device = True
     usage = "--nominal FILE [--abnormal FILE] (one couple per machine)"
 
     def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:

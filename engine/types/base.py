@@ -49,6 +49,7 @@ class ProjectType:
     roles: ClassVar[tuple[str, ...]] = ()  # keys of a [[signals]] table
     sensors: ClassVar[tuple[str, ...]] = ("generic",)
     targets_first: ClassVar[bool] = False  # each line is a target value, then the buffer
+    learns_on_device: ClassVar[bool] = False  # emulation learns files, then detects others
     single_entry: ClassVar[bool] = False  # one [[signals]] table only
     usage: ClassVar[str] = ""  # how `nanoforge signals add` is called for this type
     order: ClassVar[int] = 100  # place in lists shown to users (NanoEdge's order for the built-in types)
@@ -63,7 +64,8 @@ class ProjectType:
     def describe(self) -> dict[str, Any]:
         """What a client shows and asks for (`nanoforge/types`)."""
         return {"name": self.name, "title": self.title, "roles": list(self.roles), "sensors": list(self.sensors),
-                "main_metric": self.main_metric, "usage": self.usage, "targets_first": self.targets_first}
+                "main_metric": self.main_metric, "usage": self.usage, "targets_first": self.targets_first,
+                "learns_on_device": self.learns_on_device}
 
     def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
         """A problem with one [[signals]] table whose keys are all allowed, or None."""

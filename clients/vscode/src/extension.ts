@@ -205,7 +205,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       const library = arg instanceof Node ? arg.library : undefined;
       const info = await d.request("nanoforge/project/info", { dir: project });
       let res: EmulateResult;
-      if (info.type === "ad") {
+      if ((await projectType(info.type))?.learns_on_device) {
         const learn = await pickFiles("Nominal signals to learn", true);
         if (!learn) return;
         const detect = await pickFiles("Signals to detect", true);

@@ -423,6 +423,8 @@ export interface ProjectTypeInfo {
   usage: string;
   /** Each line of a training file is the target value, then the buffer. */
   targets_first: boolean;
+  /** The library learns on the device: emulation learns files, then detects others. */
+  learns_on_device: boolean;
 }
 
 export interface SignalFileInfo {
