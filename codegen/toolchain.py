@@ -1,5 +1,5 @@
 """Compilers: the host build (emulator) and arm-none-eabi builds per core, and the
-measured footprint of a built library (DESIGN §3.4).
+measured footprint of a built library.
 
 Both builds get the same source and the flags that keep float arithmetic identical:
 no contraction into fused multiply-add, no errno side effects. Footprint is read from the

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nanoforge.codegen import armrun, ocsource, toolchain
-from nanoforge.codegen.emulator import OCHostLibrary
+from nanoforge.codegen import armrun, toolchain
+from nanoforge.codegen.apis.v4 import oneclass
+from nanoforge.codegen.apis.v4.oneclass import OCHostLibrary
 from nanoforge.engine import ocsearch, search
 from nanoforge.engine.dataset import deinterleave
 
@@ -58,7 +59,7 @@ def test_oneclass_numpy_host_and_cortex_m_agree(tmp_path: Path, model: dict, cor
     pipe = search.fit_library(ctx, {"blocks": blocks, "model": model}, {})
     feats = pipe.features(XT)
     ref, ref_flag = pipe.model.score(feats), pipe.model.outlier(feats)
-    gen = ocsource.generate(pipe, 6, 100, "feedc0ffee12")
+    gen = oneclass.generate(pipe, 6, 100, "feedc0ffee12")
     src = tmp_path / "src"
     src.mkdir()
     for name, text in gen.files.items():
@@ -72,8 +73,8 @@ def test_oneclass_numpy_host_and_cortex_m_agree(tmp_path: Path, model: dict, cor
     assert np.all(scores >= -1e-4)
     # nominal scores sit below the abnormal ones: it learned the class
     assert np.median(scores[len(TEST_NOM):]) > np.median(scores[: len(TEST_NOM)])
-    img = armrun.build_image(src, tmp_path / core, core, harness=armrun.OC_HARNESS_C)
-    dev_flags, dev_scores = armrun.run_oc(img, XT[::3])
+    img = armrun.build_image(src, tmp_path / core, core, oneclass.HARNESS_C)
+    dev_flags, dev_scores = oneclass.run_arm(img, XT[::3])
     assert dev_scores.tobytes() == scores[::3].tobytes()
     assert dev_flags.tobytes() == flags[::3].tobytes()
 
