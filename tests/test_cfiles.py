@@ -82,6 +82,10 @@ def test_every_module_is_covered_and_includes_resolve() -> None:
     assert text.index("nf_math_sqrtf(float x)") < text.index("nf_fft_mag(") < text.index("nf_spectrum_bands(")
 
 
+def test_generated_libraries_are_built_with_the_same_strict_warnings() -> None:
+    assert set(STRICT) == set(toolchain.STRICT)
+
+
 def test_modules_compile_alone_for_the_host(tmp_path: Path) -> None:
     _compile([toolchain.HOST_CC], _units(tmp_path), tmp_path)
 

@@ -117,3 +117,44 @@ def test_emulate_refuses_parameters_that_do_not_fit_the_type(tmp_path: Path) -> 
     for type_name, params, message in cases:
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
             library.emulate({**spec, "type": type_name}, tmp_path, params)
+
+
+def _spec(type_name: str, model: dict[str, Any], x: np.ndarray, y: np.ndarray, classes: list[str]
+          ) -> dict[str, Any]:
+    ctx = search.Context(x, y, classes, 1 << 20, 1 << 20, seed=1, type=type_name)
+    blocks = [{"kind": "stats", "params": {}}] + ([{"kind": "scale", "params": {}}] if type_name != "ad" else [])
+    pipe = search.fit_library(ctx, {"blocks": blocks, "model": model}, {})
+    return {**pipe.to_spec(), "type": type_name, "axes": 1, "buffer": x.shape[2], "classes": classes,
+            "library": f"{type_name}-1", "min_learn": 5}
+
+
+def test_emulate_answers_as_the_daemon_did(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """library.emulate returns the very dicts of daemon/librpc.py's emulate functions
+    (kept until the daemon calls library.emulate)."""
+    from nanoforge.daemon import librpc
+
+    rng = np.random.default_rng(3)
+    t = np.arange(32, dtype=np.float32)
+    x = np.stack([np.sin(t * (1 + i % 3) / 4 + rng.uniform(0, 6))[None] * (1 + i % 2) for i in range(30)])
+    x = x.astype(np.float32)
+    y = np.arange(30) % 2
+    f = write_signals(tmp_path / "sig.csv", x[:, 0, :])
+    targets = tmp_path / "targets.txt"
+    targets.write_text("\n".join(str(float(v)) for v in x[:, 0, :].std(axis=1)) + "\n")
+    cache = tmp_path / ".nanoforge" / "build"
+    specs = {
+        "ncc": _spec("ncc", {"kind": "gnb", "params": {}}, x, y, ["a", "b"]),
+        "1cc": _spec("1cc", {"kind": "maha", "params": {"robust": False, "contamination": 0.05, "margin": 1.5}},
+                     x, np.zeros(30, np.int64), ["nominal"]),
+        "ext": _spec("ext", {"kind": "ridge", "params": {"alpha": 1.0}}, x, x[:, 0, :].std(axis=1), ["value"]),
+        "ad": _spec("ad", {"kind": "gauss", "params": {"margin": 3.0}}, x, np.zeros(30, np.int64), ["nominal"]),
+    }
+    for type_name, spec in specs.items():
+        monkeypatch.setattr(librpc.bs, "find_library", lambda root, key, spec=spec: (spec, None))
+        if type_name == "ad":
+            params = {"learn": [str(f)], "detect": [str(f)], "sensitivity": 2.0}
+            old = librpc.emulate_ad(tmp_path, None, params["learn"], params["detect"], params["sensitivity"])
+        else:
+            params = {"file": str(f), "targets": str(targets) if type_name == "ext" else None}
+            old = librpc.emulate(tmp_path, None, params["file"], params["targets"])
+        assert library.emulate(spec, cache, params) == old, type_name
