@@ -1,1 +1,2 @@
-"""C generation, toolchains, footprint and emulator (arrives with the benchmark)."""
+"""C generation: the kernels in c/, one plug-in per project type in apis/, toolchains,
+footprint, the host emulator and the Cortex-M runner."""

@@ -3,7 +3,8 @@
 This is how tests prove that the device computes the same bits as the host build, and
 how the cycle count of one inference is estimated, without a board on the desk. The
 library is linked bare-metal into one RAM image with a tiny harness that loops over
-signals placed at fixed addresses; no startup code, no C library.
+signals placed at fixed addresses; no startup code, no C library. Each project type's
+plug-in (codegen/apis/) has its harness and reads its results back.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import numpy as np
 
 from nanoforge.engine.targets import CORES
 
-from .emulator import _rows
 from .toolchain import ARM_CC, EXACT, SECTIONS, WARN, _run, arm_flags
 
 IMAGE = 0x20000000
@@ -26,85 +26,6 @@ OUT_ADDR = 0x34000000
 IDS_ADDR = 0x38000000
 STACK_TOP = 0x3C000000
 RETURN_MAGIC = 0x3DFFFF00
-
-HARNESS_C = f"""#include <stdint.h>
-#include "NanoEdgeAI.h"
-#include "knowledge.h"
-
-int nf_harness(int n);
-int nf_harness(int n)
-{{
-    const float *in = (const float *)0x{IN_ADDR:08x}u;
-    float *out = (float *)0x{OUT_ADDR:08x}u;
-    uint16_t *ids = (uint16_t *)0x{IDS_ADDR:08x}u;
-    int i;
-    if (neai_classification_init(knowledge) != NEAI_OK) return -1;
-    for (i = 0; i < n; i++)
-        if (neai_classification(in + i * DATA_INPUT_USER * AXIS_NUMBER, out + i * CLASS_NUMBER, ids + i) != NEAI_OK)
-            return -2;
-    return 0;
-}}
-"""
-
-AD_HARNESS_C = f"""#include <stdint.h>
-#include "NanoEdgeAI.h"
-
-int nf_harness(int n_learn, int n_detect);
-int nf_harness(int n_learn, int n_detect)
-{{
-    float *in = (float *)0x{IN_ADDR:08x}u;
-    uint8_t *sims = (uint8_t *)0x{OUT_ADDR:08x}u;
-    float *mem_out = (float *)0x{IDS_ADDR:08x}u;
-    const float *mem;
-    uint32_t n = 0, j;
-    int i;
-    if (neai_anomalydetection_init() != NEAI_OK) return -1;
-    for (i = 0; i < n_learn; i++) neai_anomalydetection_learn(in + i * DATA_INPUT_USER * AXIS_NUMBER);
-    for (i = 0; i < n_detect; i++)
-        if (neai_anomalydetection_detect(in + (n_learn + i) * DATA_INPUT_USER * AXIS_NUMBER, sims + i) != NEAI_OK)
-            return -2;
-    mem = neai_anomalydetection_memory(&n);
-    for (j = 0; j < n; j++) mem_out[j] = mem[j];
-    return 0;
-}}
-"""
-
-EXT_HARNESS_C = f"""#include <stdint.h>
-#include "NanoEdgeAI.h"
-#include "knowledge.h"
-
-int nf_harness(int n);
-int nf_harness(int n)
-{{
-    const float *in = (const float *)0x{IN_ADDR:08x}u;
-    float *out = (float *)0x{OUT_ADDR:08x}u;
-    int i;
-    if (neai_extrapolation_init(knowledge) != NEAI_OK) return -1;
-    for (i = 0; i < n; i++)
-        if (neai_extrapolation(in + i * DATA_INPUT_USER * AXIS_NUMBER, out + i) != NEAI_OK) return -2;
-    return 0;
-}}
-"""
-
-OC_HARNESS_C = f"""#include <stdint.h>
-#include "NanoEdgeAI.h"
-#include "knowledge.h"
-
-int nf_harness(int n);
-int nf_harness(int n)
-{{
-    const float *in = (const float *)0x{IN_ADDR:08x}u;
-    float *score = (float *)0x{OUT_ADDR:08x}u;
-    uint8_t *flag = (uint8_t *)0x{IDS_ADDR:08x}u;
-    int i;
-    if (neai_oneclass_init(knowledge) != NEAI_OK) return -1;
-    for (i = 0; i < n; i++) {{
-        if (neai_oneclass(in + i * DATA_INPUT_USER * AXIS_NUMBER, flag + i) != NEAI_OK) return -2;
-        score[i] = neai_oneclass_last_score();
-    }}
-    return 0;
-}}
-"""
 
 LINK_LD = """MEMORY { RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 8M }
 SECTIONS {
@@ -127,9 +48,11 @@ class ArmImage:
     entry: int
 
 
-def build_image(src_dir: Path, out_dir: Path, core: str, ad: bool = False, harness: str | None = None) -> ArmImage:
+def build_image(src_dir: Path, out_dir: Path, core: str, harness: str) -> ArmImage:
+    """The library in `src_dir` linked with `harness` (C defining `int nf_harness(...)`,
+    a project type's CApi.harness) into one image for `core`."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "harness.c").write_text(harness or (AD_HARNESS_C if ad else HARNESS_C))
+    (out_dir / "harness.c").write_text(harness)
     (out_dir / "link.ld").write_text(LINK_LD)
     elf = out_dir / "harness.elf"
     _run([ARM_CC, *WARN, *EXACT, *SECTIONS, *arm_flags(CORES[core]), "-Os", "-nostdlib", "-nostartfiles",
@@ -142,46 +65,11 @@ def build_image(src_dir: Path, out_dir: Path, core: str, ad: bool = False, harne
     return ArmImage(core, binf.read_bytes(), entry)
 
 
-def run(img: ArmImage, signals: np.ndarray, n_classes: int, count_instructions: bool = False
-        ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Classifies (n, axes, length) signals on the emulated core: probabilities, ids,
-    and the number of instructions executed (when asked; it slows the run)."""
-    inter = _rows(signals)
-    uc, count = _machine(img, inter, 4 * n_classes * len(inter), 2 * len(inter), (len(inter),), count_instructions)
-    probs = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * n_classes * len(inter))), np.float32)
-    ids = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, 2 * len(inter))), np.uint16)
-    return probs.reshape(len(inter), n_classes).copy(), ids.copy(), count[0]
-
-
-def run_ad(img: ArmImage, learn: np.ndarray, detect: np.ndarray, mem_floats: int) -> tuple[np.ndarray, np.ndarray]:
-    """Learns then detects (n, axes, length) signals on the emulated core: the
-    similarities and the learned state, as the device holds them."""
-    sig = np.concatenate([learn, detect])
-    inter = _rows(sig)
-    uc, _ = _machine(img, inter, max(len(detect), 1), 4 * mem_floats, (len(learn), len(detect)), False)
-    sims = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, len(detect))), np.uint8)
-    mem = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, 4 * mem_floats)), np.float32)
-    return sims.copy(), mem.copy()
-
-
-def run_ext(img: ArmImage, signals: np.ndarray) -> np.ndarray:
-    """Extrapolates (n, axes, length) signals on the emulated core (EXT_HARNESS_C)."""
-    inter = _rows(signals)
-    uc, _ = _machine(img, inter, 4 * len(inter), 4, (len(inter),), False)
-    return np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * len(inter))), np.float32).copy()
-
-
-def run_oc(img: ArmImage, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """1-class decisions and scores of (n, axes, length) signals on the emulated core."""
-    inter = _rows(signals)
-    uc, _ = _machine(img, inter, 4 * len(inter), len(inter), (len(inter),), False)
-    scores = np.frombuffer(bytes(uc.mem_read(OUT_ADDR, 4 * len(inter))), np.float32)
-    flags = np.frombuffer(bytes(uc.mem_read(IDS_ADDR, len(inter))), np.uint8)
-    return flags.copy(), scores.copy()
-
-
-def _machine(img: ArmImage, inter: np.ndarray, out_bytes: int, ids_bytes: int, args: tuple[int, ...],
-             count_instructions: bool) -> tuple[Any, list[int]]:
+def machine(img: ArmImage, inter: np.ndarray, out_bytes: int, ids_bytes: int, args: tuple[int, ...],
+            count_instructions: bool = False) -> tuple[Any, list[int]]:
+    """Runs `nf_harness(*args)` with the interleaved signals at IN_ADDR and `out_bytes` at
+    OUT_ADDR, `ids_bytes` at IDS_ADDR for its results; the machine after the run to read
+    them from, and the instructions executed (counted when asked: it slows the run)."""
     from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
     from unicorn import arm_const as ac
 

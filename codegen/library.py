@@ -2,7 +2,8 @@
 `libneai.a` with measured footprint, metadata.json and a hello-world example.
 
 Builds are cached by library id under the project's `.nanoforge/build/`, and every
-output is derived from the spec alone, so the same spec gives the same files.
+output is derived from the spec alone, so the same spec gives the same files. What
+differs between project types is asked of the type's plug-in (codegen/apis/).
 """
 
 from __future__ import annotations
@@ -16,40 +17,24 @@ from typing import Any
 
 from nanoforge.engine.pipeline import Pipeline, pack, spec_json
 
-from . import adsource, csource, extsource, ocsource, toolchain
-from .emulator import (
-    ADHostLibrary,
-    ExtHostLibrary,
-    HostLibrary,
-    OCHostLibrary,
-    ad_emulator_source,
-    emulator_source,
-    ext_emulator_source,
-    oc_emulator_source,
-)
+from . import apis, toolchain
+from .cgen import Generated, library_id
 
 
 def neai_id(spec: dict[str, Any]) -> str:
-    return csource.library_id(pack(spec))
+    return library_id(pack(spec))
 
 
 def is_ad(spec: dict[str, Any]) -> bool:
-    return spec.get("type") == "ad"
+    """Deprecated: ask `apis.for_spec(spec).learns_on_device`, or call `emulate`."""
+    return apis.for_spec(spec).learns_on_device
 
 
-def generate(spec: dict[str, Any], suffix: str = "") -> csource.Generated:
-    pipe = Pipeline.from_spec(spec)
-    if spec.get("type") == "ext":
-        return extsource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), neai_id(spec), suffix)
-    if spec.get("type") == "1cc":
-        return ocsource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), neai_id(spec), suffix)
-    if is_ad(spec):
-        return adsource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), neai_id(spec),
-                                 int(spec.get("min_learn", 1)), spec.get("sensor", "generic"), suffix)
-    return csource.generate(pipe, int(spec["axes"]), int(spec["buffer"]), list(spec["classes"]), neai_id(spec), suffix)
+def generate(spec: dict[str, Any], suffix: str = "") -> Generated:
+    return apis.for_spec(spec).generate(spec, neai_id(spec), suffix)
 
 
-def write_sources(gen: csource.Generated, d: Path) -> None:
+def write_sources(gen: Generated, d: Path) -> None:
     d.mkdir(parents=True, exist_ok=True)
     for name, text in gen.files.items():
         (d / name).write_text(text)
@@ -59,7 +44,8 @@ def write_sources(gen: csource.Generated, d: Path) -> None:
 class Built:
     dir: Path
     neai_id: str
-    gen: csource.Generated
+    gen: Generated
+    type_name: str = apis.DEFAULT_TYPE
 
 
 def build_sources(spec: dict[str, Any], cache: Path, suffix: str = "") -> Built:
@@ -74,21 +60,22 @@ def build_sources(spec: dict[str, Any], cache: Path, suffix: str = "") -> Built:
             tmp.replace(d)
         except OSError:  # built meanwhile by another request
             shutil.rmtree(tmp, ignore_errors=True)
-    return Built(d, nid, gen)
+    return Built(d, nid, gen, apis.type_of(spec))
 
 
 def host_library(spec: dict[str, Any], cache: Path) -> Any:
+    """The library built for this computer and loaded, as the type's plug-in drives it."""
     b = build_sources(spec, cache)
     so = b.dir / "host" / "libneai_host.so"
     if not so.exists():
         toolchain.build_host(b.dir / "src", b.dir / "host")
-    if is_ad(spec):
-        return ADHostLibrary(so, int(spec["axes"]), int(spec["buffer"]))
-    if spec.get("type") == "ext":
-        return ExtHostLibrary(so, b.gen, int(spec["axes"]), int(spec["buffer"]))
-    if spec.get("type") == "1cc":
-        return OCHostLibrary(so, b.gen, int(spec["axes"]), int(spec["buffer"]))
-    return HostLibrary(so, b.gen, int(spec["axes"]), int(spec["buffer"]), len(spec["classes"]))
+    return apis.for_spec(spec).host(so, b.gen, spec)
+
+
+def emulate(spec: dict[str, Any], cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """Runs the host build on the files in `params` ({"file", "targets"} or {"learn",
+    "detect", "sensitivity"}, as the type expects); ValueError when they do not fit."""
+    return apis.for_spec(spec).emulate(spec, cache, params)
 
 
 def host_emulator(b: Built, suffix: str = "") -> Path:
@@ -96,14 +83,7 @@ def host_emulator(b: Built, suffix: str = "") -> Path:
     if not exe.exists():
         (b.dir / "host").mkdir(parents=True, exist_ok=True)
         c = b.dir / "host" / "emulator.c"
-        if "memory_floats" in b.gen.meta:
-            c.write_text(ad_emulator_source(suffix))
-        elif "outputs" in b.gen.meta:
-            c.write_text(ext_emulator_source(suffix))
-        elif "oneclass" in b.gen.meta:
-            c.write_text(oc_emulator_source(suffix))
-        else:
-            c.write_text(emulator_source(suffix))
+        c.write_text(apis.get(b.type_name).emulator_source(suffix))
         toolchain.build_host_emulator(b.dir / "src", c, exe)
     return exe
 
@@ -126,24 +106,17 @@ def arm_library(b: Built, core: str, suffix: str = "") -> tuple[Path, dict[str, 
 
 def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int] | None) -> dict[str, Any]:
     """What the library is, without anything personal (no paths, users or hosts)."""
+    plugin = apis.for_spec(spec)
     pipe = Pipeline.from_spec(spec)
     axes, length = int(spec["axes"]), int(spec["buffer"])
-    outputs = 1 if spec.get("type") in ("1cc", "ext") else len(spec["classes"])
-    est_flash, est_ram = pipe.footprint(axes, length, 0, outputs)
+    est_flash, est_ram = pipe.footprint(axes, length, 0, plugin.outputs(spec))
     body = spec_json({k: v for k, v in spec.items() if k not in ("blocks", "model")})
-    extra: dict[str, Any] = {}
-    if is_ad(spec):
-        extra = {"sensor": spec.get("sensor", "generic"), "minimum_learn_calls": int(spec.get("min_learn", 1)),
-                 "nominal_similarity": 90}
-    if spec.get("type") == "1cc":
-        extra = {"outlier_threshold": float(pipe.model.state["limit"][0])}
     return {
         "generator": "nanoforge",
-        "api": "NanoEdge AI Library, " + {"ad": "anomaly detection", "ext": "extrapolation", "1cc": "1-class classification"}.get(
-            spec.get("type", "ncc"), "n-class classification"),
-        **extra,
+        "api": "NanoEdge AI Library, " + plugin.title,
+        **plugin.metadata(spec, pipe),
         "neai_id": nid,
-        "project_type": spec.get("type", "ncc"),
+        "project_type": apis.type_of(spec),
         "axes": axes,
         "buffer": length,
         "classes": list(spec["classes"]),
@@ -154,118 +127,6 @@ def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int]
         "scores": body.get("scores", {}),
     }
 
-
-_FILL = """static float input_user_buffer[DATA_INPUT_USER{s} * AXIS_NUMBER{s}];
-
-/* Replace with your sensor read: DATA_INPUT_USER samples of AXIS_NUMBER axes, interleaved. */
-static void fill_buffer(float *buffer)
-{{
-    int i;
-    for (i = 0; i < DATA_INPUT_USER{s} * AXIS_NUMBER{s}; i++) buffer[i] = 0.0f;
-}}
-"""
-
-EXAMPLE_MAIN = """/* Hello world for the nanoforge library: classify one buffer.
-   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
-#include <stdint.h>
-#include "NanoEdgeAI{s}.h"
-#include "knowledge{s}.h"
-
-static float input_user_buffer[DATA_INPUT_USER{s} * AXIS_NUMBER{s}];
-static float output_class_buffer[CLASS_NUMBER{s}];
-
-/* Replace with your sensor read: DATA_INPUT_USER samples of AXIS_NUMBER axes, interleaved. */
-static void fill_buffer(float *buffer)
-{{
-    int i;
-    for (i = 0; i < DATA_INPUT_USER{s} * AXIS_NUMBER{s}; i++) buffer[i] = 0.0f;
-}}
-
-int main(void)
-{{
-    uint16_t id_class = 0;
-    volatile const char *name;
-    if (neai_classification_init{s}(knowledge{s}) != NEAI_OK) return 1;
-    for (;;) {{
-        fill_buffer(input_user_buffer);
-        if (neai_classification{s}(input_user_buffer, output_class_buffer, &id_class) != NEAI_OK) return 2;
-        name = id2class{s}[id_class];
-        (void)name;
-    }}
-}}
-"""
-
-AD_EXAMPLE_MAIN = """/* Hello world for the nanoforge anomaly-detection library: learn, then detect.
-   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
-#include <stdint.h>
-#include "NanoEdgeAI{s}.h"
-
-@FILL@
-int main(void)
-{{
-    uint8_t similarity = 0;
-    volatile int alarm = 0;
-    int i;
-    if (neai_anomalydetection_init{s}() != NEAI_OK) return 1;
-    /* Learn the machine running normally; learn more than the minimum when you can. */
-    for (i = 0; i < MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s}; i++) {{
-        fill_buffer(input_user_buffer);
-        neai_anomalydetection_learn{s}(input_user_buffer);
-    }}
-    neai_anomalydetection_set_sensitivity{s}(1.0f);
-    for (;;) {{
-        fill_buffer(input_user_buffer);
-        if (neai_anomalydetection_detect{s}(input_user_buffer, &similarity) != NEAI_OK) return 2;
-        alarm = similarity < 90;
-        (void)alarm;
-    }}
-}}
-"""
-
-EXT_EXAMPLE_MAIN = """/* Hello world for the nanoforge extrapolation library: estimate a value from a buffer.
-   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
-#include <stdint.h>
-#include "NanoEdgeAI{s}.h"
-#include "knowledge{s}.h"
-
-@FILL@
-int main(void)
-{{
-    volatile float value = 0.0f;
-    float v;
-    if (neai_extrapolation_init{s}(knowledge{s}) != NEAI_OK) return 1;
-    for (;;) {{
-        fill_buffer(input_user_buffer);
-        if (neai_extrapolation{s}(input_user_buffer, &v) != NEAI_OK) return 2;
-        value = v;
-        (void)value;
-    }}
-}}
-"""
-
-OC_EXAMPLE_MAIN = """/* Hello world for the nanoforge 1-class library: is this buffer still nominal?
-   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
-#include <stdint.h>
-#include "NanoEdgeAI{s}.h"
-#include "knowledge{s}.h"
-
-@FILL@
-int main(void)
-{{
-    uint8_t is_outlier = 0;
-    volatile int alarm = 0;
-    volatile float how_far = 0.0f;
-    if (neai_oneclass_init{s}(knowledge{s}) != NEAI_OK) return 1;
-    for (;;) {{
-        fill_buffer(input_user_buffer);
-        if (neai_oneclass{s}(input_user_buffer, &is_outlier) != NEAI_OK) return 2;
-        alarm = is_outlier;
-        how_far = neai_oneclass_last_score{s}();
-        (void)alarm;
-        (void)how_far;
-    }}
-}}
-"""
 
 MAKE_SNIPPET = """# nanoforge library: add to your Makefile
 NEAI_DIR ?= {dir}
@@ -283,8 +144,16 @@ set_target_properties(neai{s} PROPERTIES
 """
 
 
-def deploy_files(spec: dict[str, Any], cache: Path, core: str, suffix: str = "") -> dict[str, bytes]:
-    """Every file deploy writes, by name, for one core."""
+def library_source(b: Built, sfx: str) -> str:
+    """neai.c as shipped next to the deployed header: one self-contained file (the C
+    kernels are inside), including NanoEdgeAI{sfx}.h."""
+    return b.gen.files["neai.c"].replace('#include "NanoEdgeAI.h"', f'#include "NanoEdgeAI{sfx}.h"', 1)
+
+
+def deploy_files(spec: dict[str, Any], cache: Path, core: str, suffix: str = "", source: bool = False
+                 ) -> dict[str, bytes]:
+    """Every file deploy writes, by name, for one core; with `source`, also the library's
+    C source (neai{sfx}.c), to build it with the firmware instead of linking libneai.a."""
     sfx = f"_{suffix}" if suffix else ""
     b = build_sources(spec, cache, sfx)
     lib, measured = arm_library(b, core, sfx)
@@ -297,15 +166,10 @@ def deploy_files(spec: dict[str, Any], cache: Path, core: str, suffix: str = "")
         f"knowledge{sfx}.h": b.gen.files["knowledge.h"].encode(),
         f"metadata{sfx}.json": (json.dumps(meta, indent=2) + "\n").encode(),
         f"neai_emulator{sfx}": exe.read_bytes(),
-        f"nanoforge_example{sfx}.c": {"ad": AD_EXAMPLE_MAIN, "ext": EXT_EXAMPLE_MAIN, "1cc": OC_EXAMPLE_MAIN}.get(
-            spec.get("type", "ncc"), EXAMPLE_MAIN).replace("@FILL@", _FILL).format(s=sfx).encode(),
+        f"nanoforge_example{sfx}.c": apis.for_spec(spec).example_main(sfx).encode(),
         f"nanoforge{sfx}.mk": MAKE_SNIPPET.format(s=sfx, dir=".").encode(),
         f"nanoforge{sfx}.cmake": CMAKE_SNIPPET.format(s=sfx).encode(),
     }
+    if source:
+        files[f"neai{sfx}.c"] = library_source(b, sfx).encode()
     return files
-
-
-def footprint_report(spec: dict[str, Any], cache: Path, cores: tuple[str, ...] = toolchain.ALL_CORES
-                     ) -> dict[str, dict[str, int]]:
-    b = build_sources(spec, cache)
-    return {c: arm_library(b, c)[1] for c in cores}

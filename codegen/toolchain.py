@@ -1,5 +1,5 @@
 """Compilers: the host build (emulator) and arm-none-eabi builds per core, and the
-measured footprint of a built library (DESIGN §3.4).
+measured footprint of a built library.
 
 Both builds get the same source and the flags that keep float arithmetic identical:
 no contraction into fused multiply-add, no errno side effects. Footprint is read from the
@@ -19,6 +19,9 @@ from pathlib import Path
 from nanoforge.engine.targets import CORES, Core
 
 WARN = ["-std=c99", "-Wall", "-Wextra", "-Wdouble-promotion", "-Werror"]
+# The library itself (kernels and generated glue) also passes these; a harness or an
+# emulator main around it need not.
+STRICT = [*WARN, "-Wpedantic", "-Wconversion", "-Wshadow"]
 EXACT = ["-ffp-contract=off", "-fno-math-errno", "-fno-strict-aliasing", "-fno-tree-loop-distribute-patterns"]
 SECTIONS = ["-ffunction-sections", "-fdata-sections"]
 HOST_CC = "gcc"
@@ -52,7 +55,7 @@ def build_host(src_dir: Path, out_dir: Path) -> Path:
     """Shared library of the host build, loaded by the emulator through ctypes."""
     out_dir.mkdir(parents=True, exist_ok=True)
     so = out_dir / "libneai_host.so"
-    _run([HOST_CC, *WARN, *EXACT, "-O2", "-fPIC", "-shared", "-I", str(src_dir), str(src_dir / "neai.c"),
+    _run([HOST_CC, *STRICT, *EXACT, "-O2", "-fPIC", "-shared", "-I", str(src_dir), str(src_dir / "neai.c"),
           "-o", str(so)], out_dir)
     return so
 
@@ -78,7 +81,7 @@ def build_arm(src_dir: Path, out_dir: Path, core_name: str, suffix: str = "") ->
     core = CORES[core_name]
     out_dir.mkdir(parents=True, exist_ok=True)
     obj = out_dir / "neai.o"
-    _run([ARM_CC, *WARN, *EXACT, *SECTIONS, *arm_flags(core), "-Os", "-fcallgraph-info=su", "-I", str(src_dir), "-c",
+    _run([ARM_CC, *STRICT, *EXACT, *SECTIONS, *arm_flags(core), "-Os", "-fcallgraph-info=su", "-I", str(src_dir), "-c",
           str(src_dir / "neai.c"), "-o", str(obj)], out_dir)
     lib = out_dir / f"libneai{suffix}.a"
     lib.unlink(missing_ok=True)

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nanoforge.codegen import adsource, armrun, toolchain
-from nanoforge.codegen.emulator import ADHostLibrary
+from nanoforge.codegen import armrun, toolchain
+from nanoforge.codegen.apis.v4 import ad
+from nanoforge.codegen.apis.v4.ad import ADHostLibrary
 from nanoforge.engine.admodels import NOMINAL
 from nanoforge.engine.pipeline import Pipeline
 
@@ -46,7 +47,7 @@ CASES = [
 
 def _generate(tmp: Path, blocks: list, model: dict, min_learn: int = 6) -> tuple[Pipeline, Path, int]:
     pipe = Pipeline.from_config({"blocks": blocks, "model": model})
-    gen = adsource.generate(pipe, 6, 100, "abcdef012345", min_learn)
+    gen = ad.generate(pipe, 6, 100, "abcdef012345", min_learn)
     src = tmp / "src"
     src.mkdir(parents=True, exist_ok=True)
     for name, text in gen.files.items():
@@ -78,8 +79,8 @@ def test_numpy_host_and_cortex_m_learn_the_same_bits(tmp_path: Path, name: str, 
     if name not in ("hst", "zscore-gauss"):  # it works (the others are there for their arithmetic)
         assert (sims_host[len(HELD):] < NOMINAL).mean() >= 0.8
     for core in ("cortex-m4", "cortex-m0plus"):
-        img = armrun.build_image(src, tmp_path / core, core, ad=True)
-        sims_arm, mem_arm = armrun.run_ad(img, LEARN, DETECT, mem_floats)
+        img = armrun.build_image(src, tmp_path / core, core, ad.HARNESS_C)
+        sims_arm, mem_arm = ad.run_arm(img, LEARN, DETECT, mem_floats)
         assert mem_arm.tobytes() == mem_host.tobytes(), core
         assert np.array_equal(sims_arm, sims_host), core
 
@@ -129,7 +130,7 @@ def _stream(name: str, signals: int) -> np.ndarray:
 def test_multi_sensor_rolling_window_state_matches_bits(tmp_path: Path, window: int, model: dict) -> None:
     learn, detect = _stream("walking", 2), np.concatenate([_stream("walking", 3)[200:], _stream("running", 1)])
     pipe = Pipeline.from_config({"blocks": [_b("rolling", window=window)], "model": model})
-    gen = adsource.generate(pipe, 6, 1, "0123456789ab", 20, "multi")
+    gen = ad.generate(pipe, 6, 1, "0123456789ab", 20, "multi")
     src = tmp_path / "src"
     src.mkdir()
     for name, text in gen.files.items():
@@ -145,8 +146,8 @@ def test_multi_sensor_rolling_window_state_matches_bits(tmp_path: Path, window: 
     assert host.memory().tobytes() == m.memory().tobytes()
     sims = host.detect(detect)
     assert np.array_equal(sims, sims_ref)
-    img = armrun.build_image(src, tmp_path / "m4", "cortex-m4", ad=True)
-    sims_arm, mem_arm = armrun.run_ad(img, learn, detect, gen.meta["memory_floats"])
+    img = armrun.build_image(src, tmp_path / "m4", "cortex-m4", ad.HARNESS_C)
+    sims_arm, mem_arm = ad.run_arm(img, learn, detect, gen.meta["memory_floats"])
     assert np.array_equal(sims_arm, sims) and mem_arm.tobytes() == m.memory().tobytes()
     if window:  # with a window, running is told from walking sample by sample
         assert (sims[100:] < NOMINAL).mean() > (sims[:100] < NOMINAL).mean() + 0.3

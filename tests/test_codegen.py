@@ -1,6 +1,6 @@
-"""Differential tests of every block and model (DESIGN §3.1): numpy reference vs the
-host build of the generated C vs Cortex-M builds run instruction by instruction in
-unicorn. Real signals: slices of GunPoint (1 axis) and BasicMotions (6 axes)."""
+"""Differential tests of every block and model: the numpy reference the benchmark
+scored vs the host build of the generated C vs Cortex-M builds run instruction by
+instruction in unicorn. Real signals: slices of GunPoint (1 axis) and BasicMotions (6 axes)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nanoforge.codegen import armrun, csource, toolchain
-from nanoforge.codegen.emulator import HostLibrary
+from nanoforge.codegen import armrun, toolchain
+from nanoforge.codegen.apis.v4 import ncc
+from nanoforge.codegen.apis.v4.ncc import HostLibrary
+from nanoforge.codegen.cgen import Generated
 from nanoforge.engine import search
 from nanoforge.engine.bandpass import design
 from nanoforge.engine.dataset import deinterleave
@@ -58,12 +60,12 @@ CASES += [(f"model-{m['kind']}-{m['params'].get('algo', '')}", [_b("stats"), _b(
 
 
 def _build(tmp: Path, data: tuple[np.ndarray, np.ndarray, list[str]], blocks: list, model: dict
-           ) -> tuple[object, csource.Generated, Path]:
+           ) -> tuple[object, Generated, Path]:
     x, y, classes = data
     sos = design(0.5, 10.0, 30.0, 2).tolist()
     ctx = search.Context(x, y, classes, 1 << 20, 1 << 20, seed=1, sos=sos)
     pipe = search.fit_library(ctx, {"blocks": blocks, "model": model}, {})
-    gen = csource.generate(pipe, x.shape[1], x.shape[2], classes, "0123456789ab")
+    gen = ncc.generate(pipe, x.shape[1], x.shape[2], classes, "0123456789ab")
     for name, text in gen.files.items():
         (tmp / name).write_text(text)
     return pipe, gen, tmp
@@ -91,8 +93,8 @@ def test_cortex_m_builds_give_host_bits(tmp_path: Path, name: str, blocks: list,
     host = HostLibrary(toolchain.build_host(src, tmp_path / "host"), gen, x.shape[1], x.shape[2], len(data[2]))
     hp, hi = host.classify(x)
     for core in ("cortex-m4", "cortex-m0plus"):
-        img = armrun.build_image(src, tmp_path / core, core)
-        ap, ai, _ = armrun.run(img, x, len(data[2]))
+        img = armrun.build_image(src, tmp_path / core, core, ncc.HARNESS_C)
+        ap, ai, _ = ncc.run_arm(img, x, len(data[2]))
         assert np.array_equal(ap.view(np.uint32), hp.view(np.uint32)), f"{name}: {core} bits differ from host"
         assert np.array_equal(ai, hi)
 
@@ -109,7 +111,7 @@ def test_every_core_builds_and_the_others_match_bits(tmp_path: Path) -> None:
         assert lib.exists() and fp.flash > 0 and 4 * x.shape[2] <= fp.ram < 4 * 6 * x.shape[2] and fp.stack > 0
         if core == "cortex-m55":
             continue  # unicorn has no Armv8.1-M (Helium) model: built and measured only
-        ap, _, _ = armrun.run(armrun.build_image(src, tmp_path / core, core), x, 4)
+        ap, _, _ = ncc.run_arm(armrun.build_image(src, tmp_path / core, core, ncc.HARNESS_C), x, 4)
         assert np.array_equal(ap.view(np.uint32), hp.view(np.uint32)), core
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nanoforge.codegen import armrun, extsource, toolchain
-from nanoforge.codegen.emulator import ExtHostLibrary
+from nanoforge.codegen import armrun, toolchain
+from nanoforge.codegen.apis.v4 import ext
+from nanoforge.codegen.apis.v4.ext import ExtHostLibrary
 from nanoforge.engine import metrics, search
 from nanoforge.engine.dataset import deinterleave
 
@@ -38,7 +39,7 @@ def test_regressor_numpy_host_and_cortex_m_agree(tmp_path: Path, model: dict) ->
     ctx = search.Context(X, Y, ["value"], 1 << 20, 1 << 20, 0, type="ext")
     pipe = search.fit_library(ctx, {"blocks": [_b("stats"), _b("scale")], "model": model}, {})
     ref = pipe.predict_proba(X)[:, 0]
-    gen = extsource.generate(pipe, 1, X.shape[2], "feedc0ffee12")
+    gen = ext.generate(pipe, 1, X.shape[2], "feedc0ffee12")
     src = tmp_path / "src"
     src.mkdir()
     for name, text in gen.files.items():
@@ -49,8 +50,8 @@ def test_regressor_numpy_host_and_cortex_m_agree(tmp_path: Path, model: dict) ->
     else:
         assert host.tobytes() == ref.tobytes(), np.flatnonzero(host != ref)[:5]
     assert np.sqrt(np.mean((host - Y) ** 2)) < Y.std()  # it learned something
-    img = armrun.build_image(src, tmp_path / "m4", "cortex-m4", harness=armrun.EXT_HARNESS_C)
-    dev = armrun.run_ext(img, X[:12])
+    img = armrun.build_image(src, tmp_path / "m4", "cortex-m4", ext.HARNESS_C)
+    dev = ext.run_arm(img, X[:12])
     assert dev.tobytes() == host[:12].tobytes()
 
 

@@ -13,11 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nanoforge.codegen import armrun, ocsource, toolchain
-from nanoforge.codegen.emulator import OCHostLibrary
+from nanoforge.codegen import armrun, toolchain
+from nanoforge.codegen.apis.v4 import oneclass
+from nanoforge.codegen.apis.v4.oneclass import OCHostLibrary
 from nanoforge.engine import search, synthetic
 from nanoforge.engine.dataset import deinterleave
-from nanoforge.engine.types import oneclass
+from nanoforge.engine.types import oneclass as oneclass_type
 
 from .conftest import FIXTURES, bench_wait, deploy_and_link, nanoforge
 
@@ -59,7 +60,7 @@ def test_oneclass_numpy_host_and_cortex_m_agree(tmp_path: Path, model: dict, cor
     pipe = search.fit_library(ctx, {"blocks": blocks, "model": model}, {})
     feats = pipe.features(XT)
     ref, ref_flag = pipe.model.score(feats), pipe.model.outlier(feats)
-    gen = ocsource.generate(pipe, 6, 100, "feedc0ffee12")
+    gen = oneclass.generate(pipe, 6, 100, "feedc0ffee12")
     src = tmp_path / "src"
     src.mkdir()
     for name, text in gen.files.items():
@@ -73,8 +74,8 @@ def test_oneclass_numpy_host_and_cortex_m_agree(tmp_path: Path, model: dict, cor
     assert np.all(scores >= -1e-4)
     # nominal scores sit below the abnormal ones: it learned the class
     assert np.median(scores[len(TEST_NOM):]) > np.median(scores[: len(TEST_NOM)])
-    img = armrun.build_image(src, tmp_path / core, core, harness=armrun.OC_HARNESS_C)
-    dev_flags, dev_scores = armrun.run_oc(img, XT[::3])
+    img = armrun.build_image(src, tmp_path / core, core, oneclass.HARNESS_C)
+    dev_flags, dev_scores = oneclass.run_arm(img, XT[::3])
     assert dev_scores.tobytes() == scores[::3].tobytes()
     assert dev_flags.tobytes() == flags[::3].tobytes()
 
@@ -109,7 +110,7 @@ def test_splits_hold_out_nominal_with_their_own_synthetic_outliers() -> None:
     y = np.array([0] * 20 + [1] * 5)
     xa, ya, origin = synthetic.augment(np.zeros((25, 1, 16), np.float32), y, 3)
     assert len(xa) == 25 + 80 and (ya == 2).sum() == 80
-    for tr, te in oneclass.splits(ya, origin, 10, 3):
+    for tr, te in oneclass_type.splits(ya, origin, 10, 3):
         assert np.all(ya[tr] == 0)
         held = te[ya[te] == 0]
         assert not set(tr) & set(held) and len(tr) == 14

@@ -1,0 +1,436 @@
+"""Anomaly detection, NanoEdge 4.x API: the spine's feature blocks, then the on-device
+learning of codegen/c/nf_ad*.h.
+
+The library ships untrained: `neai_anomalydetection_init()` empties the learned state,
+`learn()` adds one nominal buffer, `detect()` gives a similarity 0–100. Constant tables
+(band-pass coefficients, half-space tree shapes from the seed) are flash; everything
+learned is one static float array in RAM.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nanoforge.engine.admodels import CAL, ADModel
+from nanoforge.engine.dataset import load_file, load_stream
+from nanoforge.engine.pipeline import Pipeline
+
+from ... import armrun
+from ...cgen import (
+    HEADER_CLOSE,
+    HEADER_OPEN,
+    NEAI_STATE_ENUM,
+    Generated,
+    LibraryGen,
+    c_array,
+    c_float,
+    header_top,
+    indent,
+    local_ints,
+    sections,
+)
+from ...emulator import fill, per_row, rows
+from ..base import CApi, file_and_targets, learn_detect
+from .common import example
+
+NOMINAL_SIMILARITY = 90  # detect() at or above this is nominal
+
+
+def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, min_learn: int, sensor: str = "generic",
+             suffix: str = "") -> Generated:
+    return ADGen(pipe, axes, length, neai_id, min_learn, sensor, suffix).build()
+
+
+# the C module holding each model's nf_admodel_* functions
+_MODEL_MODULE = {"gauss": "nf_ad_gauss", "kmeans": "nf_ad_kmeans", "reservoir": "nf_ad_reservoir", "hst": "nf_ad_hst"}
+
+
+class ADGen(LibraryGen):
+    def __init__(self, pipe: Pipeline, axes: int, length: int, neai_id: str, min_learn: int, sensor: str,
+                 suffix: str) -> None:
+        super().__init__(pipe, axes, length, neai_id, suffix)
+        self.min_learn = max(1, int(min_learn))
+        self.sensor = sensor
+
+    def model(self, v: str, d: int) -> None:
+        m = self.pipe.model
+        assert isinstance(m, ADModel)
+        if m.kind not in _MODEL_MODULE:
+            raise ValueError(f"no C for anomaly model {m.kind}")
+        self.vec_name = v
+        self.mem = m.state_floats(d)
+        self.buf("nf_w", d)
+        self.buf("nf_calbuf", CAL)
+        defs = [f"#define NF_D {d}", f"#define NF_CAL {CAL}", f"#define NF_WARMUP {m.warmup}",
+                f"#define NF_MARGIN {c_float(float(m.params.get('margin', 3.0)))}",
+                f"#define NF_MODEL_OFF {2 * d + 2 + CAL}", f"#define NF_MEM_SIZE {self.mem}"]
+        self.rng_init = ""
+        if m.kind in ("kmeans", "reservoir"):
+            defs.append(f"#define NF_K {int(m.params['k'] if m.kind == 'kmeans' else m.params['slots'])}")
+            if m.kind == "reservoir":
+                m.reset(d)
+                self.rng_init = f"nf_ad_reservoir_rng = {int(m.rng)}u;"
+        elif m.kind == "hst":
+            dims, vals = m.shape(d)
+            trees, depth = dims.shape[0], int(m.params["depth"])
+            defs += [f"#define NF_T {trees}", f"#define NF_DEPTH {depth}", f"#define NF_INNER {dims.shape[1]}",
+                     f"#define NF_NODES {2 ** (depth + 1) - 1}", "#define NF_HV nf_hv"]
+            idx = ", ".join(str(int(q)) for q in dims.ravel())
+            self.tables.append(f"static const unsigned short nf_hd[{dims.size}] = {{ {idx} }};\n")
+            self.tables.append(f"static const float nf_hv[{vals.size}] = {{\n{c_array(vals)}\n}};\n")
+        self.ad_defs = "\n".join(defs) + "\n"
+        self.use("nf_ad", _MODEL_MODULE[m.kind])
+
+    def emit(self) -> Generated:
+        s = self.sfx
+        # constants (band-pass, scaling) stay in flash: a knowledge array nobody passes in,
+        # its offsets taken after the usual 2-float header
+        konst_c = ""
+        if self.k.size > 2:
+            konst = np.concatenate([np.zeros(2, np.float32), self.k.array(0.0)[2:]])
+            konst_c = (f"{self.k.defines()}static const float nf_kc[{len(konst)}] = {{\n{c_array(konst)}\n}};\n"
+                       "static const float *const nf_k = nf_kc;\n")
+        resets = [x for x in (self.rng_init,) if x]
+        if "nf_ring" in self.buffers:
+            resets.append(f"nf_rolling_reset(nf_ring, {self.buffers['nf_ring'][1]});")
+        head = f"""/* nanoforge anomaly-detection library {self.neai_id}: generated, do not edit. */
+#include <stdint.h>
+#include "NanoEdgeAI.h"
+"""
+        state = "static float nf_mem[NF_MEM_SIZE];\nstatic float nf_sens = 1.0f;\nstatic int nf_ready;\n"
+        src = sections(head, self.ad_defs, konst_c, state + self.buffers_c(), "\n".join(self.tables),
+                       self.kernels_c()) + f"""
+static void nf_features(const float data_input[])
+{{
+    {local_ints("a, t", self.body)}
+{indent(self.body)}
+}}
+
+enum neai_state neai_anomalydetection_init{s}(void)
+{{
+    int i;
+    for (i = 0; i < NF_MEM_SIZE; i++) nf_mem[i] = 0.0f;
+{indent(resets)}
+    nf_sens = 1.0f;
+    nf_ready = 1;
+    return NEAI_OK;
+}}
+
+enum neai_state neai_anomalydetection_learn{s}(float data_input[])
+{{
+    if (!nf_ready) return NEAI_INIT_FCT_NOT_CALLED;
+    if (!data_input) return NEAI_UNKNOWN_ERROR;
+    nf_features(data_input);
+    nf_ad_learn({self.vec_name});
+    return NF_N < (float)MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s}
+        ? NEAI_NOT_ENOUGH_CALL_TO_LEARNING : NEAI_MINIMAL_RECOMMENDED_LEARNING_DONE;
+}}
+
+enum neai_state neai_anomalydetection_detect{s}(float data_input[], uint8_t *similarity)
+{{
+    if (!nf_ready) return NEAI_INIT_FCT_NOT_CALLED;
+    if (!data_input || !similarity) return NEAI_UNKNOWN_ERROR;
+    nf_features(data_input);
+    *similarity = nf_ad_similarity({self.vec_name}, nf_sens);
+    return NEAI_OK;
+}}
+
+enum neai_state neai_anomalydetection_set_sensitivity{s}(float sensitivity)
+{{
+    if (!nf_ready) return NEAI_INIT_FCT_NOT_CALLED;
+    if (!(sensitivity > 0.0f) || sensitivity > 100.0f) return NEAI_UNKNOWN_ERROR;
+    nf_sens = sensitivity;
+    return NEAI_OK;
+}}
+
+float neai_anomalydetection_get_sensitivity{s}(void)
+{{
+    return nf_sens;
+}}
+
+float *neai_anomalydetection_memory{s}(uint32_t *n_floats)
+{{
+    if (n_floats) *n_floats = NF_MEM_SIZE;
+    return nf_mem;
+}}
+"""
+        header = header_text(self.neai_id, self.axes, self.length, self.min_learn, self.sensor, s)
+        know = f"""/* nanoforge library {self.neai_id}: anomaly detection learns on the device, so there is no
+   knowledge to load. neai_anomalydetection_memory{s}() gives the learned state to save. */
+#ifndef NANOFORGE_KNOWLEDGE{s.upper()}_H
+#define NANOFORGE_KNOWLEDGE{s.upper()}_H
+#endif
+"""
+        return Generated({"neai.c": src, "NanoEdgeAI.h": header, "knowledge.h": know}, np.zeros(0, np.float32),
+                         self.ram() + self.mem, {"memory_floats": self.mem})
+
+
+def header_text(neai_id: str, axes: int, length: int, min_learn: int, sensor: str, s: str = "") -> str:
+    shape = ("one sample of AXIS_NUMBER variables per call" if sensor == "multi"
+             else "DATA_INPUT_USER samples x AXIS_NUMBER axes, interleaved (x0 y0 z0 x1 ...)")
+    top = header_top("anomaly detection", neai_id, axes, length, s,
+                     intro="\n   Learns on the device: init, then learn() nominal buffers, then detect().",
+                     shape=f": {shape}",
+                     extra_defines="/* learn() calls the benchmark found enough (its learning curve) */\n"
+                                   f"#define MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s} {min_learn}\n")
+    return top + f"""#ifndef MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING
+#define MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s}
+#endif
+
+{NEAI_STATE_ENUM}
+{HEADER_OPEN}
+/* Empties what was learned; call once before learning. */
+enum neai_state neai_anomalydetection_init{s}(void);
+
+/* Learns one nominal buffer. Returns NEAI_NOT_ENOUGH_CALL_TO_LEARNING until
+   MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING calls, then
+   NEAI_MINIMAL_RECOMMENDED_LEARNING_DONE. */
+enum neai_state neai_anomalydetection_learn{s}(float data_input[]);
+
+/* Similarity 0-100 of one buffer to what was learned; nominal at 90 and above. */
+enum neai_state neai_anomalydetection_detect{s}(float data_input[], uint8_t *similarity);
+
+/* similarity = 100 * 9 / (9 + (sensitivity * score / T)^2), T calibrated on the
+   learned nominal buffers. Default 1; 2 doubles every score (more anomalies),
+   0.5 halves it. Accepted: 0 < sensitivity <= 100. */
+enum neai_state neai_anomalydetection_set_sensitivity{s}(float sensitivity);
+float neai_anomalydetection_get_sensitivity{s}(void);
+
+/* nanoforge extension: the learned state (NF floats), to save in flash and copy back
+   after a reset, following an init. */
+float *neai_anomalydetection_memory{s}(uint32_t *n_floats);
+
+{HEADER_CLOSE}"""
+
+
+EXAMPLE_MAIN = """/* Hello world for the nanoforge anomaly-detection library: learn, then detect.
+   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
+#include <stdint.h>
+#include "NanoEdgeAI{s}.h"
+
+@FILL@
+int main(void)
+{{
+    uint8_t similarity = 0;
+    volatile int alarm = 0;
+    int i;
+    if (neai_anomalydetection_init{s}() != NEAI_OK) return 1;
+    /* Learn the machine running normally; learn more than the minimum when you can. */
+    for (i = 0; i < MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s}; i++) {{
+        fill_buffer(input_user_buffer);
+        neai_anomalydetection_learn{s}(input_user_buffer);
+    }}
+    neai_anomalydetection_set_sensitivity{s}(1.0f);
+    for (;;) {{
+        fill_buffer(input_user_buffer);
+        if (neai_anomalydetection_detect{s}(input_user_buffer, &similarity) != NEAI_OK) return 2;
+        alarm = similarity < 90;
+        (void)alarm;
+    }}
+}}
+"""
+
+EMULATOR_C = r"""/* nanoforge emulator, anomaly detection: the library built for the host.
+   Usage: emulator [--sensitivity S] --learn FILE [--learn FILE ...] --detect FILE [...]
+   Prints one JSON object per detected signal. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "NanoEdgeAI.h"
+
+#define N_IN (DATA_INPUT_USER@S@ * AXIS_NUMBER@S@)
+@READER@
+static int run(const char *path, int learn)
+{
+    static float in[N_IN];
+    FILE *f = fopen(path, "r");
+    long lineno = 0;
+    int r, bad = 0;
+    if (!f) { perror(path); return 2; }
+    while ((r = nf_read_line(f, path, &lineno, in, N_IN)) != 0) {
+        if (r < 0) { bad = 1; continue; }
+        if (learn) {
+            neai_anomalydetection_learn@S@(in);
+        } else {
+            uint8_t sim = 0;
+            neai_anomalydetection_detect@S@(in, &sim);
+            printf("{\"file\": \"%s\", \"line\": %ld, \"similarity\": %u, \"status\": \"%s\"}\n", path, lineno,
+                   (unsigned)sim, sim >= 90 ? "nominal" : "anomaly");
+        }
+    }
+    fclose(f);
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    int i, bad = 0;
+    if (argc < 3) { fprintf(stderr, "usage: %s [--sensitivity S] --learn FILE ... --detect FILE ...\n", argv[0]); return 2; }
+    neai_anomalydetection_init@S@();
+    for (i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--sensitivity")) {
+            if (neai_anomalydetection_set_sensitivity@S@((float)atof(argv[i + 1])) != NEAI_OK) {
+                fprintf(stderr, "sensitivity must be > 0 and <= 100\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--learn")) bad |= run(argv[i + 1], 1);
+        else if (!strcmp(argv[i], "--detect")) bad |= run(argv[i + 1], 0);
+        else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+    }
+    return bad;
+}
+"""
+
+
+class ADHostLibrary:
+    """A built anomaly-detection host library: learn and detect, and its learned state."""
+
+    def __init__(self, so: Path, axes: int, length: int) -> None:
+        self.lib = ctypes.CDLL(str(so))
+        self.axes, self.length = axes, length
+        fp = ctypes.POINTER(ctypes.c_float)
+        lib = self.lib
+        lib.neai_anomalydetection_init.restype = ctypes.c_int
+        lib.neai_anomalydetection_learn.argtypes = [fp]
+        lib.neai_anomalydetection_learn.restype = ctypes.c_int
+        lib.neai_anomalydetection_detect.argtypes = [fp, ctypes.POINTER(ctypes.c_uint8)]
+        lib.neai_anomalydetection_detect.restype = ctypes.c_int
+        lib.neai_anomalydetection_set_sensitivity.argtypes = [ctypes.c_float]
+        lib.neai_anomalydetection_set_sensitivity.restype = ctypes.c_int
+        lib.neai_anomalydetection_get_sensitivity.restype = ctypes.c_float
+        lib.neai_anomalydetection_memory.argtypes = [ctypes.POINTER(ctypes.c_uint32)]
+        lib.neai_anomalydetection_memory.restype = fp
+        self.init()
+
+    def init(self) -> None:
+        st = self.lib.neai_anomalydetection_init()
+        if st != 0:
+            raise RuntimeError(f"neai_anomalydetection_init returned {st}")
+
+    def learn(self, signals: np.ndarray) -> list[int]:
+        """signals (n, axes, length) learned in order; the state returned by each call."""
+        fp = ctypes.POINTER(ctypes.c_float)
+        return [int(self.lib.neai_anomalydetection_learn(r.ctypes.data_as(fp))) for r in rows(signals)]
+
+    def detect(self, signals: np.ndarray) -> np.ndarray:
+        return per_row(self.lib.neai_anomalydetection_detect, rows(signals), ctypes.c_uint8, np.uint8)
+
+    def set_sensitivity(self, s: float) -> int:
+        return int(self.lib.neai_anomalydetection_set_sensitivity(ctypes.c_float(s)))
+
+    def get_sensitivity(self) -> float:
+        return float(self.lib.neai_anomalydetection_get_sensitivity())
+
+    def memory(self) -> np.ndarray:
+        n = ctypes.c_uint32()
+        p = self.lib.neai_anomalydetection_memory(ctypes.byref(n))
+        return np.ctypeslib.as_array(p, shape=(n.value,)).copy()
+
+
+HARNESS_C = f"""#include <stdint.h>
+#include "NanoEdgeAI.h"
+
+int nf_harness(int n_learn, int n_detect);
+int nf_harness(int n_learn, int n_detect)
+{{
+    float *in = (float *)0x{armrun.IN_ADDR:08x}u;
+    uint8_t *sims = (uint8_t *)0x{armrun.OUT_ADDR:08x}u;
+    float *mem_out = (float *)0x{armrun.IDS_ADDR:08x}u;
+    const float *mem;
+    uint32_t n = 0, j;
+    int i;
+    if (neai_anomalydetection_init() != NEAI_OK) return -1;
+    for (i = 0; i < n_learn; i++) neai_anomalydetection_learn(in + i * DATA_INPUT_USER * AXIS_NUMBER);
+    for (i = 0; i < n_detect; i++)
+        if (neai_anomalydetection_detect(in + (n_learn + i) * DATA_INPUT_USER * AXIS_NUMBER, sims + i) != NEAI_OK)
+            return -2;
+    mem = neai_anomalydetection_memory(&n);
+    for (j = 0; j < n; j++) mem_out[j] = mem[j];
+    return 0;
+}}
+"""
+
+
+def run_arm(img: armrun.ArmImage, learn: np.ndarray, detect: np.ndarray, mem_floats: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Learns then detects (n, axes, length) signals on the emulated core (HARNESS_C): the
+    similarities and the learned state, as the device holds them."""
+    inter = rows(np.concatenate([learn, detect]))
+    uc, _ = armrun.machine(img, inter, max(len(detect), 1), 4 * mem_floats, (len(learn), len(detect)))
+    sims = np.frombuffer(bytes(uc.mem_read(armrun.OUT_ADDR, len(detect))), np.uint8)
+    mem = np.frombuffer(bytes(uc.mem_read(armrun.IDS_ADDR, 4 * mem_floats)), np.float32)
+    return sims.copy(), mem.copy()
+
+
+_HOST_LOCK = threading.Lock()  # a host AD library is one learned state per process
+
+
+def _signals(spec: dict[str, Any], file: str) -> np.ndarray:
+    if spec.get("sensor") == "multi":
+        return load_stream(file, int(spec["axes"]))
+    return load_file(file, int(spec["axes"]), int(spec["buffer"]))
+
+
+class AnomalyDetection(CApi):
+    name = "ad"
+    title = "anomaly detection"
+    learns_on_device = True
+    harness = HARNESS_C
+
+    def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
+        return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), neai_id,
+                        int(spec.get("min_learn", 1)), spec.get("sensor", "generic"), suffix)
+
+    def metadata(self, spec: dict[str, Any], pipe: Pipeline) -> dict[str, Any]:
+        return {"sensor": spec.get("sensor", "generic"), "minimum_learn_calls": int(spec.get("min_learn", 1)),
+                "nominal_similarity": NOMINAL_SIMILARITY}
+
+    def example_main(self, sfx: str) -> str:
+        return example(EXAMPLE_MAIN, sfx)
+
+    def emulator_source(self, sfx: str) -> str:
+        return fill(EMULATOR_C, sfx)
+
+    def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> ADHostLibrary:
+        return ADHostLibrary(so, int(spec["axes"]), int(spec["buffer"]))
+
+    def emulate(self, spec: dict[str, Any], cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+        """A fresh device: init, learn every `learn` file in order, detect every `detect` file."""
+        from ...library import host_library
+
+        files = learn_detect(params)
+        if files is None:
+            _, targets = file_and_targets(params)
+            if targets:
+                raise ValueError("--targets is for extrapolation libraries")
+            raise ValueError(f"library {spec.get('library')} learns on the device: "
+                             "use --learn NOMINAL_FILE --detect FILE")
+        learn, detect = files
+        sensitivity = params.get("sensitivity")
+        learn_x = [_signals(spec, f) for f in learn]
+        detect_x = [(f, _signals(spec, f)) for f in detect]
+        with _HOST_LOCK:
+            host = host_library(spec, cache)
+            host.init()
+            if sensitivity is not None and host.set_sensitivity(float(sensitivity)) != 0:
+                raise ValueError(f"sensitivity {sensitivity} refused: it must be > 0 and ≤ 100")
+            states = [s for x in learn_x for s in host.learn(x)]
+            sims = [(f, host.detect(x)) for f, x in detect_x]
+            used = host.get_sensitivity()
+        results = [{"file": f, "line": i + 1, "similarity": int(v),
+                    "status": "nominal" if v >= NOMINAL_SIMILARITY else "anomaly"}
+                   for f, sv in sims for i, v in enumerate(sv)]
+        allv = [r["similarity"] for r in results]
+        min_learn = int(spec.get("min_learn", 1))
+        return {"library": spec.get("library"), "results": results,
+                "summary": {"learned": len(states), "minimum_learn_calls": min_learn,
+                            "learning_done": len(states) >= min_learn, "signals": len(results),
+                            "nominal": sum(r["status"] == "nominal" for r in results),
+                            "anomalies": sum(r["status"] == "anomaly" for r in results),
+                            "mean_similarity": float(sum(allv) / len(allv)) if allv else None,
+                            "sensitivity": used}}

@@ -1,0 +1,179 @@
+"""Extrapolation, NanoEdge 4.x API: the spine's feature blocks and knowledge, one output
+value (`neai_extrapolation_init(knowledge)`, `neai_extrapolation(in, &value)`)."""
+
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nanoforge.engine.dataset import load_target_values
+from nanoforge.engine.metrics import regression
+from nanoforge.engine.pipeline import Pipeline
+
+from ... import armrun
+from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, header_top
+from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, per_row, rows
+from ..base import CApi, file_and_targets, learn_detect
+from .common import example, signals
+from .single import single_output_source
+
+
+def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, suffix: str = "") -> Generated:
+    return ExtGen(pipe, axes, length, neai_id, suffix).build()
+
+
+class ExtGen(LibraryGen):
+    def model(self, v: str, d: int) -> None:
+        m = self.pipe.model
+        st = m.state
+        out = "nf_out"
+        self.buf("nf_out", 1)
+        if m.kind == "ridge":
+            self.linear_call(v, d, 1, out)
+        elif m.kind == "knn_reg":
+            k = min(int(m.params["k"]), len(st["proto"]))
+            self.knn_scratch(k)
+            weighted = bool(m.params.get("weighted"))
+            self.body.append(f"{out}[0] = nf_knn_regress{'_weighted' if weighted else ''}({v}, {d}, "
+                             f"{self.kref('m.proto', st['proto'])}, "
+                             f"{self.kref('m.value', st['value'])}, {len(st['proto'])}, {k}, nf_best_d, nf_best_i);")
+        elif m.kind == "svr":
+            self.svm_call(v, d, 1, out)
+        elif m.kind in ("forest_reg", "gbt_reg"):
+            init = f"({self.kref('m.init', st['init'])})[0]" if m.kind == "gbt_reg" else "0.0f"
+            self.body.append(f"{out}[0] = {init};")
+            self.trees_call(v, 1, out)
+        elif m.kind == "mlp_reg":
+            self.mlp_call(v, d, 1, out)
+        else:
+            raise ValueError(f"no C for regression model {m.kind}")
+        if "ys" in st:  # targets were standardised for the fit
+            self.body.append(f"{out}[0] = {out}[0] * ({self.kref('m.ys', st['ys'])})[0] + "
+                             f"({self.kref('m.ym', st['ym'])})[0];")
+
+    def emit(self) -> Generated:
+        src = single_output_source(self, "extrapolation", "extrapolation", "float *extrapolated_value",
+                                   ["*extrapolated_value = nf_out[0];"])
+        know, kn = self.knowledge_h("neai_extrapolation_init")
+        files = {"neai.c": src, "NanoEdgeAI.h": header_text(self.neai_id, self.axes, self.length, self.sfx),
+                 "knowledge.h": know}
+        return Generated(files, kn, self.ram(), {"outputs": 1})
+
+
+def header_text(neai_id: str, axes: int, length: int, s: str = "") -> str:
+    return header_top("extrapolation", neai_id, axes, length, s) + f"""
+{NEAI_STATE_ENUM}
+{HEADER_OPEN}
+/* Checks and stores the knowledge (from knowledge.h); call once before extrapolating. */
+enum neai_state neai_extrapolation_init{s}(const float knowledge_buffer[]);
+
+/* Estimates the target from one buffer of DATA_INPUT_USER samples x AXIS_NUMBER axes,
+   interleaved (x0 y0 z0 x1 ...). */
+enum neai_state neai_extrapolation{s}(const float data_input[], float *extrapolated_value);
+
+{HEADER_CLOSE}"""
+
+
+EXAMPLE_MAIN = """/* Hello world for the nanoforge extrapolation library: estimate a value from a buffer.
+   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
+#include <stdint.h>
+#include "NanoEdgeAI{s}.h"
+#include "knowledge{s}.h"
+
+@FILL@
+int main(void)
+{{
+    volatile float value = 0.0f;
+    float v;
+    if (neai_extrapolation_init{s}(knowledge{s}) != NEAI_OK) return 1;
+    for (;;) {{
+        fill_buffer(input_user_buffer);
+        if (neai_extrapolation{s}(input_user_buffer, &v) != NEAI_OK) return 2;
+        value = v;
+        (void)value;
+    }}
+}}
+"""
+
+EMULATOR_PARTS = {"@WHAT@": "extrapolation", "@API@": "extrapolation", "@DECL@": "float value = 0.0f;",
+                  "@CALL@": 'neai_extrapolation@S@(in, &value);\n'
+                            '        printf("{\\"line\\": %ld, \\"value\\": %.9g}\\n", lineno, (double)value);'}
+
+
+class ExtHostLibrary:
+    """A built extrapolation host library with its knowledge."""
+
+    def __init__(self, so: Path, gen: Generated, axes: int, length: int) -> None:
+        fp = ctypes.POINTER(ctypes.c_float)
+        self.lib, self.knowledge = open_library(so, gen, "extrapolation", [fp, fp])
+
+    def extrapolate(self, signals: np.ndarray) -> np.ndarray:
+        return per_row(self.lib.neai_extrapolation, rows(signals), ctypes.c_float, np.float32)
+
+
+HARNESS_C = f"""#include <stdint.h>
+#include "NanoEdgeAI.h"
+#include "knowledge.h"
+
+int nf_harness(int n);
+int nf_harness(int n)
+{{
+    const float *in = (const float *)0x{armrun.IN_ADDR:08x}u;
+    float *out = (float *)0x{armrun.OUT_ADDR:08x}u;
+    int i;
+    if (neai_extrapolation_init(knowledge) != NEAI_OK) return -1;
+    for (i = 0; i < n; i++)
+        if (neai_extrapolation(in + i * DATA_INPUT_USER * AXIS_NUMBER, out + i) != NEAI_OK) return -2;
+    return 0;
+}}
+"""
+
+
+def run_arm(img: armrun.ArmImage, signals: np.ndarray) -> np.ndarray:
+    """Extrapolates (n, axes, length) signals on the emulated core (HARNESS_C)."""
+    inter = rows(signals)
+    uc, _ = armrun.machine(img, inter, 4 * len(inter), 4, (len(inter),))
+    return np.frombuffer(bytes(uc.mem_read(armrun.OUT_ADDR, 4 * len(inter))), np.float32).copy()
+
+
+class Extrapolation(CApi):
+    name = "ext"
+    title = "extrapolation"
+    harness = HARNESS_C
+
+    def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
+        return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), neai_id, suffix)
+
+    def outputs(self, spec: dict[str, Any]) -> int:
+        return 1
+
+    def example_main(self, sfx: str) -> str:
+        return example(EXAMPLE_MAIN, sfx)
+
+    def emulator_source(self, sfx: str) -> str:
+        return fill(KNOWLEDGE_EMULATOR_C, sfx, EMULATOR_PARTS)
+
+    def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> ExtHostLibrary:
+        return ExtHostLibrary(so, gen, int(spec["axes"]), int(spec["buffer"]))
+
+    def emulate(self, spec: dict[str, Any], cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+        from ...library import host_library
+
+        if learn_detect(params) is not None:
+            raise ValueError(f"library {spec.get('library')} is not anomaly detection; use --file")
+        file, targets = file_and_targets(params)
+        host = host_library(spec, cache)
+        values = host.extrapolate(signals(spec, file))
+        results = [{"line": i + 1, "value": float(v)} for i, v in enumerate(values)]
+        summary: dict[str, Any] = {"signals": len(results),
+                                   "mean": float(values.mean()) if len(values) else None}
+        if targets:
+            y = load_target_values(targets)
+            if len(y) != len(values):
+                raise ValueError(f"{targets}: {len(y)} targets for {len(values)} signals in {file}; "
+                                 "give one target per signal, in the same order")
+            summary.update(regression(y, values))
+        return {"library": spec.get("library"), "file": str(file), "results": results, "summary": summary}

@@ -1,0 +1,246 @@
+"""N-class classification, NanoEdge 4.x API: `neai_classification_init(knowledge)`,
+`neai_classification(in, probabilities, &id_class)`, class names in `id2class`."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nanoforge.engine.pipeline import Pipeline
+
+from ... import armrun
+from ...cgen import (
+    HEADER_CLOSE,
+    HEADER_OPEN,
+    NEAI_STATE_ENUM,
+    Generated,
+    LibraryGen,
+    header_top,
+    indent,
+    init_function,
+    local_ints,
+)
+from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
+from ..base import CApi, one_file
+from .common import example, signals
+
+
+def generate(pipe: Pipeline, axes: int, length: int, classes: list[str], neai_id: str, suffix: str = "") -> Generated:
+    return NccGen(pipe, axes, length, classes, neai_id, suffix).build()
+
+
+class NccGen(LibraryGen):
+    def __init__(self, pipe: Pipeline, axes: int, length: int, classes: list[str], neai_id: str, suffix: str) -> None:
+        super().__init__(pipe, axes, length, neai_id, suffix)
+        self.classes = classes
+
+    def model(self, v: str, d: int) -> None:
+        m = self.pipe.model
+        st = m.state
+        c = len(self.classes)
+        out = "output_buffer"
+        if m.kind in ("centroid", "knn"):
+            k = 1 if m.kind == "centroid" else min(int(m.params["k"]), len(st["proto"]))
+            self.knn_scratch(k)
+            self.body.append(f"nf_knn_classify({v}, {d}, {self.kref('m.proto', st['proto'])}, "
+                             f"{self.kref('m.label', st['label'])}, {len(st['proto'])}, {k}, {c}, nf_best_d, "
+                             f"nf_best_i, {out});")
+        elif m.kind == "linear":
+            self.linear_call(v, d, c, out)
+        elif m.kind == "gnb":
+            self.use("nf_gnb")
+            self.body.append(f"nf_gnb_predict({v}, {d}, {self.kref('m.mu', st['mu'])}, {self.kref('m.iv', st['iv'])}, "
+                             f"{self.kref('m.k', st['k'])}, {c}, {out});")
+        elif m.kind == "svm_rbf":
+            self.svm_call(v, d, c, out)
+            self.body.append(f"for (i = 0; i < {c}; i++) {out}[i] = 4.0f * {out}[i];")
+        elif m.kind in ("forest", "gbt"):
+            width = st["leaf"].shape[1]
+            if m.kind == "gbt":
+                init = self.kref("m.init", st["init"])
+                self.body.append(f"for (i = 0; i < {width}; i++) {out}[i] = ({init})[i];")
+            else:
+                self.body.append(f"for (i = 0; i < {width}; i++) {out}[i] = 0.0f;")
+            self.trees_call(v, width, out)
+            if m.kind == "gbt" and width == 1:
+                self.body.append(f"{out}[1] = 0.5f * {out}[0];")
+                self.body.append(f"{out}[0] = -{out}[1];")
+        elif m.kind == "mlp":
+            self.mlp_call(v, d, c, out)
+        else:
+            raise ValueError(f"no C for model {m.kind}")
+        if m.kind not in ("centroid", "knn", "forest"):  # scores → probabilities
+            self.use("nf_math")
+            self.body.append(f"nf_math_softmax({out}, {c});")
+
+    def emit(self) -> Generated:
+        s = self.sfx
+        src = self.prelude("n-class") + "\n" + init_function("classification", s) + f"""
+enum neai_state neai_classification{s}(const float data_input[], float output_buffer[], uint16_t *id_class)
+{{
+    {local_ints("a, t, best", self.body)}
+    if (!nf_k) return NEAI_INIT_FCT_NOT_CALLED;
+    if (!data_input || !output_buffer || !id_class) return NEAI_UNKNOWN_ERROR;
+{indent(self.body)}
+    best = 0;
+    for (t = 1; t < CLASS_NUMBER{s}; t++) if (output_buffer[t] > output_buffer[best]) best = t;
+    *id_class = (uint16_t)(best + 1);
+    return NEAI_OK;
+}}
+"""
+        know, kn = self.knowledge_h("neai_classification_init")
+        files = {"neai.c": src, "NanoEdgeAI.h": header_text(self.neai_id, self.axes, self.length, self.classes, s),
+                 "knowledge.h": know}
+        return Generated(files, kn, self.ram(), {"classes": len(self.classes)})
+
+
+def header_text(neai_id: str, axes: int, length: int, classes: list[str], s: str = "") -> str:
+    names = ",\n    ".join(json.dumps(n) for n in ["unknown", *classes])
+    top = header_top("n-class classification", neai_id, axes, length, s,
+                     extra_defines=f"#define CLASS_NUMBER{s} {len(classes)}\n",
+                     extra_aliases=f"#define CLASS_NUMBER CLASS_NUMBER{s}\n")
+    return top + f"""
+{NEAI_STATE_ENUM}
+/* Class names by id: id_class 1 .. CLASS_NUMBER, 0 is never returned. */
+#if defined(__GNUC__)
+__attribute__((unused))
+#endif
+static const char *const id2class{s}[CLASS_NUMBER{s} + 1] = {{
+    {names}
+}};
+
+{HEADER_OPEN}
+/* Checks and stores the knowledge (from knowledge.h); call once before classifying. */
+enum neai_state neai_classification_init{s}(const float knowledge_buffer[]);
+
+/* Classifies one buffer of DATA_INPUT_USER samples x AXIS_NUMBER axes, interleaved
+   (x0 y0 z0 x1 ...). Writes CLASS_NUMBER probabilities and the 1-based class id. */
+enum neai_state neai_classification{s}(const float data_input[], float output_buffer[], uint16_t *id_class);
+
+{HEADER_CLOSE}"""
+
+
+EXAMPLE_MAIN = """/* Hello world for the nanoforge library: classify one buffer.
+   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
+#include <stdint.h>
+#include "NanoEdgeAI{s}.h"
+#include "knowledge{s}.h"
+
+@FILL@static float output_class_buffer[CLASS_NUMBER{s}];
+
+int main(void)
+{{
+    uint16_t id_class = 0;
+    volatile const char *name;
+    if (neai_classification_init{s}(knowledge{s}) != NEAI_OK) return 1;
+    for (;;) {{
+        fill_buffer(input_user_buffer);
+        if (neai_classification{s}(input_user_buffer, output_class_buffer, &id_class) != NEAI_OK) return 2;
+        name = id2class{s}[id_class];
+        (void)name;
+    }}
+}}
+"""
+
+EMULATOR_PARTS = {
+    "@WHAT@": "n-class classification", "@API@": "classification",
+    "@DECL@": "float probs[CLASS_NUMBER@S@];\n    uint16_t id = 0;\n    int i;",
+    "@CALL@": 'neai_classification@S@(in, probs, &id);\n'
+              '        printf("{\\"line\\": %ld, \\"class\\": \\"%s\\", \\"class_id\\": %u, \\"probabilities\\": [", '
+              'lineno, id2class@S@[id], id);\n'
+              '        for (i = 0; i < CLASS_NUMBER@S@; i++) printf("%s%.9g", i ? ", " : "", (double)probs[i]);\n'
+              '        printf("]}\\n");'}
+
+
+class HostLibrary:
+    """A built host library with its knowledge, ready to classify float32 buffers."""
+
+    def __init__(self, so: Path, gen: Generated, axes: int, length: int, n_classes: int) -> None:
+        self.axes, self.length, self.n_classes = axes, length, n_classes
+        fp = ctypes.POINTER(ctypes.c_float)
+        self.lib, self.knowledge = open_library(so, gen, "classification", [fp, fp, ctypes.POINTER(ctypes.c_uint16)])
+
+    def classify(self, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """signals: (n, axes, length) → (probabilities (n, classes), 1-based ids)."""
+        fp = ctypes.POINTER(ctypes.c_float)
+        inter = rows(signals)
+        probs = np.zeros((len(signals), self.n_classes), np.float32)
+        ids = np.zeros(len(signals), np.uint16)
+        cid = ctypes.c_uint16()
+        for i in range(len(signals)):
+            row = inter[i]
+            out = probs[i]
+            st = self.lib.neai_classification(row.ctypes.data_as(fp), out.ctypes.data_as(fp), ctypes.byref(cid))
+            if st != 0:
+                raise RuntimeError(f"neai_classification returned {st}")
+            ids[i] = cid.value
+        return probs, ids
+
+
+HARNESS_C = f"""#include <stdint.h>
+#include "NanoEdgeAI.h"
+#include "knowledge.h"
+
+int nf_harness(int n);
+int nf_harness(int n)
+{{
+    const float *in = (const float *)0x{armrun.IN_ADDR:08x}u;
+    float *out = (float *)0x{armrun.OUT_ADDR:08x}u;
+    uint16_t *ids = (uint16_t *)0x{armrun.IDS_ADDR:08x}u;
+    int i;
+    if (neai_classification_init(knowledge) != NEAI_OK) return -1;
+    for (i = 0; i < n; i++)
+        if (neai_classification(in + i * DATA_INPUT_USER * AXIS_NUMBER, out + i * CLASS_NUMBER, ids + i) != NEAI_OK)
+            return -2;
+    return 0;
+}}
+"""
+
+
+def run_arm(img: armrun.ArmImage, signals: np.ndarray, n_classes: int, count_instructions: bool = False
+            ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Classifies (n, axes, length) signals on the emulated core (HARNESS_C): probabilities,
+    ids, and the number of instructions executed (when asked; it slows the run)."""
+    inter = rows(signals)
+    uc, count = armrun.machine(img, inter, 4 * n_classes * len(inter), 2 * len(inter), (len(inter),),
+                               count_instructions)
+    probs = np.frombuffer(bytes(uc.mem_read(armrun.OUT_ADDR, 4 * n_classes * len(inter))), np.float32)
+    ids = np.frombuffer(bytes(uc.mem_read(armrun.IDS_ADDR, 2 * len(inter))), np.uint16)
+    return probs.reshape(len(inter), n_classes).copy(), ids.copy(), count[0]
+
+
+class NClass(CApi):
+    name = "ncc"
+    title = "n-class classification"
+    harness = HARNESS_C
+
+    def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
+        return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), list(spec["classes"]),
+                        neai_id, suffix)
+
+    def example_main(self, sfx: str) -> str:
+        return example(EXAMPLE_MAIN, sfx)
+
+    def emulator_source(self, sfx: str) -> str:
+        return fill(KNOWLEDGE_EMULATOR_C, sfx, EMULATOR_PARTS)
+
+    def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> HostLibrary:
+        return HostLibrary(so, gen, int(spec["axes"]), int(spec["buffer"]), len(spec["classes"]))
+
+    def emulate(self, spec: dict[str, Any], cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+        from ...library import host_library
+
+        file = one_file(spec, params)
+        host = host_library(spec, cache)
+        probs, ids = host.classify(signals(spec, file))
+        classes = list(spec["classes"])
+        results = [{"line": i + 1, "class": classes[int(c) - 1], "class_id": int(c),
+                    "probabilities": [float(v) for v in p]} for i, (p, c) in enumerate(zip(probs, ids, strict=True))]
+        counts = {name: int((ids == i + 1).sum()) for i, name in enumerate(classes)}
+        return {"library": spec.get("library"), "file": str(file), "results": results,
+                "summary": {"signals": len(results), "per_class": counts,
+                            "mean_certainty": float(probs.max(axis=1).mean()) if len(probs) else None}}

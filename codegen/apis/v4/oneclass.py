@@ -1,0 +1,221 @@
+"""1-class classification, NanoEdge 4.x API: the spine's feature blocks, one outlier
+score, a threshold in the knowledge (`neai_oneclass_init(knowledge)`,
+`neai_oneclass(in, &is_outlier)`).
+
+`neai_oneclass_last_score()` is a nanoforge extension: the score behind the last
+decision, for logging how far outside a signal fell (outlier ⇔ score > threshold).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nanoforge.engine.pipeline import Pipeline
+
+from ... import armrun
+from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, c_float, header_top
+from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
+from ..base import CApi, one_file
+from .common import example, signals
+from .single import single_output_source
+
+
+def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, suffix: str = "") -> Generated:
+    return OneClassGen(pipe, axes, length, neai_id, suffix).build()
+
+
+class OneClassGen(LibraryGen):
+    def model(self, v: str, d: int) -> None:
+        m = self.pipe.model
+        st = m.state
+        out = "nf_out"
+        self.buf("nf_out", 1)
+        if m.kind == "maha":
+            self.buf("nf_diff", d)
+            self.use("nf_maha")
+            self.body.append(f"{out}[0] = nf_maha_score({v}, {d}, {self.kref('m.mean', st['mean'])}, "
+                             f"{self.kref('m.prec', st['prec'])}, nf_diff);")
+        elif m.kind == "knn_oc":
+            k = min(int(m.params.get("k", 1)), len(st["proto"]))
+            self.knn_scratch(k)
+            self.body.append(f"{out}[0] = nf_knn_distance({v}, {d}, {self.kref('m.proto', st['proto'])}, "
+                             f"{len(st['proto'])}, {k}, nf_best_d, nf_best_i);")
+        elif m.kind == "ocsvm":
+            self.svm_call(v, d, 1, out)
+            self.body.append(f"{out}[0] = -{out}[0];")
+        elif m.kind == "iforest":
+            self.body.append(f"{out}[0] = 0.0f;")
+            self.trees_call(v, 1, out)
+        elif m.kind == "gmm":
+            comps = len(st["k"])
+            self.buf("nf_comp", comps)
+            self.use("nf_gmm")
+            self.body.append(f"{out}[0] = nf_gmm_score({v}, {d}, {self.kref('m.mu', st['mu'])}, "
+                             f"{self.kref('m.iv', st['iv'])}, {self.kref('m.k', st['k'])}, {comps}, "
+                             f"{c_float(st['kmax'][0])}, nf_comp);")
+        else:
+            raise ValueError(f"no C for 1-class model {m.kind}")
+        self.limit = self.kref("m.limit", st["limit"])
+
+    def emit(self) -> Generated:
+        s = self.sfx
+        src = single_output_source(
+            self, "1-class", "oneclass", "uint8_t *is_outlier",
+            ["nf_last_score = nf_out[0];", f"*is_outlier = (uint8_t)(nf_out[0] > ({self.limit})[0]);"],
+            statics="static float nf_last_score;\n", on_init="nf_last_score = 0.0f;",
+            after=f"""
+float neai_oneclass_last_score{s}(void)
+{{
+    return nf_last_score;
+}}
+""")
+        know, kn = self.knowledge_h("neai_oneclass_init")
+        files = {"neai.c": src, "NanoEdgeAI.h": header_text(self.neai_id, self.axes, self.length, s), "knowledge.h": know}
+        meta = {"oneclass": True, "threshold": float(self.pipe.model.state["limit"][0])}
+        return Generated(files, kn, self.ram(), meta)
+
+
+def header_text(neai_id: str, axes: int, length: int, s: str = "") -> str:
+    return header_top("1-class classification", neai_id, axes, length, s) + f"""
+{NEAI_STATE_ENUM}
+{HEADER_OPEN}
+/* Checks and stores the knowledge (from knowledge.h); call once before classifying. */
+enum neai_state neai_oneclass_init{s}(const float knowledge_buffer[]);
+
+/* Tells whether one buffer of DATA_INPUT_USER samples x AXIS_NUMBER axes, interleaved
+   (x0 y0 z0 x1 ...), falls outside the nominal class: *is_outlier = 1, else 0. */
+enum neai_state neai_oneclass{s}(const float data_input[], uint8_t *is_outlier);
+
+/* nanoforge extension: the outlier score behind the last neai_oneclass{s}() call
+   (outlier when it exceeds the library's threshold, in metadata.json). */
+float neai_oneclass_last_score{s}(void);
+
+{HEADER_CLOSE}"""
+
+
+EXAMPLE_MAIN = """/* Hello world for the nanoforge 1-class library: is this buffer still nominal?
+   Build: add libneai{s}.a to the link (no libm or libc functions are needed). */
+#include <stdint.h>
+#include "NanoEdgeAI{s}.h"
+#include "knowledge{s}.h"
+
+@FILL@
+int main(void)
+{{
+    uint8_t is_outlier = 0;
+    volatile int alarm = 0;
+    volatile float how_far = 0.0f;
+    if (neai_oneclass_init{s}(knowledge{s}) != NEAI_OK) return 1;
+    for (;;) {{
+        fill_buffer(input_user_buffer);
+        if (neai_oneclass{s}(input_user_buffer, &is_outlier) != NEAI_OK) return 2;
+        alarm = is_outlier;
+        how_far = neai_oneclass_last_score{s}();
+        (void)alarm;
+        (void)how_far;
+    }}
+}}
+"""
+
+EMULATOR_PARTS = {"@WHAT@": "1-class classification", "@API@": "oneclass", "@DECL@": "uint8_t outlier = 0;",
+                  "@CALL@": 'neai_oneclass@S@(in, &outlier);\n'
+                            '        printf("{\\"line\\": %ld, \\"outlier\\": %s, \\"score\\": %.9g}\\n", lineno, '
+                            'outlier ? "true" : "false",\n'
+                            '               (double)neai_oneclass_last_score@S@());'}
+
+
+class OCHostLibrary:
+    """A built 1-class host library with its knowledge."""
+
+    def __init__(self, so: Path, gen: Generated, axes: int, length: int) -> None:
+        fp = ctypes.POINTER(ctypes.c_float)
+        self.lib, self.knowledge = open_library(so, gen, "oneclass", [fp, ctypes.POINTER(ctypes.c_uint8)])
+        self.lib.neai_oneclass_last_score.restype = ctypes.c_float
+
+    def oneclass(self, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(is_outlier uint8, score float32) per signal."""
+        inter = rows(signals)
+        fp = ctypes.POINTER(ctypes.c_float)
+        flags = np.zeros(len(inter), np.uint8)
+        scores = np.zeros(len(inter), np.float32)
+        v = ctypes.c_uint8()
+        for i, r in enumerate(inter):
+            st = self.lib.neai_oneclass(r.ctypes.data_as(fp), ctypes.byref(v))
+            if st != 0:
+                raise RuntimeError(f"neai_oneclass returned {st}")
+            flags[i] = v.value
+            scores[i] = self.lib.neai_oneclass_last_score()
+        return flags, scores
+
+
+HARNESS_C = f"""#include <stdint.h>
+#include "NanoEdgeAI.h"
+#include "knowledge.h"
+
+int nf_harness(int n);
+int nf_harness(int n)
+{{
+    const float *in = (const float *)0x{armrun.IN_ADDR:08x}u;
+    float *score = (float *)0x{armrun.OUT_ADDR:08x}u;
+    uint8_t *flag = (uint8_t *)0x{armrun.IDS_ADDR:08x}u;
+    int i;
+    if (neai_oneclass_init(knowledge) != NEAI_OK) return -1;
+    for (i = 0; i < n; i++) {{
+        if (neai_oneclass(in + i * DATA_INPUT_USER * AXIS_NUMBER, flag + i) != NEAI_OK) return -2;
+        score[i] = neai_oneclass_last_score();
+    }}
+    return 0;
+}}
+"""
+
+
+def run_arm(img: armrun.ArmImage, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """1-class decisions and scores of (n, axes, length) signals on the emulated core (HARNESS_C)."""
+    inter = rows(signals)
+    uc, _ = armrun.machine(img, inter, 4 * len(inter), len(inter), (len(inter),))
+    scores = np.frombuffer(bytes(uc.mem_read(armrun.OUT_ADDR, 4 * len(inter))), np.float32)
+    flags = np.frombuffer(bytes(uc.mem_read(armrun.IDS_ADDR, len(inter))), np.uint8)
+    return flags.copy(), scores.copy()
+
+
+class OneClass(CApi):
+    name = "1cc"
+    title = "1-class classification"
+    harness = HARNESS_C
+
+    def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
+        return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), neai_id, suffix)
+
+    def outputs(self, spec: dict[str, Any]) -> int:
+        return 1
+
+    def metadata(self, spec: dict[str, Any], pipe: Pipeline) -> dict[str, Any]:
+        return {"outlier_threshold": float(pipe.model.state["limit"][0])}
+
+    def example_main(self, sfx: str) -> str:
+        return example(EXAMPLE_MAIN, sfx)
+
+    def emulator_source(self, sfx: str) -> str:
+        return fill(KNOWLEDGE_EMULATOR_C, sfx, EMULATOR_PARTS)
+
+    def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> OCHostLibrary:
+        return OCHostLibrary(so, gen, int(spec["axes"]), int(spec["buffer"]))
+
+    def emulate(self, spec: dict[str, Any], cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+        from ...library import host_library
+
+        file = one_file(spec, params)
+        host = host_library(spec, cache)
+        flags, scores = host.oneclass(signals(spec, file))
+        results = [{"line": i + 1, "outlier": bool(f), "score": float(v)}
+                   for i, (f, v) in enumerate(zip(flags, scores, strict=True))]
+        n = len(results)
+        out = int(flags.sum())
+        return {"library": spec.get("library"), "file": str(file), "results": results,
+                "summary": {"signals": n, "outliers": out, "nominal": n - out,
+                            "outlier_rate": out / n if n else None,
+                            "threshold": float(Pipeline.from_spec(spec).model.state["limit"][0])}}

@@ -1,0 +1,74 @@
+/* nf_knn: nearest stored vectors (squared Euclidean distance), and what n-class,
+   extrapolation and 1-class libraries make of them. */
+#ifndef NF_KNN_H
+#define NF_KNN_H
+
+#include "nf_base.h"
+#include "nf_math.h"
+
+/* The k nearest of `count` stored vectors, nearest first; ties keep the earlier.
+   Returns how many were found (min(k, count)). */
+static NF_UNUSED int nf_knn_select(const float *v, int n, const float *proto, int count, int k, float *best_d,
+                                   int *best_i)
+{
+    int p, i, j, found = 0;
+    for (p = 0; p < count; p++) {
+        float d = 0.0f;
+        for (i = 0; i < n; i++) { float t = v[i] - proto[p * n + i]; d = d + t * t; }
+        if (found < k || d < best_d[found - 1]) {
+            j = found < k ? found++ : k - 1;
+            while (j > 0 && best_d[j - 1] > d) { best_d[j] = best_d[j - 1]; best_i[j] = best_i[j - 1]; j--; }
+            best_d[j] = d;
+            best_i[j] = p;
+        }
+    }
+    return found;
+}
+
+/* k nearest prototypes, each voting 1/(d + 1e-6) for its class: class probabilities. */
+static NF_UNUSED void nf_knn_classify(const float *v, int n, const float *proto, const float *label, int count, int k,
+                                      int classes, float *best_d, int *best_i, float *out)
+{
+    int i, j, found = nf_knn_select(v, n, proto, count, k, best_d, best_i);
+    float sum = 0.0f;
+    for (i = 0; i < classes; i++) out[i] = 0.0f;
+    for (j = 0; j < found; j++) out[(int)label[best_i[j]]] += 1.0f / (best_d[j] + 1e-6f);
+    for (i = 0; i < classes; i++) sum += out[i];
+    for (i = 0; i < classes; i++) out[i] = out[i] / sum;
+}
+
+/* Mean target of the k nearest stored signals. */
+static NF_UNUSED float nf_knn_regress(const float *v, int n, const float *proto, const float *value, int count, int k,
+                                      float *best_d, int *best_i)
+{
+    int j, found = nf_knn_select(v, n, proto, count, k, best_d, best_i);
+    float acc = 0.0f;
+    for (j = 0; j < found; j++) acc = acc + value[best_i[j]];
+    return acc / (float)found;
+}
+
+/* Inverse-distance weighted mean target of the k nearest stored signals. */
+static NF_UNUSED float nf_knn_regress_weighted(const float *v, int n, const float *proto, const float *value,
+                                               int count, int k, float *best_d, int *best_i)
+{
+    int j, found = nf_knn_select(v, n, proto, count, k, best_d, best_i);
+    float acc = 0.0f, wsum = 0.0f;
+    for (j = 0; j < found; j++) {
+        float w = 1.0f / (nf_math_sqrtf(best_d[j]) + 1e-6f);
+        acc = acc + value[best_i[j]] * w;
+        wsum = wsum + w;
+    }
+    return acc / wsum;
+}
+
+/* 1-class score: mean squared distance to the k nearest prototypes. */
+static NF_UNUSED float nf_knn_distance(const float *v, int n, const float *proto, int count, int k, float *best_d,
+                                       int *best_i)
+{
+    int j, found = nf_knn_select(v, n, proto, count, k, best_d, best_i);
+    float acc = 0.0f;
+    for (j = 0; j < found; j++) acc = acc + best_d[j];
+    return acc / (float)found;
+}
+
+#endif

@@ -1,0 +1,128 @@
+"""The C side of a project type is a plug-in: the registry finds the built-in ones by
+type name, a type defined outside codegen (here, in this test module) is built, deployed
+and emulated through codegen.library like any other, and emulate refuses parameters
+that do not fit a type with the messages users see."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from nanoforge.codegen import apis, library, toolchain
+from nanoforge.codegen.apis.v4.ncc import NClass
+from nanoforge.engine import search
+
+from .conftest import write_signals
+
+
+def test_builtin_types_and_the_default() -> None:
+    assert {"1cc", "ad", "ext", "ncc"} <= set(apis.names())
+    assert apis.get().name == apis.DEFAULT_TYPE == "ncc"
+    assert apis.for_spec({}).name == "ncc" and apis.for_spec({"type": "ad"}).learns_on_device
+    assert apis.get("ext").api == "v4"
+    with pytest.raises(ValueError, match="no C side for project type 'nope'"):
+        apis.get("nope")
+    with pytest.raises(ValueError, match="already registered"):
+        type("Clash", (NClass,), {"name": "ad"})
+
+
+class Toy(NClass, replace=True):
+    """A toy type: the n-class library under another name, with its own emulate answer."""
+
+    name = "toy"
+    title = "toy classification"
+
+    def metadata(self, spec: dict[str, Any], pipe: Any) -> dict[str, Any]:
+        return {"toy": True}
+
+    def emulate(self, spec: dict[str, Any], cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+        answer = super().emulate(spec, cache, params)
+        return {"toy_classes": [r["class"] for r in answer["results"]]}
+
+
+@pytest.fixture
+def toy() -> Iterator[type[Toy]]:
+    apis.register(Toy, replace=True)
+    yield Toy
+    apis.unregister("toy")
+
+
+def _toy_spec() -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    t = np.arange(32, dtype=np.float32)
+    x = np.stack([np.sin(t * (1 + (i % 2)) / 3 + rng.uniform(0, 6))[None] for i in range(20)]).astype(np.float32)
+    y = np.arange(20) % 2
+    ctx = search.Context(x, y, ["slow", "fast"], 1 << 20, 1 << 20, seed=1)
+    pipe = search.fit_library(ctx, {"blocks": [{"kind": "stats", "params": {}}, {"kind": "scale", "params": {}}],
+                                    "model": {"kind": "centroid", "params": {}}}, {})
+    return {**pipe.to_spec(), "type": "toy", "axes": 1, "buffer": 32, "classes": ["slow", "fast"],
+            "library": "toy-1"}, x
+
+
+def test_a_type_registered_from_outside_builds_and_emulates(tmp_path: Path, toy: type[Toy]) -> None:
+    assert apis.get("toy").title == "toy classification" and "toy" in apis.names()
+    spec, x = _toy_spec()
+    meta = library.metadata(spec, "0123456789ab", "cortex-m4", None)
+    assert meta["api"] == "NanoEdge AI Library, toy classification" and meta["project_type"] == "toy"
+    assert meta["toy"] is True
+    host = library.host_library(spec, tmp_path / "build")
+    _, ids = host.classify(x)
+    f = write_signals(tmp_path / "sig.csv", x[:, 0, :])
+    answer = library.emulate(spec, tmp_path / "build", {"file": str(f)})
+    assert answer == {"toy_classes": [["slow", "fast"][i - 1] for i in ids]}
+    exe = library.host_emulator(library.build_sources(spec, tmp_path / "build"))
+    assert exe.exists()
+
+
+@pytest.mark.skipif(not toolchain.have_arm(), reason="arm-none-eabi-gcc missing (scripts/toolchain.sh)")
+def test_deploy_can_ship_the_source_which_builds_alone(tmp_path: Path, toy: type[Toy]) -> None:
+    import subprocess
+
+    spec, _ = _toy_spec()
+    files = library.deploy_files(spec, tmp_path / "build", "cortex-m4", "left", source=True)
+    plain = library.deploy_files(spec, tmp_path / "build", "cortex-m4", "left")
+    assert set(files) - set(plain) == {"neai_left.c"}
+    assert json.loads(files["metadata_left.json"]) == json.loads(plain["metadata_left.json"])
+    d = tmp_path / "fw"
+    d.mkdir()
+    for name, data in files.items():
+        (d / name).write_bytes(data)
+    src = files["neai_left.c"].decode()
+    assert '#include "NanoEdgeAI_left.h"' in src and '#include "nf_' not in src
+    p = subprocess.run([toolchain.ARM_CC, "-mcpu=cortex-m4", "-mthumb", *toolchain.WARN, "-Os", "-I", str(d), "-c",
+                        str(d / "neai_left.c"), "-o", str(tmp_path / "neai.o")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+
+
+def test_emulate_refuses_parameters_that_do_not_fit_the_type(tmp_path: Path) -> None:
+    spec = {"library": "lib-1"}
+    cases = [
+        ("ncc", {"learn": ["a.csv"], "detect": []}, "library lib-1 is not anomaly detection; use --file"),
+        ("1cc", {"learn": ["a.csv"], "detect": ["b.csv"]}, "is not anomaly detection"),
+        ("ext", {"learn": ["a.csv"], "detect": ["b.csv"]}, "is not anomaly detection"),
+        ("ncc", {"file": "a.csv", "targets": "t.csv"}, "--targets is for extrapolation libraries"),
+        ("1cc", {"file": "a.csv", "targets": "t.csv"}, "--targets is for extrapolation libraries"),
+        ("ad", {"file": "a.csv", "targets": "t.csv"}, "--targets is for extrapolation libraries"),
+        ("ad", {"file": "a.csv"}, "library lib-1 learns on the device: use --learn NOMINAL_FILE --detect FILE"),
+        ("ncc", {}, "missing parameter 'file'"),
+        ("ext", {"file": "a.csv", "targets": 3}, "'targets' must be a file path"),
+        ("ad", {"learn": [], "detect": []}, "'learn' must list one or more nominal files"),
+        ("ad", {"learn": ["a.csv"], "detect": "b.csv"}, "'detect' must list files"),
+    ]
+    for type_name, params, message in cases:
+        with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            library.emulate({**spec, "type": type_name}, tmp_path, params)
+
+
+def _spec(type_name: str, model: dict[str, Any], x: np.ndarray, y: np.ndarray, classes: list[str]
+          ) -> dict[str, Any]:
+    ctx = search.Context(x, y, classes, 1 << 20, 1 << 20, seed=1, type=type_name)
+    blocks = [{"kind": "stats", "params": {}}] + ([{"kind": "scale", "params": {}}] if type_name != "ad" else [])
+    pipe = search.fit_library(ctx, {"blocks": blocks, "model": model}, {})
+    return {**pipe.to_spec(), "type": type_name, "axes": 1, "buffer": x.shape[2], "classes": classes,
+            "library": f"{type_name}-1", "min_learn": 5}
