@@ -331,6 +331,8 @@ class Candidate(Metrics):
 class Candidates(TypedDict):
     id: str
     """The benchmark these candidates come from (the latest)."""
+    main_metric: str
+    """The metric the project type ranks by (balanced_accuracy, r2, …): the column to show."""
     candidates: list[Candidate]
 
 

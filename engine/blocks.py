@@ -1,4 +1,4 @@
-"""Preprocessing blocks: the numpy float32 reference of every pipeline step (DESIGN §3.1).
+"""Preprocessing blocks: the numpy float32 reference of every pipeline step.
 
 A block sees either signals, shaped (n, axes, length) with each axis on its own row, or
 feature vectors, shaped (n, d). Parameters are constructor arguments and JSON-friendly;

@@ -1,4 +1,4 @@
-"""A candidate library: ordered blocks plus a model, its footprint and its spec (DESIGN §3.2).
+"""A candidate library: ordered blocks plus a model, its footprint and its spec.
 
 The spec is the single description that the search stores, the emulator builds, deploy
 compiles and metadata.json shows; knowledge travels with it as float32 arrays, so a

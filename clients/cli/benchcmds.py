@@ -98,16 +98,20 @@ def cmd_bench(c: Client, a: argparse.Namespace) -> int:
     if a.json:
         print(json.dumps(res))
         return EXIT_OK
-    reg = bool(res["candidates"]) and "r2" in res["candidates"][0]
-    print(f"{'library':<12}{'score':>8}{'R²' if reg else 'bal.acc':>9}  {'95% CI':<13}{'RAM':>7}{'flash':>8}  "
+    main = res["main_metric"]
+    label = METRIC_LABELS.get(main, main)
+    print(f"{'library':<12}{'score':>8}{label:>9}  {'95% CI':<13}{'RAM':>7}{'flash':>8}  "
           "pipeline → model")
     for r in res["candidates"]:
         ci = r.get("ci95") or [0, 0]
-        print(f"{r['library']:<12}{r['score']:>8.2f}{r['r2' if reg else 'balanced_accuracy']:>9.3f}  "
+        print(f"{r['library']:<12}{r['score']:>8.2f}{r[main]:>9.3f}  "
               f"{ci[0]:.3f}–{ci[1]:.3f}  "
               f"{r['ram']:>7}{r['flash']:>8}  {' → '.join(r['pipeline'])} → {r['model']}"
               + ("" if r["state"] == "full" else "  (pruned early)"))
     return EXIT_OK
+
+
+METRIC_LABELS = {"balanced_accuracy": "bal.acc", "r2": "R²", "accuracy": "acc"}
 
 
 def cmd_emulate(c: Client, a: argparse.Namespace) -> int:

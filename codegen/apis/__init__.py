@@ -20,6 +20,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from nanoforge.engine import types
+
 from .base import (
     DEFAULT_API,
     DEFAULT_TYPE,
@@ -52,6 +54,7 @@ def _load(api: str) -> None:
 def get(type_name: str | None = None, api: str = DEFAULT_API) -> CApi:
     """The plug-in of project type `type_name` (DEFAULT_TYPE when None or empty)."""
     _load(api)
+    types.load_plugins()  # a type defined outside nanoforge brings its C side along
     found = registered(type_name or DEFAULT_TYPE, api)
     if found is None:
         known = ", ".join(names(api)) or "none"

@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from nanoforge.engine import types
 from nanoforge.engine.pipeline import Pipeline
 
 from ..cgen import Generated
 
-DEFAULT_TYPE = "ncc"  # a spec without "type" is an n-class library, as before types existed
+DEFAULT_TYPE = types.DEFAULT  # a spec without "type" is of the type libraries had before types existed
 DEFAULT_API = "v4"
 
 _REGISTRY: dict[tuple[str, str], CApi] = {}

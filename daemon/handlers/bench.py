@@ -96,7 +96,8 @@ async def bench_candidates(core: Core, params: CandidatesParams) -> Candidates:
     jobs = core.jobs
     root = _root(params)
     d = jobs.latest(root)
-    return {"id": d.name, "candidates": bs.ranked_candidates(d, int(params.get("limit") or 20))}
+    return {"id": d.name, "main_metric": bs.kind_of(d).main_metric,
+            "candidates": bs.ranked_candidates(d, int(params.get("limit") or 20))}
 
 
 @handler("nanoforge/bench/plot")

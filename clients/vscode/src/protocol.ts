@@ -98,6 +98,8 @@ export interface Candidate {
 export interface Candidates {
   /** The benchmark these candidates come from (the latest). */
   id: string;
+  /** The metric the project type ranks by (balanced_accuracy, r2, …): the column to show. */
+  main_metric: string;
   candidates: Candidate[];
 }
 
