@@ -98,3 +98,13 @@ def test_daemon_is_private_and_reports_status() -> None:
     home = paths.home()
     assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(paths.socket_path()).st_mode) == 0o600
+
+
+def test_new_takes_the_types_the_daemon_lists(tmp_path: Path) -> None:
+    kinds = json.loads(nanoforge("types", "--json").stdout)
+    assert [t["name"] for t in kinds] == ["ad", "1cc", "ncc", "ext"]
+    assert all(t["title"] and t["roles"] and t["usage"] for t in kinds)
+    r = nanoforge("new", str(tmp_path / "p"), "--type", "ncx")
+    assert r.returncode == 2 and "unknown project type 'ncx'" in r.stderr
+    assert all(f"{t['name']} ({t['title']})" in r.stderr for t in kinds)
+    assert not (tmp_path / "p").exists()
