@@ -45,7 +45,7 @@ def plot(root: Path, key: str | None) -> dict[str, Any]:
 
 
 def deploy(root: Path, key: str | None, target: str | None, out_dir: str | None, suffix: str | None,
-           force: bool) -> dict[str, Any]:
+           force: bool, source: bool = False) -> dict[str, Any]:
     project, diags = load(root)
     if project is None:
         raise ValueError(f"{root}/nanoforge.toml has errors; `nanoforge check {root}` shows them")
@@ -56,7 +56,7 @@ def deploy(root: Path, key: str | None, target: str | None, out_dir: str | None,
         raise ValueError(f"unknown target '{name}'; use a core (cortex-m0plus, cortex-m4, …) or a known MCU name")
     core = found[0].name
     dest = dep.resolve_dir(root, project.deploy_dir, out_dir)
-    files = library.deploy_files(spec, root / ".nanoforge" / "build", core, suffix or "")
+    files = library.deploy_files(spec, root / ".nanoforge" / "build", core, suffix or "", source)
     meta_name = next(n for n in files if n.startswith("metadata"))
     meta = json.loads(files[meta_name])
     written = dep.write(dest, files, force)

@@ -483,6 +483,8 @@ class DeployParams(TypedDict):
     suffix: NotRequired[str | None]
     force: NotRequired[bool | None]
     """Replace files nanoforge did not write."""
+    source: NotRequired[bool | None]
+    """Also write the library's C source (neai.c), for firmware that builds it itself."""
 
 
 class MeasuredFootprint(TypedDict):

@@ -75,6 +75,16 @@ def test_bench_emulate_deploy_and_firmware_links(tmp_path: Path) -> None:
         cc = link_firmware(tmp_path, core, flags, fw, FIRMWARE_MAIN)
         assert cc.returncode == 0, cc.stderr
     assert (fw / "main.c").read_text() == "int user_file;\n"
+
+    # --source: the library's C, built with the firmware instead of linking libneai.a.
+    src_dir = tmp_path / "from-source"
+    r = nanoforge("deploy", str(root), "--target", "cortex-m0plus", "--dir", str(src_dir), "--source", "--json")
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "main_src.c").write_text(FIRMWARE_MAIN)
+    cc = subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m0plus", "-mthumb", "-std=c99", "-Wall", "-Wextra",
+                         "-Werror", "-Os", f"-I{src_dir}", str(tmp_path / "main_src.c"), str(src_dir / "neai.c"),
+                         "--specs=nosys.specs", "-o", str(tmp_path / "fw_src.elf")], capture_output=True, text=True)
+    assert cc.returncode == 0, cc.stderr
     meta = json.loads((fw / "metadata.json").read_text())
     assert meta["classes"] == ["class_1", "class_2"] and str(tmp_path) not in json.dumps(meta)
 

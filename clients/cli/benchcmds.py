@@ -174,7 +174,8 @@ def _emulate_ad(c: Client, a: argparse.Namespace) -> int:
 
 def cmd_deploy(c: Client, a: argparse.Namespace) -> int:
     res = c.request("nanoforge/deploy", {"project": _abs(a.project), "library": a.library, "target": a.target,
-                                         "dir": _abs(a.dir) if a.dir else None, "suffix": a.suffix, "force": a.force})
+                                         "dir": _abs(a.dir) if a.dir else None, "suffix": a.suffix, "force": a.force,
+                                         "source": a.source})
     if a.json:
         print(json.dumps(res))
     else:
@@ -230,5 +231,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--dir", metavar="DIR", help="default: the project's [deploy] dir")
     p.add_argument("--suffix", metavar="NAME", help="multi-library: appended to every symbol and file")
     p.add_argument("--force", action="store_true", help="replace files nanoforge did not write")
+    p.add_argument("--source", action="store_true", help="also write the library's C source (neai.c) to build "
+                   "with the firmware instead of linking libneai.a")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_deploy)

@@ -181,6 +181,8 @@ export interface DeployParams {
   suffix?: string | null;
   /** Replace files nanoforge did not write. */
   force?: boolean | null;
+  /** Also write the library's C source (neai.c), for firmware that builds it itself. */
+  source?: boolean | null;
 }
 
 export interface DeployResult {
