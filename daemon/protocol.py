@@ -299,6 +299,7 @@ class BenchStartParams(TypedDict):
     time_budget: NotRequired[float | None]
     """Seconds; default 300."""
     cores: NotRequired[int | None]
+    """Worker processes; default: one per core of the daemon's machine."""
     seed: NotRequired[int | None]
 
 

@@ -192,7 +192,7 @@ def add_parsers(sub: Any) -> None:
     p = bench.add_parser("start", help="start a benchmark in the background")
     p.add_argument("project")
     p.add_argument("--time-budget", type=float, default=300.0, metavar="S", help="seconds (default 300)")
-    p.add_argument("--cores", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument("--cores", type=int, default=None, metavar="N", help="worker processes (default: every core)")
     p.add_argument("--seed", type=int, default=None, help="default: the project's seed")
     p.add_argument("--wait", action="store_true", help="wait for the end, with a live line in a terminal")
     p.add_argument("--json", action="store_true")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -66,7 +67,7 @@ async def bench_start(core: Core, params: BenchStartParams) -> BenchStatus:
     jobs = core.jobs
     root = _root(params)
     core.register(root)
-    return jobs.start(root, float(params.get("time_budget") or 300), int(params.get("cores") or 1),
+    return jobs.start(root, float(params.get("time_budget") or 300), int(params.get("cores") or os.cpu_count() or 1),
                       params.get("seed"))
 
 

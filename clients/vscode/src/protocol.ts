@@ -26,6 +26,7 @@ export interface BenchStartParams {
   project: string;
   /** Seconds; default 300. */
   time_budget?: number | null;
+  /** Worker processes; default: one per core of the daemon's machine. */
   cores?: number | null;
   seed?: number | null;
 }
