@@ -26,7 +26,7 @@ MAX_LINES = 100_000
 # Beyond this many diagnostics of one code in one file, more add noise, not information.
 MAX_PER_CODE = 100
 
-_NUM = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # one way to read each number: no backtracking blow-up
 _NUM_RE = re.compile(_NUM)
 _DECIMAL_COMMA_RE = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?")
 _NONFINITE_RE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)

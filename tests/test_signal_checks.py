@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -201,3 +203,16 @@ def test_a_bad_line_does_not_hide_the_rest(tmp_path: Path) -> None:
     pf = parse(write(tmp_path, ls))
     assert pf.values.shape == (29, 64)
     assert list(pf.line_numbers[:2]) == [2, 3]
+
+
+def test_a_line_of_whole_numbers_then_a_word_is_read_in_linear_time(tmp_path: Path) -> None:
+    """Each number has one reading, so a bad line costs one pass: with `\\d+\\.?\\d*`, 40
+    whole numbers then a word made the line regex try 2^40 splits and froze the daemon.
+    Run in a child with a timeout far above the linear cost, so a regression fails
+    instead of hanging the test run."""
+    f = tmp_path / "r.csv"
+    f.write_text("\n".join(" ".join(["123"] * 40) + " x" for _ in range(12)) + "\n")
+    code = ("import sys; from nanoforge.engine.checks import Layout, check_file; "
+            "print(len(check_file(sys.argv[1], Layout(axes=1))[0]))")
+    r = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and int(r.stdout) >= 12, r.stderr
