@@ -128,28 +128,37 @@ def _spec(type_name: str, model: dict[str, Any], x: np.ndarray, y: np.ndarray, c
             "library": f"{type_name}-1", "min_learn": 5}
 
 
+def _signals() -> tuple[np.ndarray, np.ndarray]:
+    """30 one-axis sines of three speeds and two amplitudes: (signals, their std)."""
+    rng = np.random.default_rng(3)
+    t = np.arange(32, dtype=np.float32)
+    x = np.stack([np.sin(t * (1 + i % 3) / 4 + rng.uniform(0, 6))[None] * (1 + i % 2) for i in range(30)])
+    return x.astype(np.float32), x[:, 0, :].std(axis=1)
+
+
+def _specs(x: np.ndarray, value: np.ndarray) -> dict[str, dict[str, Any]]:
+    """One small library spec of each built-in type."""
+    nominal = np.zeros(len(x), np.int64)
+    return {
+        "ncc": _spec("ncc", {"kind": "gnb", "params": {}}, x, np.arange(len(x)) % 2, ["a", "b"]),
+        "1cc": _spec("1cc", {"kind": "maha", "params": {"robust": False, "contamination": 0.05, "margin": 1.5}},
+                     x, nominal, ["nominal"]),
+        "ext": _spec("ext", {"kind": "ridge", "params": {"alpha": 1.0}}, x, value, ["value"]),
+        "ad": _spec("ad", {"kind": "gauss", "params": {"margin": 3.0}}, x, nominal, ["nominal"]),
+    }
+
+
 def test_emulate_answers_as_the_daemon_did(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """library.emulate returns the very dicts of daemon/librpc.py's emulate functions
     (kept until the daemon calls library.emulate)."""
     from nanoforge.daemon import librpc
 
-    rng = np.random.default_rng(3)
-    t = np.arange(32, dtype=np.float32)
-    x = np.stack([np.sin(t * (1 + i % 3) / 4 + rng.uniform(0, 6))[None] * (1 + i % 2) for i in range(30)])
-    x = x.astype(np.float32)
-    y = np.arange(30) % 2
+    x, value = _signals()
     f = write_signals(tmp_path / "sig.csv", x[:, 0, :])
     targets = tmp_path / "targets.txt"
-    targets.write_text("\n".join(str(float(v)) for v in x[:, 0, :].std(axis=1)) + "\n")
+    targets.write_text("\n".join(str(float(v)) for v in value) + "\n")
     cache = tmp_path / ".nanoforge" / "build"
-    specs = {
-        "ncc": _spec("ncc", {"kind": "gnb", "params": {}}, x, y, ["a", "b"]),
-        "1cc": _spec("1cc", {"kind": "maha", "params": {"robust": False, "contamination": 0.05, "margin": 1.5}},
-                     x, np.zeros(30, np.int64), ["nominal"]),
-        "ext": _spec("ext", {"kind": "ridge", "params": {"alpha": 1.0}}, x, x[:, 0, :].std(axis=1), ["value"]),
-        "ad": _spec("ad", {"kind": "gauss", "params": {"margin": 3.0}}, x, np.zeros(30, np.int64), ["nominal"]),
-    }
-    for type_name, spec in specs.items():
+    for type_name, spec in _specs(x, value).items():
         monkeypatch.setattr(librpc.bs, "find_library", lambda root, key, spec=spec: (spec, None))
         if type_name == "ad":
             params = {"learn": [str(f)], "detect": [str(f)], "sensitivity": 2.0}
@@ -158,3 +167,20 @@ def test_emulate_answers_as_the_daemon_did(tmp_path: Path, monkeypatch: pytest.M
             params = {"file": str(f), "targets": str(targets) if type_name == "ext" else None}
             old = librpc.emulate(tmp_path, None, params["file"], params["targets"])
         assert library.emulate(spec, cache, params) == old, type_name
+
+
+@pytest.mark.skipif(not toolchain.have_arm(), reason="arm-none-eabi-gcc missing (scripts/toolchain.sh)")
+def test_every_type_example_main_compiles_against_its_header(tmp_path: Path) -> None:
+    """nanoforge_example.c is where users start: it must build, warnings as errors."""
+    import subprocess
+
+    for type_name, spec in _specs(*_signals()).items():
+        d = tmp_path / type_name
+        d.mkdir()
+        gen = library.generate(spec, "_s")
+        (d / "NanoEdgeAI_s.h").write_text(gen.files["NanoEdgeAI.h"])
+        (d / "knowledge_s.h").write_text(gen.files["knowledge.h"])
+        (d / "example.c").write_text(apis.get(type_name).example_main("_s"))
+        p = subprocess.run([toolchain.ARM_CC, "-mcpu=cortex-m4", "-mthumb", *toolchain.STRICT, "-Os", "-I", str(d),
+                            "-c", str(d / "example.c"), "-o", str(d / "example.o")], capture_output=True, text=True)
+        assert p.returncode == 0, f"{type_name}: {p.stderr}"
