@@ -114,22 +114,14 @@ class ExtHostLibrary:
         return per_row(self.lib.neai_extrapolation, rows(signals), ctypes.c_float, np.float32)
 
 
-HARNESS_C = f"""#include <stdint.h>
-#include "NanoEdgeAI.h"
-#include "knowledge.h"
-
-int nf_harness(int n);
-int nf_harness(int n)
-{{
-    const float *in = (const float *)0x{armrun.IN_ADDR:08x}u;
-    float *out = (float *)0x{armrun.OUT_ADDR:08x}u;
+HARNESS_C = armrun.harness("int n", """    const float *in = (const float *)NF_IN;
+    float *out = (float *)NF_OUT;
     int i;
     if (neai_extrapolation_init(knowledge) != NEAI_OK) return -1;
     for (i = 0; i < n; i++)
         if (neai_extrapolation(in + i * DATA_INPUT_USER * AXIS_NUMBER, out + i) != NEAI_OK) return -2;
     return 0;
-}}
-"""
+""")
 
 
 def run_arm(img: armrun.ArmImage, signals: np.ndarray) -> np.ndarray:
