@@ -35,7 +35,8 @@ from ...cgen import (
     sections,
 )
 from ...emulator import fill, per_row, rows
-from ..base import CApi, file_and_targets, learn_detect
+from .. import CApi
+from ..params import file_and_targets, learn_detect
 from .common import example
 
 NOMINAL_SIMILARITY = 90  # detect() at or above this is nominal

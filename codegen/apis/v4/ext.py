@@ -16,7 +16,8 @@ from nanoforge.engine.pipeline import Pipeline
 from ... import armrun
 from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, header_top
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, per_row, rows
-from ..base import CApi, file_and_targets, learn_detect
+from .. import CApi
+from ..params import file_and_targets, learn_detect
 from .common import example, signals
 from .single import single_output_source
 

@@ -25,7 +25,8 @@ from ...cgen import (
     local_ints,
 )
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
-from ..base import CApi, one_file
+from .. import CApi
+from ..params import one_file
 from .common import example, signals
 
 

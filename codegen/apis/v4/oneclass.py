@@ -19,7 +19,8 @@ from nanoforge.engine.pipeline import Pipeline
 from ... import armrun
 from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, c_float, header_top
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
-from ..base import CApi, one_file
+from .. import CApi
+from ..params import one_file
 from .common import example, signals
 from .single import single_output_source
 
