@@ -27,6 +27,27 @@ IDS_ADDR = 0x38000000
 STACK_TOP = 0x3C000000
 RETURN_MAGIC = 0x3DFFFF00
 
+
+
+def harness(params: str, body: str, knowledge: bool = True) -> str:
+    """C of `int nf_harness(<params>)` around `body`: the library's header (and its
+    knowledge.h) included, NF_IN / NF_OUT / NF_IDS the addresses where `machine` puts the
+    signals and reads the results. It returns 0 when every call said NEAI_OK."""
+    know = '#include "knowledge.h"\n' if knowledge else ""
+    return f"""#include <stdint.h>
+#include "NanoEdgeAI.h"
+{know}
+#define NF_IN 0x{IN_ADDR:08x}u
+#define NF_OUT 0x{OUT_ADDR:08x}u
+#define NF_IDS 0x{IDS_ADDR:08x}u
+
+int nf_harness({params});
+int nf_harness({params})
+{{
+{body}}}
+"""
+
+
 LINK_LD = """MEMORY { RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 8M }
 SECTIONS {
   .text : { *(.text*) *(.rodata*) } > RAM

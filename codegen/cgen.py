@@ -108,7 +108,7 @@ class Knowledge:
             return ""
         rows, off = [], 2
         for n, p in self.parts:
-            rows.append(f"#define {offset_name(n)} {off} /* {len(p)} floats */")
+            rows.append(f"#define {offset_name(n)} {off} /* {len(p)} float{'' if len(p) == 1 else 's'} */")
             off += len(p)
         return "/* Knowledge layout: [0] check number, [1] length, then these parts. */\n" + "\n".join(rows) + "\n"
 

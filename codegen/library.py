@@ -25,11 +25,6 @@ def neai_id(spec: dict[str, Any]) -> str:
     return library_id(pack(spec))
 
 
-def is_ad(spec: dict[str, Any]) -> bool:
-    """Deprecated: ask `apis.for_spec(spec).learns_on_device`, or call `emulate`."""
-    return apis.for_spec(spec).learns_on_device
-
-
 def generate(spec: dict[str, Any], suffix: str = "") -> Generated:
     return apis.for_spec(spec).generate(spec, neai_id(spec), suffix)
 

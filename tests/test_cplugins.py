@@ -126,3 +126,39 @@ def _spec(type_name: str, model: dict[str, Any], x: np.ndarray, y: np.ndarray, c
     pipe = search.fit_library(ctx, {"blocks": blocks, "model": model}, {})
     return {**pipe.to_spec(), "type": type_name, "axes": 1, "buffer": x.shape[2], "classes": classes,
             "library": f"{type_name}-1", "min_learn": 5}
+
+
+def _signals() -> tuple[np.ndarray, np.ndarray]:
+    """30 one-axis sines of three speeds and two amplitudes: (signals, their std)."""
+    rng = np.random.default_rng(3)
+    t = np.arange(32, dtype=np.float32)
+    x = np.stack([np.sin(t * (1 + i % 3) / 4 + rng.uniform(0, 6))[None] * (1 + i % 2) for i in range(30)])
+    return x.astype(np.float32), x[:, 0, :].std(axis=1)
+
+
+def _specs(x: np.ndarray, value: np.ndarray) -> dict[str, dict[str, Any]]:
+    """One small library spec of each built-in type."""
+    nominal = np.zeros(len(x), np.int64)
+    return {
+        "ncc": _spec("ncc", {"kind": "gnb", "params": {}}, x, np.arange(len(x)) % 2, ["a", "b"]),
+        "1cc": _spec("1cc", {"kind": "maha", "params": {"robust": False, "contamination": 0.05, "margin": 1.5}},
+                     x, nominal, ["nominal"]),
+        "ext": _spec("ext", {"kind": "ridge", "params": {"alpha": 1.0}}, x, value, ["value"]),
+        "ad": _spec("ad", {"kind": "gauss", "params": {"margin": 3.0}}, x, nominal, ["nominal"]),
+    }
+
+
+def test_every_type_example_main_compiles_against_its_header(tmp_path: Path) -> None:
+    """nanoforge_example.c is where users start: it must build, warnings as errors."""
+    import subprocess
+
+    for type_name, spec in _specs(*_signals()).items():
+        d = tmp_path / type_name
+        d.mkdir()
+        gen = library.generate(spec, "_s")
+        (d / "NanoEdgeAI_s.h").write_text(gen.files["NanoEdgeAI.h"])
+        (d / "knowledge_s.h").write_text(gen.files["knowledge.h"])
+        (d / "example.c").write_text(apis.get(type_name).example_main("_s"))
+        p = subprocess.run([toolchain.ARM_CC, "-mcpu=cortex-m4", "-mthumb", *toolchain.STRICT, "-Os", "-I", str(d),
+                            "-c", str(d / "example.c"), "-o", str(d / "example.o")], capture_output=True, text=True)
+        assert p.returncode == 0, f"{type_name}: {p.stderr}"

@@ -35,7 +35,8 @@ from ...cgen import (
     sections,
 )
 from ...emulator import fill, per_row, rows
-from ..base import CApi, file_and_targets, learn_detect
+from .. import CApi
+from ..params import file_and_targets, learn_detect
 from .common import example
 
 NOMINAL_SIMILARITY = 90  # detect() at or above this is nominal
@@ -332,15 +333,9 @@ class ADHostLibrary:
         return np.ctypeslib.as_array(p, shape=(n.value,)).copy()
 
 
-HARNESS_C = f"""#include <stdint.h>
-#include "NanoEdgeAI.h"
-
-int nf_harness(int n_learn, int n_detect);
-int nf_harness(int n_learn, int n_detect)
-{{
-    float *in = (float *)0x{armrun.IN_ADDR:08x}u;
-    uint8_t *sims = (uint8_t *)0x{armrun.OUT_ADDR:08x}u;
-    float *mem_out = (float *)0x{armrun.IDS_ADDR:08x}u;
+HARNESS_C = armrun.harness("int n_learn, int n_detect", """    float *in = (float *)NF_IN;
+    uint8_t *sims = (uint8_t *)NF_OUT;
+    float *mem_out = (float *)NF_IDS;
     const float *mem;
     uint32_t n = 0, j;
     int i;
@@ -352,8 +347,7 @@ int nf_harness(int n_learn, int n_detect)
     mem = neai_anomalydetection_memory(&n);
     for (j = 0; j < n; j++) mem_out[j] = mem[j];
     return 0;
-}}
-"""
+""", knowledge=False)
 
 
 def run_arm(img: armrun.ArmImage, learn: np.ndarray, detect: np.ndarray, mem_floats: int

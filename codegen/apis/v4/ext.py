@@ -16,7 +16,8 @@ from nanoforge.engine.pipeline import Pipeline
 from ... import armrun
 from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, header_top
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, per_row, rows
-from ..base import CApi, file_and_targets, learn_detect
+from .. import CApi
+from ..params import file_and_targets, learn_detect
 from .common import example, signals
 from .single import single_output_source
 
@@ -114,22 +115,14 @@ class ExtHostLibrary:
         return per_row(self.lib.neai_extrapolation, rows(signals), ctypes.c_float, np.float32)
 
 
-HARNESS_C = f"""#include <stdint.h>
-#include "NanoEdgeAI.h"
-#include "knowledge.h"
-
-int nf_harness(int n);
-int nf_harness(int n)
-{{
-    const float *in = (const float *)0x{armrun.IN_ADDR:08x}u;
-    float *out = (float *)0x{armrun.OUT_ADDR:08x}u;
+HARNESS_C = armrun.harness("int n", """    const float *in = (const float *)NF_IN;
+    float *out = (float *)NF_OUT;
     int i;
     if (neai_extrapolation_init(knowledge) != NEAI_OK) return -1;
     for (i = 0; i < n; i++)
         if (neai_extrapolation(in + i * DATA_INPUT_USER * AXIS_NUMBER, out + i) != NEAI_OK) return -2;
     return 0;
-}}
-"""
+""")
 
 
 def run_arm(img: armrun.ArmImage, signals: np.ndarray) -> np.ndarray:

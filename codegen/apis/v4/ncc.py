@@ -25,7 +25,8 @@ from ...cgen import (
     local_ints,
 )
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
-from ..base import CApi, one_file
+from .. import CApi
+from ..params import one_file
 from .common import example, signals
 
 
@@ -181,24 +182,16 @@ class HostLibrary:
         return probs, ids
 
 
-HARNESS_C = f"""#include <stdint.h>
-#include "NanoEdgeAI.h"
-#include "knowledge.h"
-
-int nf_harness(int n);
-int nf_harness(int n)
-{{
-    const float *in = (const float *)0x{armrun.IN_ADDR:08x}u;
-    float *out = (float *)0x{armrun.OUT_ADDR:08x}u;
-    uint16_t *ids = (uint16_t *)0x{armrun.IDS_ADDR:08x}u;
+HARNESS_C = armrun.harness("int n", """    const float *in = (const float *)NF_IN;
+    float *out = (float *)NF_OUT;
+    uint16_t *ids = (uint16_t *)NF_IDS;
     int i;
     if (neai_classification_init(knowledge) != NEAI_OK) return -1;
     for (i = 0; i < n; i++)
         if (neai_classification(in + i * DATA_INPUT_USER * AXIS_NUMBER, out + i * CLASS_NUMBER, ids + i) != NEAI_OK)
             return -2;
     return 0;
-}}
-"""
+""")
 
 
 def run_arm(img: armrun.ArmImage, signals: np.ndarray, n_classes: int, count_instructions: bool = False

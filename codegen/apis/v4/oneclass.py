@@ -19,7 +19,8 @@ from nanoforge.engine.pipeline import Pipeline
 from ... import armrun
 from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, c_float, header_top
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
-from ..base import CApi, one_file
+from .. import CApi
+from ..params import one_file
 from .common import example, signals
 from .single import single_output_source
 
@@ -152,25 +153,17 @@ class OCHostLibrary:
         return flags, scores
 
 
-HARNESS_C = f"""#include <stdint.h>
-#include "NanoEdgeAI.h"
-#include "knowledge.h"
-
-int nf_harness(int n);
-int nf_harness(int n)
-{{
-    const float *in = (const float *)0x{armrun.IN_ADDR:08x}u;
-    float *score = (float *)0x{armrun.OUT_ADDR:08x}u;
-    uint8_t *flag = (uint8_t *)0x{armrun.IDS_ADDR:08x}u;
+HARNESS_C = armrun.harness("int n", """    const float *in = (const float *)NF_IN;
+    float *score = (float *)NF_OUT;
+    uint8_t *flag = (uint8_t *)NF_IDS;
     int i;
     if (neai_oneclass_init(knowledge) != NEAI_OK) return -1;
-    for (i = 0; i < n; i++) {{
+    for (i = 0; i < n; i++) {
         if (neai_oneclass(in + i * DATA_INPUT_USER * AXIS_NUMBER, flag + i) != NEAI_OK) return -2;
         score[i] = neai_oneclass_last_score();
-    }}
+    }
     return 0;
-}}
-"""
+""")
 
 
 def run_arm(img: armrun.ArmImage, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
