@@ -10,6 +10,13 @@ from ..step import Param
 from .base import EPS, F32, Block
 
 
+def centre(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each axis' mean and the signal minus it; the mean summed left to right as the C
+    loop does, so centred values match the device to the bit."""
+    m = (f32.seqsum(x) / F32(x.shape[2])).astype(F32)
+    return m, (x - m[:, :, None]).astype(F32)
+
+
 class MeanRemoval(Block):
     """Removes each axis' mean, so features see vibration, not the sensor's offset."""
 
@@ -18,8 +25,7 @@ class MeanRemoval(Block):
     code_bytes = 60
 
     def transform(self, x: np.ndarray) -> np.ndarray:
-        m = (f32.seqsum(x) / F32(x.shape[2])).astype(F32)
-        return (x - m[:, :, None]).astype(F32)
+        return centre(x)[1]
 
 
 class ZScore(Block):
@@ -31,8 +37,7 @@ class ZScore(Block):
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         n = F32(x.shape[2])
-        m = (f32.seqsum(x) / n).astype(F32)
-        c = (x - m[:, :, None]).astype(F32)
+        c = centre(x)[1]
         q = f32.seqsum((c * c).astype(F32))
         inv = (F32(1) / (f32.sqrtf((q / n).astype(F32)) + EPS).astype(F32)).astype(F32)
         return (c * inv[:, :, None]).astype(F32)

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import f32
 from .base import EPS, F32, Block
+from .signal import centre
 
 STATS = ("mean", "std", "min", "max", "rms", "skew", "kurt", "zcr", "mad")
 
@@ -21,8 +22,7 @@ class Stats(Block):
     def transform(self, x: np.ndarray) -> np.ndarray:
         length = x.shape[2]
         n = F32(length)
-        m = (f32.seqsum(x) / n).astype(F32)
-        c = (x - m[:, :, None]).astype(F32)
+        m, c = centre(x)
         sd = f32.sqrtf((f32.seqsum((c * c).astype(F32)) / n).astype(F32))
         inv = (F32(1) / (sd + EPS).astype(F32)).astype(F32)
         z = (c * inv[:, :, None]).astype(F32)
