@@ -11,7 +11,7 @@ import pytest
 
 from nanoforge.codegen import adsource, armrun, toolchain
 from nanoforge.codegen.emulator import ADHostLibrary
-from nanoforge.engine.admodels import NOMINAL
+from nanoforge.engine.models import NOMINAL
 from nanoforge.engine.pipeline import Pipeline
 
 from .conftest import FIXTURES

@@ -12,6 +12,10 @@ models serve every task the kernel suits.
 `heads` holds the task heads and task base classes, `ondevice` what the anomaly models
 that learn on the device share. Importing this package registers every kind in
 `Model.registry`; a new model is one class in one module imported here.
+
+Families import scikit-learn where a model is fitted, not at module level: it takes
+seconds to load, and the daemon imports the engine to read and build libraries without
+fitting anything.
 """
 
 from .base import F32, Model

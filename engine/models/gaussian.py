@@ -65,7 +65,7 @@ class Mahalanobis(OneClass):
     robust = Param(bool, False, doc="minimum covariance determinant instead of Ledoit–Wolf")
 
     def fit_boundary(self, x: np.ndarray) -> None:
-        from sklearn.covariance import LedoitWolf, MinCovDet  # loads in ~1 s: only when fitting
+        from sklearn.covariance import LedoitWolf, MinCovDet  # seconds to load: imported only to fit
 
         xd = x.astype(np.float64)
         if self.robust:

@@ -1,8 +1,5 @@
 """The linear family: scores b + W·x, one C kernel (nf_linear_predict) for LDA,
 logistic regression, linear SVM and SEFR classifiers and for ridge regression.
-
-scikit-learn is imported where a model is fitted, not at module level: it takes about a
-second to load, and the daemon imports the engine to read libraries without fitting.
 """
 
 from __future__ import annotations

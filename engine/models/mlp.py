@@ -40,7 +40,7 @@ class MLP(Perceptron, Classifier):
     code_bytes = 200
 
     def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int) -> MLP:
-        from sklearn.neural_network import MLPClassifier  # loads in ~1 s: only when fitting
+        from sklearn.neural_network import MLPClassifier  # seconds to load: imported only to fit
 
         est = MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=200, solver="lbfgs", random_state=self.seed)
         with warnings.catch_warnings():

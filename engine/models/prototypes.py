@@ -40,7 +40,7 @@ def proto_proba(x: np.ndarray, proto: np.ndarray, label: np.ndarray, k: int, n_c
 
 def kmeans_centres(x: np.ndarray, k: int, seed: int) -> np.ndarray:
     """k-means centres (one seeded initialisation): prototype reduction for kNN models."""
-    from sklearn.cluster import KMeans as SkKMeans  # loads in ~1 s: only when fitting
+    from sklearn.cluster import KMeans as SkKMeans  # seconds to load: imported only to fit
 
     return SkKMeans(k, n_init=1, random_state=seed).fit(x).cluster_centers_
 

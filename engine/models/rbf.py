@@ -49,7 +49,7 @@ class SVMRBF(KernelMachine, Classifier):
     C = Param(float, 1.0, low=0.0, open_low=True, doc="inverse regularisation")
 
     def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int) -> SVMRBF:
-        from sklearn.svm import SVC  # loads in ~1 s: only when fitting
+        from sklearn.svm import SVC  # seconds to load: imported only to fit
 
         g = self.gamma_for(x.shape[1])
         pairs = [(1, None)] if n_classes == 2 else [(c, c) for c in range(n_classes)]

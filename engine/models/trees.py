@@ -111,7 +111,7 @@ class Ensemble:
         return 1 if self.algo == "tree" else self.trees
 
     def fit_trees(self, x: np.ndarray, y: np.ndarray, regression: bool) -> list[Any]:
-        from sklearn.ensemble import (  # loads in ~1 s: only when fitting
+        from sklearn.ensemble import (  # seconds to load: imported only to fit
             ExtraTreesClassifier,
             ExtraTreesRegressor,
             RandomForestClassifier,
