@@ -45,7 +45,7 @@ def _cfg(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def test_every_registered_kind_has_a_typical_configuration() -> None:
     assert set(TYPICAL_BLOCKS) == set(Block.registry)
-    assert set(TYPICAL_MODELS) <= set(Model.registry)
+    assert set(TYPICAL_MODELS) == set(Model.registry)
 
 
 def test_lookup_by_kind() -> None:
