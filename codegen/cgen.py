@@ -280,7 +280,7 @@ class LibraryGen:
                 self.buf("nf_ring", max(w * ax, 1))
                 self.body.append(f"nf_rolling_apply(nf_sig, {ax}, {w}, nf_ring, {vec});")
             elif kind == "minirocket":
-                kern, dils = b._plan(ln)
+                kern, dils = b.plan(ln)
                 tname = f"nf_rk{i}"
                 rows = ", ".join(str(int(v)) for v in np.asarray(kern).ravel())
                 self.tables.append(f"static const unsigned char {tname}[{kern.size}] = {{ {rows} }};\n")

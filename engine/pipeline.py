@@ -15,9 +15,8 @@ from typing import Any
 import msgpack
 import numpy as np
 
-from .admodels import ADModel
-from .blocks import Block, make_block
-from .models import Model, make_model
+from .blocks import Block
+from .models import ADModel, Model
 
 SPEC_VERSION = 1
 RUNTIME_CODE_BYTES = 260  # API functions, input copy, argmax: calibrated on Cortex-M4
@@ -37,10 +36,7 @@ class Pipeline:
         """Input shape, then the shape after each block."""
         out: list[tuple[int, ...]] = [(axes, length)]
         for b in self.blocks:
-            s = b.out_shape(out[-1])
-            if b.kind == "pca":
-                s = (min(s[0], out[-1][0]),)
-            out.append(s)
+            out.append(b.out_shape(out[-1]))
         return out
 
     def feature_dim(self, axes: int, length: int) -> int:
@@ -58,19 +54,19 @@ class Pipeline:
         vec = 0
         scratch = 0
         for b, s_in, s_out in zip(self.blocks, shapes, shapes[1:], strict=False):
-            flash += b.code_bytes + getattr(b, "flash_tables", lambda s: 0)(s_in)
-            flash += b.knowledge_bytes() if b.state else _block_knowledge_estimate(b, s_in, s_out)
+            flash += b.code_bytes + b.flash_tables(s_in)
+            flash += b.knowledge_bytes() if b.state else b.knowledge_estimate(s_in, s_out)
             if len(s_out) == 1:
                 vec = max(vec, s_out[0])
             scratch = max(scratch, b.scratch_floats(s_in))
         scratch = max(scratch, self.model.scratch_floats(shapes[-1][0], n_classes))
-        pca_extra = shapes[-1][0] if any(b.kind == "pca" for b in self.blocks) else 0
-        ram = 4 * (sig + vec + pca_extra + scratch + n_classes) + STACK_BYTES
+        copy = shapes[-1][0] if any(b.out_of_place for b in self.blocks) else 0
+        ram = 4 * (sig + vec + copy + scratch + n_classes) + STACK_BYTES
         return int(flash), int(ram)
 
     def signal_floats(self, axes: int, length: int) -> int:
         """The C keeps one axis at a time when every block works axis by axis."""
-        whole = any(b.kind in ("minirocket", "rolling") for b in self.blocks)
+        whole = any(b.whole_signal for b in self.blocks)
         return axes * length if whole or axes == 1 else length
 
     def _ad_footprint(self, shapes: list[tuple[int, ...]]) -> tuple[int, int]:
@@ -81,7 +77,7 @@ class Pipeline:
         sig = self.signal_floats(shapes[0][0], shapes[0][1])
         vec = scratch = state = 0
         for b, s_in, s_out in zip(self.blocks, shapes, shapes[1:], strict=False):
-            flash += b.code_bytes + getattr(b, "flash_tables", lambda s: 0)(s_in) + _block_knowledge_estimate(b, s_in, s_out)
+            flash += b.code_bytes + b.flash_tables(s_in) + b.knowledge_estimate(s_in, s_out)
             if len(s_out) == 1:
                 vec = max(vec, s_out[0])
             scratch = max(scratch, b.scratch_floats(s_in))
@@ -127,34 +123,22 @@ class Pipeline:
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> Pipeline:
-        blocks = [make_block(e["kind"], e["params"], {k: _unarr(v) for k, v in e.get("knowledge", {}).items()})
+        blocks = [Block.build(e["kind"], e["params"], {k: _unarr(v) for k, v in e.get("knowledge", {}).items()})
                   for e in spec["blocks"]]
         m = spec["model"]
-        model = make_model(m["kind"], dict(m["params"]), {k: _unarr(v) for k, v in m.get("knowledge", {}).items()})
+        model = Model.build(m["kind"], dict(m["params"]), {k: _unarr(v) for k, v in m.get("knowledge", {}).items()})
         meta = {k: v for k, v in spec.items() if k not in ("version", "blocks", "model")}
         return cls(blocks, model, meta)
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any], meta: dict[str, Any] | None = None) -> Pipeline:
-        return cls([make_block(e["kind"], dict(e["params"])) for e in cfg["blocks"]],
-                   make_model(cfg["model"]["kind"], dict(cfg["model"]["params"])), dict(meta or {}))
+        return cls([Block.build(e["kind"], dict(e["params"])) for e in cfg["blocks"]],
+                   Model.build(cfg["model"]["kind"], dict(cfg["model"]["params"])), dict(meta or {}))
 
 
 def candidate_key(cfg: dict[str, Any]) -> str:
     """Short stable id of a configuration: the library id users see."""
     return hashlib.sha1(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:10]
-
-
-def _block_knowledge_estimate(b: Block, s_in: tuple[int, ...], s_out: tuple[int, ...]) -> int:
-    if b.kind == "scale":
-        return 8 * s_in[0]
-    if b.kind == "pca":
-        return 4 * s_in[0] * (s_out[0] + 1)
-    if b.kind == "minirocket":
-        return 4 * s_out[0]
-    if b.kind == "bandpass":
-        return 24 * 4
-    return 0
 
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 from nanoforge.codegen import armrun, toolchain
 from nanoforge.codegen.apis.v4 import ad
 from nanoforge.codegen.apis.v4.ad import ADHostLibrary
-from nanoforge.engine.admodels import NOMINAL
+from nanoforge.engine.models import NOMINAL
 from nanoforge.engine.pipeline import Pipeline
 
 from .conftest import FIXTURES

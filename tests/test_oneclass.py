@@ -81,7 +81,7 @@ def test_oneclass_numpy_host_and_cortex_m_agree(tmp_path: Path, model: dict, cor
 
 
 def test_contamination_sets_the_share_outside_on_training_data() -> None:
-    from nanoforge.engine.ocmodels import GaussianMixture
+    from nanoforge.engine.models import GaussianMixture
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 3)).astype(np.float32)

@@ -29,8 +29,8 @@ import numpy as np
 
 from .. import evaluation as ev
 from .. import space
-from ..admodels import NOMINAL, ADModel
 from ..dataset import Dataset, load_couples
+from ..models import NOMINAL, ADModel
 from ..pipeline import Pipeline
 from .base import EntryProblem, ProjectType
 

@@ -33,7 +33,7 @@ import numpy as np
 from .. import evaluation as ev
 from .. import space
 from ..dataset import Dataset, load_couples
-from ..ocmodels import limit
+from ..models import limit
 from ..ocplot import plot_data
 from ..pipeline import Pipeline, candidate_key
 from ..synthetic import augment, synthesize

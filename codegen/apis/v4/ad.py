@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from nanoforge.engine.admodels import CAL, ADModel
 from nanoforge.engine.dataset import load_file, load_stream
+from nanoforge.engine.models import CAL, ADModel
 from nanoforge.engine.pipeline import Pipeline
 
 from ... import armrun
