@@ -100,5 +100,8 @@ def typescript() -> str:
         "/** Notifications from the daemon, and their params. */",
         *notes,
         "export type NotificationMethod = keyof Notifications;",
+        "/** Every notification method, to subscribe to them all. */",
+        "export const NOTIFICATION_METHODS: readonly NotificationMethod[] = ["
+        + ", ".join(json.dumps(m) for m in p.NOTIFICATIONS) + "];",
     ]
     return HEADER + "\n" + "\n".join(e.blocks[k] for k in sorted(e.blocks)) + "\n" + "\n".join(tail) + "\n"

@@ -483,3 +483,5 @@ export interface Notifications {
   "nanoforge/bench/progress": BenchStatus;
 }
 export type NotificationMethod = keyof Notifications;
+/** Every notification method, to subscribe to them all. */
+export const NOTIFICATION_METHODS: readonly NotificationMethod[] = ["nanoforge/bench/progress"];
