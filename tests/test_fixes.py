@@ -11,7 +11,7 @@ from nanoforge.engine.diagnostics import make
 from nanoforge.engine.fixes import SIGNAL_CODES, counts, fix_project_text, fix_signal_text, project_fix, signal_fix
 from nanoforge.engine.signalfile import parse
 
-ALPHABET = st.sampled_from(list("0123456789.,;\t -+eE\nabx\r") + ["1.5", "\n\n", "1,5", ";;"])
+ALPHABET = st.sampled_from(list("0123456789.,;\t -+eE\nabxnaIf\r\ufeff") + ["1.5", "\n\n", "1,5", ";;", " , "])
 
 
 def codes(text: str) -> set[str]:
@@ -63,6 +63,7 @@ def test_a_fixed_file_is_clean_and_keeps_every_value(case: tuple[str, np.ndarray
 @given(st.lists(ALPHABET, max_size=300).map("".join))
 def test_any_text_fixed_re_checks_clean_of_the_fixed_codes_and_fixing_is_idempotent(text: str) -> None:
     fixed = fix_signal_text(text)
+    # NF115 aside: extra separators at a line's end are fixed, a value missing mid-line is not
     assert not (set(counts(fixed.fixes)) & codes(fixed.text) - {"NF115"}), (text, fixed)
     again = fix_signal_text(fixed.text)
     assert again.text == fixed.text and not again.fixes
