@@ -200,6 +200,8 @@ def fix_signal_text(text: str) -> Fixed:
     """Every mechanical fix of a signal file, repeated until nothing changes (deleting a
     first empty line can reveal a header, which then is line 1): fixing twice is fixing once."""
     applied: list[Fix] = []
+    if "\x00" in text:  # binary, or UTF-16: not lines of numbers, nothing to rewrite (the checks say NF100)
+        return Fixed(text, applied)
     for _ in range(_MAX_PASSES):
         fixes = _signal_pass(text)
         if not fixes:

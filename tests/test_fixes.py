@@ -94,6 +94,11 @@ def test_one_fix_per_code_as_the_editor_offers_them() -> None:
     assert project_fix("NF301", 2, "zork = 1", 1, 5, "known keys: axes, buffer") is None
 
 
+def test_binary_and_utf16_files_are_left_alone() -> None:
+    for text in ("time,x\n\n1,2\x00\n", "\n".join(["a,b", "", "1,5"]).encode("utf-16").decode("latin-1")):
+        assert fix_signal_text(text).fixes == []
+
+
 def test_project_file_keys_with_one_close_match_are_renamed() -> None:
     text = "[project]\nbufer = 128\nzork = 1\n"
     diags = [make("nanoforge.toml", "NF301", "unknown key 'bufer'", "did you mean 'buffer'?", 2, 1, 6),
