@@ -59,9 +59,9 @@ def _field_docs(td: Any) -> dict[str, str]:
     return docs
 
 
-def _lineage(td: Any) -> list[Any]:
-    """A TypedDict and the TypedDicts it extends, bases first. Python 3.11 keeps no trace of
-    a TypedDict's bases, so they are read from its source."""
+def bases(td: Any) -> list[Any]:
+    """The TypedDicts `td` directly extends. Python 3.11 keeps no trace of a TypedDict's
+    bases, so they are read from its source."""
     import ast
     import inspect
     import textwrap
@@ -69,13 +69,18 @@ def _lineage(td: Any) -> list[Any]:
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(td)))
     except (OSError, TypeError):
-        return [td]
-    names = [b.id for b in tree.body[0].bases if isinstance(b, ast.Name)] if isinstance(tree.body[0], ast.ClassDef) else []
+        return []
+    cls = tree.body[0] if tree.body else None
+    names = [b.id for b in cls.bases if isinstance(b, ast.Name)] if isinstance(cls, ast.ClassDef) else []
     module = vars(sys.modules[td.__module__])
+    return [b for b in (module.get(n) for n in names) if b is not None and is_typeddict(b)]
+
+
+def _lineage(td: Any) -> list[Any]:
+    """A TypedDict and every TypedDict it extends, bases first."""
     out: list[Any] = []
-    for base in (module.get(n) for n in names):
-        if base is not None and is_typeddict(base):
-            out += [b for b in _lineage(base) if b not in out]
+    for base in bases(td):
+        out += [b for b in _lineage(base) if b not in out]
     return [*out, td]
 
 

@@ -50,17 +50,7 @@ export interface BenchStatus {
 }
 
 /** The best library a benchmark found so far. */
-export interface BestLibrary {
-  /** n-class, 1-class, anomaly detection. */
-  balanced_accuracy?: number;
-  nominal_recall?: number;
-  detection?: number;
-  /** Extrapolation, with rmse and smape. */
-  r2?: number;
-  rmse?: number;
-  smape?: number;
-  /** Anomaly detection: learn calls the library needs before detecting. */
-  min_learn?: number;
+export interface BestLibrary extends Metrics {
   library: string;
   score: number;
   ram: number;
@@ -73,17 +63,7 @@ export interface BestLibrary {
   warning?: string;
 }
 
-export interface Candidate {
-  /** n-class, 1-class, anomaly detection. */
-  balanced_accuracy?: number;
-  nominal_recall?: number;
-  detection?: number;
-  /** Extrapolation, with rmse and smape. */
-  r2?: number;
-  rmse?: number;
-  smape?: number;
-  /** Anomaly detection: learn calls the library needs before detecting. */
-  min_learn?: number;
+export interface Candidate extends Metrics {
   library: string;
   score: number;
   /** full, or pruned (stopped early by the racing). */
@@ -313,6 +293,20 @@ export interface MeasuredFootprint {
   ram: number;
   ram_static: number;
   stack: number;
+}
+
+/** A library's scores on the worst evaluation split; which ones depends on the project type. */
+export interface Metrics {
+  /** n-class, 1-class, anomaly detection. */
+  balanced_accuracy?: number;
+  nominal_recall?: number;
+  detection?: number;
+  /** Extrapolation, with rmse and smape. */
+  r2?: number;
+  rmse?: number;
+  smape?: number;
+  /** Anomaly detection: learn calls the library needs before detecting. */
+  min_learn?: number;
 }
 
 export interface OneClassLine {
