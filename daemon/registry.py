@@ -17,6 +17,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from nanoforge.engine.checks import SignalFileError
 
 from . import protocol
+from .typedschema import invalid_param
 
 Handler = Callable[[Any, Any], Awaitable[Any]]  # (core, params as declared) -> result as declared
 SessionHook = Callable[[Any, Any], None]
@@ -89,7 +90,7 @@ def bind(method: Method, core: Any) -> Callable[[Any], Awaitable[Any]]:
 
     async def call(params: Any) -> Any:
         args = plain(params) if params is not None else {}
-        if (why := protocol.invalid_param(params_type, args)) is not None:
+        if (why := invalid_param(params_type, args)) is not None:
             raise JsonRpcInvalidParams(message=why)
         if not method.user_errors:
             return await method.fn(core, args)

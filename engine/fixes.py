@@ -117,11 +117,15 @@ def _strip_trailing(line: str, sep: str) -> str:
 def signal_fix(code: str, lineno: int, line: str, sep: str) -> Fix | None:
     """The fix of a `code` problem on line `lineno` (its text without the end of line) of a
     signal file read with separator `sep`; None when the line has no such mechanical fix."""
+    if lineno == 1 and line.startswith("\ufeff"):  # a byte-order mark: the checks read past it, so do fixes
+        fix = signal_fix(code, lineno, line[1:], sep)
+        if fix is None or fix.new_text is None:
+            return fix
+        return Fix(fix.code, fix.line, fix.title, "\ufeff" + fix.new_text)
     if code == "NF110":
         return Fix(code, lineno, "Delete the empty line", None) if not line.strip(" \r\t") else None
     if code == "NF101":
-        return Fix(code, lineno, "Delete the header line", None) if lineno == 1 and _is_header(
-            line.lstrip("\ufeff"), sep) else None
+        return Fix(code, lineno, "Delete the header line", None) if lineno == 1 and _is_header(line, sep) else None
     if code in ("NF103", "NF104"):
         new = _retokenize(line, sep, code)
         title = ("Use decimal points on this line" if code == "NF104"
@@ -196,6 +200,8 @@ def fix_signal_text(text: str) -> Fixed:
     """Every mechanical fix of a signal file, repeated until nothing changes (deleting a
     first empty line can reveal a header, which then is line 1): fixing twice is fixing once."""
     applied: list[Fix] = []
+    if "\x00" in text:  # binary, or UTF-16: not lines of numbers, nothing to rewrite (the checks say NF100)
+        return Fixed(text, applied)
     for _ in range(_MAX_PASSES):
         fixes = _signal_pass(text)
         if not fixes:

@@ -14,6 +14,7 @@ import pytest
 from nanoforge.cli.rpc import RpcError, connect
 from nanoforge.daemon import protocol, registry
 from nanoforge.daemon.tsgen import typescript
+from nanoforge.daemon.typedschema import conforms, invalid_param
 
 from .conftest import EXAMPLE, nanoforge
 
@@ -71,16 +72,16 @@ def _refs(node: object) -> set[str]:
     ({"path": "/x", "axes": True}, "parameter 'axes' has the wrong type: expected a whole number or null"),
 ])
 def test_invalid_params_name_the_parameter(params: dict, message: str) -> None:
-    assert protocol.invalid_param(protocol.CheckParams, params) == message
+    assert invalid_param(protocol.CheckParams, params) == message
 
 
 def test_valid_params_pass() -> None:
-    assert protocol.invalid_param(protocol.CheckParams, {"path": "/x", "axes": None}) is None
-    assert protocol.invalid_param(protocol.BenchStartParams, {"project": "/p", "time_budget": 3}) is None
-    assert protocol.invalid_param(protocol.EmulateParams, {"project": "/p", "learn": ["a"], "detect": []}) is None
-    assert protocol.invalid_param(protocol.EmulateParams, {"project": "/p", "learn": ["a", 1]}) == (
+    assert invalid_param(protocol.CheckParams, {"path": "/x", "axes": None}) is None
+    assert invalid_param(protocol.BenchStartParams, {"project": "/p", "time_budget": 3}) is None
+    assert invalid_param(protocol.EmulateParams, {"project": "/p", "learn": ["a"], "detect": []}) is None
+    assert invalid_param(protocol.EmulateParams, {"project": "/p", "learn": ["a", 1]}) == (
         "parameter 'learn' has the wrong type: expected a list or null")
-    assert "one of 'pause', 'resume', 'stop'" in protocol.invalid_param(
+    assert "one of 'pause', 'resume', 'stop'" in invalid_param(
         protocol.BenchControlParams, {"project": "/p", "action": "explode"})
 
 
@@ -100,6 +101,6 @@ def test_the_daemon_refuses_params_that_do_not_fit_and_answers_in_the_declared_s
                  ("nanoforge/project/info", {"dir": str(proj)}),
                  ("nanoforge/signals/summary", {"path": str(next(EXAMPLE.rglob("*.csv")))})]
         for method, params in calls:
-            assert protocol.invalid_param(protocol.REQUESTS[method][0], params) is None
+            assert invalid_param(protocol.REQUESTS[method][0], params) is None
             res = c.request(method, params)
-            assert protocol.conforms(protocol.REQUESTS[method][1], res), (method, res)
+            assert conforms(protocol.REQUESTS[method][1], res), (method, res)

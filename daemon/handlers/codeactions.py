@@ -19,7 +19,7 @@ from nanoforge.engine.project import PROJECT_FILE
 
 from ..core import Core
 from ..registry import session_hook
-from .lsp import _uri_path
+from .lsp import uri_path
 
 FIX_ALL_TITLE = "Fix every mechanical problem in this file"
 
@@ -112,7 +112,7 @@ def quick_fixes(ls: LanguageServer, core: Core) -> None:
     @ls.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)
     async def on_code_action(params: types.CodeActionParams) -> list[types.CodeAction] | None:
         uri = params.text_document.uri
-        path = _uri_path(uri)
+        path = uri_path(uri)
         if path is None:
             return None
         doc = ls.workspace.get_text_document(uri)

@@ -19,6 +19,7 @@ from nanoforge.engine.diagnostics import Diagnostic
 from nanoforge.engine.fixes import Fixed, counts, fix_project_text, fix_signal_text
 from nanoforge.engine.lint import lint_path
 from nanoforge.engine.project import PROJECT_FILE, load
+from nanoforge.engine.signalfile import MAX_FILE_BYTES
 
 from ..core import Core
 from ..protocol import FixParams, FixResult
@@ -57,6 +58,9 @@ def fix_path(path: str, axes: int | None, out_dir: str | None, in_place: bool) -
     files: list[dict[str, Any]] = []
     remaining: list[Diagnostic] = []
     for f in _targets(p):
+        if f.stat().st_size > MAX_FILE_BYTES:  # the checks refuse it (NF114): nothing to fix line by line
+            remaining += lint_path(f, axes)
+            continue
         raw = f.read_bytes()
         text = raw.decode("utf-8", "surrogateescape")  # undecodable bytes come back out as they were
         fixed = _fixed(f, text)

@@ -25,7 +25,8 @@ from ..registry import session_hook
 log = logging.getLogger("nanoforge.daemon")
 
 
-def _uri_path(uri: str) -> Path | None:
+def uri_path(uri: str) -> Path | None:
+    """The file a URI names; None for anything but file: URIs (untitled buffers, remote files)."""
     u = urlparse(uri)
     if u.scheme != "file":
         return None
@@ -68,7 +69,7 @@ class Documents:
 
     async def check_document(self, uri: str, text: str | None) -> None:
         core, publish = self.core, self.publish
-        path = _uri_path(uri)
+        path = uri_path(uri)
         if path is None or not is_watched_file(path):
             return
         core.register(path)
@@ -85,7 +86,7 @@ class Documents:
         if not folders and params.root_uri:
             folders = [params.root_uri]
         for uri in folders:
-            p = _uri_path(uri)
+            p = uri_path(uri)
             if p:
                 roots.append(p)
 

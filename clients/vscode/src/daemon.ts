@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, State } from "vscode-languageclient/node";
 import { choosePython } from "./logic";
+import { NOTIFICATION_METHODS } from "./protocol";
 import type { NotificationMethod, Notifications, Params, RequestMethod, Result } from "./protocol";
 
 /** The little of the Python extension's API used here; older versions lack `environments`. */
@@ -12,10 +13,8 @@ interface PythonExtensionApi {
   settings?: { getExecutionDetails?: () => { execCommand?: string[] } | undefined };
 }
 
-/** A listener for every notification the daemon declares, with its params' type. */
-export type NotificationListener = { [M in NotificationMethod]: (method: M, params: Notifications[M]) => void }[NotificationMethod];
-
-const NOTIFICATIONS: NotificationMethod[] = ["nanoforge/bench/progress"];
+/** Listeners by notification; each gets the params type the protocol declares for its method. */
+type Listeners = { [M in NotificationMethod]: ((params: Notifications[M]) => void)[] };
 
 async function pythonFromExtension(): Promise<string | undefined> {
   const ext = vscode.extensions.getExtension<PythonExtensionApi | undefined>("ms-python.python");
@@ -33,7 +32,7 @@ async function pythonFromExtension(): Promise<string | undefined> {
 
 export class Daemon implements vscode.Disposable {
   client: LanguageClient | undefined;
-  private readonly listeners: NotificationListener[] = [];
+  private readonly listeners = Object.fromEntries(NOTIFICATION_METHODS.map((m) => [m, []])) as unknown as Listeners;
   private readonly onState = new vscode.EventEmitter<boolean>();
   readonly onDidChangeRunning = this.onState.event;
 
@@ -43,8 +42,15 @@ export class Daemon implements vscode.Disposable {
     return this.client?.state === State.Running;
   }
 
-  onNotification(fn: NotificationListener): void {
-    this.listeners.push(fn);
+  onNotification<M extends NotificationMethod>(method: M, fn: (params: Notifications[M]) => void): void {
+    this.listeners[method].push(fn);
+  }
+
+  /** Hands notification `method` from the daemon to this side's listeners. */
+  private relay<M extends NotificationMethod>(client: LanguageClient, method: M): void {
+    client.onNotification(method, (params: Notifications[M]) => {
+      for (const fn of this.listeners[method]) fn(params);
+    });
   }
 
   async start(): Promise<boolean> {
@@ -73,11 +79,7 @@ export class Daemon implements vscode.Disposable {
     this.client = new LanguageClient("nanoforge", "nanoforge", server, options);
     this.client.onDidChangeState((e) => this.onState.fire(e.newState === State.Running));
     await this.client.start();
-    for (const method of NOTIFICATIONS) {
-      this.client.onNotification(method, (p: Notifications[typeof method]) => {
-        for (const fn of this.listeners) fn(method, p);
-      });
-    }
+    for (const method of NOTIFICATION_METHODS) this.relay(this.client, method);
     this.out.appendLine(`connected to the nanoforge daemon with ${python}`);
     return true;
   }

@@ -73,7 +73,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
   ctx.subscriptions.push(out, d, status, vscode.window.registerTreeDataProvider("nanoforge.projects", tree));
 
   let lastState = "";
-  d.onNotification((_m, s) => {
+  d.onNotification("nanoforge/bench/progress", (s) => {
     if (s.project) latest.set(s.project, s);
     const text = statusText(s);
     if (text) {

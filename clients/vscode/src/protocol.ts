@@ -51,17 +51,7 @@ export interface BenchStatus {
 }
 
 /** The best library a benchmark found so far. */
-export interface BestLibrary {
-  /** n-class, 1-class, anomaly detection. */
-  balanced_accuracy?: number;
-  nominal_recall?: number;
-  detection?: number;
-  /** Extrapolation, with rmse and smape. */
-  r2?: number;
-  rmse?: number;
-  smape?: number;
-  /** Anomaly detection: learn calls the library needs before detecting. */
-  min_learn?: number;
+export interface BestLibrary extends Metrics {
   library: string;
   score: number;
   ram: number;
@@ -74,17 +64,7 @@ export interface BestLibrary {
   warning?: string;
 }
 
-export interface Candidate {
-  /** n-class, 1-class, anomaly detection. */
-  balanced_accuracy?: number;
-  nominal_recall?: number;
-  detection?: number;
-  /** Extrapolation, with rmse and smape. */
-  r2?: number;
-  rmse?: number;
-  smape?: number;
-  /** Anomaly detection: learn calls the library needs before detecting. */
-  min_learn?: number;
+export interface Candidate extends Metrics {
   library: string;
   score: number;
   /** full, or pruned (stopped early by the racing). */
@@ -320,6 +300,20 @@ export interface MeasuredFootprint {
   stack: number;
 }
 
+/** A library's scores on the worst evaluation split; which ones depends on the project type. */
+export interface Metrics {
+  /** n-class, 1-class, anomaly detection. */
+  balanced_accuracy?: number;
+  nominal_recall?: number;
+  detection?: number;
+  /** Extrapolation, with rmse and smape. */
+  r2?: number;
+  rmse?: number;
+  smape?: number;
+  /** Anomaly detection: learn calls the library needs before detecting. */
+  min_learn?: number;
+}
+
 export interface OneClassLine {
   line: number;
   outlier: boolean;
@@ -510,3 +504,5 @@ export interface Notifications {
   "nanoforge/bench/progress": BenchStatus;
 }
 export type NotificationMethod = keyof Notifications;
+/** Every notification method, to subscribe to them all. */
+export const NOTIFICATION_METHODS: readonly NotificationMethod[] = ["nanoforge/bench/progress"];
