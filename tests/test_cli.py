@@ -108,3 +108,12 @@ def test_new_takes_the_types_the_daemon_lists(tmp_path: Path) -> None:
     assert r.returncode == 2 and "unknown project type 'ncx'" in r.stderr
     assert all(f"{t['name']} ({t['title']})" in r.stderr for t in kinds)
     assert not (tmp_path / "p").exists()
+
+
+def test_a_zero_budget_or_zero_cores_is_refused_not_replaced(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    assert nanoforge("new", str(root), "--type", "ncc").returncode == 0
+    for flag in (["--time-budget", "0"], ["--cores", "0"], ["--cores", "two"]):
+        r = nanoforge("bench", "start", str(root), *flag)
+        assert r.returncode == 2 and flag[0] in r.stderr, r.stderr
+    assert not (root / ".nanoforge" / "benchmarks").exists()

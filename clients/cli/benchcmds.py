@@ -186,13 +186,29 @@ def cmd_deploy(c: Client, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(kind: type) -> Any:
+    """An argparse type for a number that must be > 0: a bad value is a usage error (exit 2)."""
+
+    def parse(text: str) -> Any:
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not v > 0:
+            raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
+        return v
+
+    return parse
+
+
 def add_parsers(sub: Any) -> None:
     bench = sub.add_parser("bench", help="benchmarks: search the best library").add_subparsers(
         dest="action", required=True)
     p = bench.add_parser("start", help="start a benchmark in the background")
     p.add_argument("project")
-    p.add_argument("--time-budget", type=float, default=300.0, metavar="S", help="seconds (default 300)")
-    p.add_argument("--cores", type=int, default=None, metavar="N", help="worker processes (default: every core)")
+    p.add_argument("--time-budget", type=_positive(float), default=300.0, metavar="S", help="seconds (default 300)")
+    p.add_argument("--cores", type=_positive(int), default=None, metavar="N",
+                   help="worker processes (default: every core)")
     p.add_argument("--seed", type=int, default=None, help="default: the project's seed")
     p.add_argument("--wait", action="store_true", help="wait for the end, with a live line in a terminal")
     p.add_argument("--json", action="store_true")

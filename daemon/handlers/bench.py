@@ -67,7 +67,9 @@ async def bench_start(core: Core, params: BenchStartParams) -> BenchStatus:
     jobs = core.jobs
     root = _root(params)
     core.register(root)
-    return jobs.start(root, float(params.get("time_budget") or 300), int(params.get("cores") or os.cpu_count() or 1),
+    budget, cores = params.get("time_budget"), params.get("cores")  # 0 is refused by start, not replaced
+    return jobs.start(root, 300.0 if budget is None else float(budget),
+                      (os.cpu_count() or 1) if cores is None else int(cores),
                       params.get("seed"))
 
 
