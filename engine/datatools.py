@@ -11,7 +11,7 @@ import random
 from pathlib import Path
 
 from .atomic import fresh_path, write_atomic
-from .signalfile import detect_separator
+from .signalfile import detect_separator, read_regular
 
 
 class DataToolError(ValueError):
@@ -45,7 +45,7 @@ def parse_ranges(spec: str, upper: int, what: str) -> list[int]:
 def _read(path: str | Path) -> tuple[Path, list[str], str]:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(p).decode("utf-8", errors="replace")
     except OSError as e:
         raise DataToolError(f"{p}: cannot read: {e.strerror or e}") from None
     lines = [ln.rstrip("\r") for ln in text.split("\n")]

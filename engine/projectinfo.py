@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .project import find_root, load
+from .signalfile import read_regular
 
 _SEP = re.compile(rb"[,;\t ]+")
 
@@ -15,8 +16,8 @@ _SEP = re.compile(rb"[,;\t ]+")
 def file_counts(path: Path) -> tuple[int, int] | None:
     """(non-empty lines, values on the first of them); None when the file is missing."""
     try:
-        data = path.read_bytes()
-    except OSError:
+        data = read_regular(path)
+    except OSError:  # missing, unreadable, special (a FIFO must not hold the tree view), too big
         return None
     lines = [ln for ln in data.splitlines() if ln.strip()]
     cols = len([v for v in _SEP.split(lines[0].strip()) if v]) if lines else 0

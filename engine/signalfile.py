@@ -10,7 +10,9 @@ with a few bad lines.
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,6 +219,35 @@ def _fast_parse(text_bytes: bytes, sep: str) -> np.ndarray | None:
     return arr
 
 
+class NotRegularFile(OSError):
+    """A FIFO, socket, device or folder where a signal file was expected."""
+
+
+class FileTooBig(OSError):
+    """A file over MAX_FILE_BYTES: reading it whole would only exhaust memory."""
+
+
+_SPECIAL = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def read_regular(p: Path) -> bytes:
+    """The bytes of `p` when it is a regular file of at most MAX_FILE_BYTES. Opened without
+    blocking and checked on the open descriptor, so a FIFO (or a file swapped for one after
+    a check) can never hold a reader forever; a symlink loop is an OSError like any other."""
+    fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(next((what for test, what in _SPECIAL if test(st.st_mode)), "a special file"))
+        if st.st_size > MAX_FILE_BYTES:
+            raise FileTooBig(st.st_size)
+        with open(fd, "rb", closefd=False) as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
 def parse(path: str | Path, data: bytes | None = None, label: str | None = None) -> ParsedFile:
     """Reads a signal file, collecting every format problem with its exact position.
 
@@ -228,12 +259,16 @@ def parse(path: str | Path, data: bytes | None = None, label: str | None = None)
     empty = np.zeros((0, 0), np.float32)
     if data is None:
         try:
-            size = p.stat().st_size
-            if size > MAX_FILE_BYTES:
-                out.add(make(label, "NF114", f"file is {size / 2**20:.0f} MiB; the limit is {MAX_FILE_BYTES >> 20} MiB",
-                             "split it into several files or keep fewer signals"))
-                return ParsedFile(label, empty, np.zeros(0, np.int64), ",", out.result())
-            data = p.read_bytes()
+            data = read_regular(p)
+        except NotRegularFile as e:
+            out.add(make(label, "NF100", f"this is not a regular file but {e}",
+                         "point the project at the recorded .csv/.txt file itself"))
+            return ParsedFile(label, empty, np.zeros(0, np.int64), ",", out.result())
+        except FileTooBig as e:
+            size = e.args[0]
+            out.add(make(label, "NF114", f"file is {size / 2**20:.0f} MiB; the limit is {MAX_FILE_BYTES >> 20} MiB",
+                         "split it into several files or keep fewer signals"))
+            return ParsedFile(label, empty, np.zeros(0, np.int64), ",", out.result())
         except OSError as e:
             out.add(make(label, "NF100", f"cannot read the file: {e.strerror or e}",
                          "check that the file exists and that you may read it"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,10 @@ import numpy as np
 import pytest
 
 from nanoforge.engine.checks import Layout, SignalFileError, check_file, read_signals
+from nanoforge.engine.projectinfo import file_counts
 from nanoforge.engine.signalfile import parse
 
-from .conftest import FIXTURES, smooth_rows, write_signals
+from .conftest import FIXTURES, nanoforge, smooth_rows, write_signals
 
 
 def only(diags, code):
@@ -216,3 +218,29 @@ def test_a_line_of_whole_numbers_then_a_word_is_read_in_linear_time(tmp_path: Pa
             "print(len(check_file(sys.argv[1], Layout(axes=1))[0]))")
     r = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and int(r.stdout) >= 12, r.stderr
+
+
+def test_special_files_are_refused_before_they_are_opened_for_reading(tmp_path: Path) -> None:
+    """A FIFO named *.csv blocked a check worker forever (two of them blocked every later
+    check); a symlink loop gave a traceback. Both are diagnostics now, on the file."""
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    loop_a, loop_b = tmp_path / "a.csv", tmp_path / "b.csv"
+    loop_a.symlink_to(loop_b)
+    loop_b.symlink_to(loop_a)
+    for f, words in ((fifo, "FIFO"), (loop_a, "symbolic links"), (tmp_path, "folder")):
+        diags = check_file(f, Layout(axes=1))[0]
+        assert [d.code for d in diags] == ["NF100"] and words in diags[0].message, diags
+    assert file_counts(fifo) is None
+
+
+def test_a_fifo_in_a_project_does_not_stop_later_checks(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    assert nanoforge("new", str(root), "--type", "ncc").returncode == 0
+    for name in ("x.csv", "y.csv"):
+        os.mkfifo(root / "signals" / name)
+    for name in ("x.csv", "y.csv"):
+        r = nanoforge("check", str(root / "signals" / name))
+        assert r.returncode == 1 and "NF100" in r.stdout, r.stdout + r.stderr
+    clean = write_signals(tmp_path / "clean.csv", smooth_rows())
+    assert nanoforge("check", str(clean)).returncode == 0
