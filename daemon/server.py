@@ -73,8 +73,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds with no client and no job before exiting (default 900, env NANOFORGE_IDLE_TIMEOUT)")
     args = ap.parse_args(argv)
     idle = args.idle_timeout if args.idle_timeout is not None else _idle_default()
-    home = paths.home()
-    lock = open(paths.lock_path(), "a+")  # noqa: SIM115 - held for the life of the process
+    try:
+        home = paths.home()
+        lock_fd = paths.open_private(paths.lock_path(), os.O_RDWR | os.O_CREAT)
+    except paths.UnsafeHome as e:
+        print(f"nanoforge daemon: refusing to start: {e}", file=sys.stderr)
+        return 1
+    lock = os.fdopen(lock_fd, "r+")  # held for the life of the process
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -83,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     lock.truncate()
     lock.write(str(os.getpid()))
     lock.flush()
-    logging.basicConfig(filename=str(paths.log_path()), level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log = os.fdopen(paths.open_private(paths.log_path(), os.O_WRONLY | os.O_CREAT | os.O_APPEND), "a")
+    logging.basicConfig(stream=log, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pygls").setLevel(logging.WARNING)
     try:
         asyncio.run(_serve(home / "daemon.sock", idle))

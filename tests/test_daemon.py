@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -54,3 +55,52 @@ def test_daemon_exits_when_idle_and_only_one_runs_per_home() -> None:
     assert first.poll() is None
     assert first.wait(timeout=20) == 0
     assert not Path(home, "daemon.sock").exists()
+
+
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "nanoforge.cli", *args], capture_output=True, text=True,
+                          env=dict(os.environ, NANOFORGE_HOME=str(home)), timeout=60)
+
+
+def test_a_daemon_home_another_user_could_have_prepared_is_refused(tmp_path: Path) -> None:
+    """A symlinked or group/world-reachable NANOFORGE_HOME may hold files another user
+    planted (a socket that answers our CLI, a lock symlink the daemon would write
+    through): the CLI refuses it and says what to do, and nothing is written there."""
+    real = Path(tempfile.mkdtemp(prefix="nf-real-", dir="/tmp"))
+    link = Path(tempfile.mkdtemp(prefix="nf-link-", dir="/tmp")) / "home"
+    link.symlink_to(real)
+    r = _cli(link, "daemon", "start")
+    assert r.returncode == 1 and "symbolic link" in r.stderr and "NANOFORGE_HOME" in r.stderr, r.stderr
+    open_home = Path(tempfile.mkdtemp(prefix="nf-open-", dir="/tmp"))
+    open_home.chmod(0o777)
+    r = _cli(open_home, "types")
+    assert r.returncode == 1 and "chmod 700" in r.stderr, r.stderr
+    assert not any(real.iterdir()) and not any(open_home.iterdir())
+
+
+def test_a_planted_lock_symlink_stops_the_daemon_before_it_writes(tmp_path: Path) -> None:
+    home = Path(tempfile.mkdtemp(prefix="nf-lock-", dir="/tmp"))
+    target = tmp_path / "victim.txt"
+    target.write_text("precious\n")
+    (home / "daemon.lock").symlink_to(target)
+    r = subprocess.run([sys.executable, "-m", "nanoforge.daemon", "--idle-timeout", "5"], capture_output=True,
+                       text=True, env=dict(os.environ, NANOFORGE_HOME=str(home)), timeout=60)
+    assert r.returncode == 1 and "refusing to start" in r.stderr, r.stderr
+    assert target.read_text() == "precious\n"
+
+
+def test_the_cli_never_talks_to_a_socket_that_is_not_its_own(tmp_path: Path) -> None:
+    home = Path(tempfile.mkdtemp(prefix="nf-sock-", dir="/tmp"))
+    planted = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    planted.bind(str(home / "daemon.sock"))
+    planted.listen(1)
+    try:
+        if os.getuid() == 0:  # as root, the socket can really belong to someone else
+            os.chown(home / "daemon.sock", 65534, 65534)
+        else:
+            (home / "daemon.sock").unlink()
+            (home / "daemon.sock").write_text("")  # not a socket: refused the same way
+        r = _cli(home, "types")
+        assert r.returncode == 1 and "not a nanoforge socket of yours" in r.stderr, r.stderr
+    finally:
+        planted.close()

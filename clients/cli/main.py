@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from nanoforge.daemon.paths import UnsafeHome
+
 from . import benchcmds
 from .rpc import Client, DaemonUnavailable, RpcError, connect, start_daemon
 
@@ -297,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     except RpcError as e:
         return _fail(e.message)
     except DaemonUnavailable as e:
+        return _fail(str(e))
+    except UnsafeHome as e:
         return _fail(str(e))
     except KeyboardInterrupt:
         return 130

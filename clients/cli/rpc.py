@@ -82,6 +82,8 @@ class Client:
 
 
 def _try_connect(path: Path) -> socket.socket | None:
+    if not paths.check_socket(path):
+        return None
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         s.connect(str(path))
@@ -96,7 +98,7 @@ def start_daemon(idle_timeout: float | None = None) -> None:
     cmd = [sys.executable, "-m", "nanoforge.daemon"]
     if idle_timeout is not None:
         cmd += ["--idle-timeout", str(idle_timeout)]
-    log = open(paths.home() / "daemon.stderr", "ab")  # noqa: SIM115
+    log = os.fdopen(paths.open_private(paths.home() / "daemon.stderr", os.O_WRONLY | os.O_CREAT | os.O_APPEND), "ab")
     subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                      close_fds=True, env=os.environ.copy())
     log.close()
