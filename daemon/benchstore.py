@@ -61,19 +61,32 @@ def read_state(d: Path) -> dict[str, Any]:
 
 
 def read_results(d: Path) -> dict[str, dict[str, Any]]:
+    """The records of benchmark `d`, by key. A line that is not a whole record (a kill
+    mid-write, a disk error, bytes that are not text) is skipped, so one bad line never
+    hides the rest: its candidate is simply evaluated again on resume."""
     out: dict[str, dict[str, Any]] = {}
     try:
-        with open(d / "results.jsonl") as f:
+        with open(d / "results.jsonl", "rb") as f:
             for line in f:
                 try:
                     rec = json.loads(line)
-                except ValueError:
+                except ValueError:  # UnicodeDecodeError included
                     continue
-                if isinstance(rec, dict) and "key" in rec:
+                if _whole_record(rec):
                     out[rec["key"]] = rec
     except FileNotFoundError:
         pass
     return out
+
+
+def _whole_record(rec: Any) -> bool:
+    if not isinstance(rec, dict) or not isinstance(rec.get("key"), str) or not isinstance(rec.get("config"), dict):
+        return False
+    if rec.get("state") in ("full", "pruned"):
+        return (isinstance(rec.get("score"), (int, float)) and isinstance(rec.get("worst"), dict)
+                and isinstance(rec.get("ram"), int) and isinstance(rec.get("flash"), int)
+                and isinstance(rec.get("splits"), int))
+    return isinstance(rec.get("state"), str)
 
 
 def pid_alive(pid: int | None) -> bool:

@@ -28,9 +28,9 @@ MAX_LINES = 100_000
 # Beyond this many diagnostics of one code in one file, more add noise, not information.
 MAX_PER_CODE = 100
 
-_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # one way to read each number: no backtracking blow-up
+_NUM = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # one way to read each number: no backtracking blow-up
 _NUM_RE = re.compile(_NUM)
-_DECIMAL_COMMA_RE = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?")
+_DECIMAL_COMMA_RE = re.compile(r"[+-]?[0-9]+,[0-9]+(?:[eE][+-]?[0-9]+)?")
 _NONFINITE_RE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 _SEP_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", " ": "space"}
 
@@ -124,7 +124,7 @@ def detect_separator(lines: list[str]) -> tuple[str, bool]:
     if sep == "," and sample:
         # "1,5 2,3": commas inside numbers, spaces between them.
         dec = sum(1 for ln in sample if _DECIMAL_COMMA_RE.search(ln))
-        spaced = sum(1 for ln in sample if re.search(r"\d,\d+ +[+-]?\d", ln))
+        spaced = sum(1 for ln in sample if re.search(r"[0-9],[0-9]+ +[+-]?[0-9]", ln))
         if spaced * 2 > len(sample) and dec * 2 > len(sample) and not any(", " in ln for ln in sample):
             return " ", True
     decimal_comma = sep != "," and counts[","] * 2 > len(sample)

@@ -3,9 +3,13 @@ workers use one BLAS thread each."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from nanoforge.daemon import benchstore
 from nanoforge.engine import search
 
 
@@ -118,3 +122,18 @@ def test_extrapolation_races_on_the_first_folds_pooled() -> None:
     assert pruned["state"] == "pruned" and pruned["splits"] == search.RACE_SPLITS
     assert pruned["worst"] == pytest.approx(first, rel=1e-5)
     assert search.evaluate(ctx, CFG, first["r2"] - 1e-3)["state"] == "full"
+
+
+def test_bad_lines_in_the_results_log_are_skipped_not_fatal(tmp_path: Path) -> None:
+    """A kill mid-write or a disk error leaves a partial or binary line in results.jsonl:
+    the other records still rank (candidates) and resume (the scheduler)."""
+    good = [{"key": f"k{i}", "config": {"blocks": [], "model": {"kind": "centroid", "params": {}}}, "state": "full",
+             "splits": 10, "score": 90.0 + i, "worst": {"balanced_accuracy": 0.9}, "ram": 100, "flash": 200}
+            for i in range(3)]
+    lines = [json.dumps(r).encode() for r in good]
+    lines[1:1] = [b"\xff\xfe\x00garbage", b'{"key": "k9", "config": {}, "state": "full", "sco', b"[1, 2]",
+                  b'{"key": "k8", "config": {}, "state": "full"}']
+    (tmp_path / "results.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    recs = benchstore.read_results(tmp_path)
+    assert sorted(recs) == ["k0", "k1", "k2"]
+    assert [r["key"] for r in search.ranked(recs)] == ["k2", "k1", "k0"]

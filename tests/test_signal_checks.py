@@ -244,3 +244,12 @@ def test_a_fifo_in_a_project_does_not_stop_later_checks(tmp_path: Path) -> None:
         assert r.returncode == 1 and "NF100" in r.stdout, r.stdout + r.stderr
     clean = write_signals(tmp_path / "clean.csv", smooth_rows())
     assert nanoforge("check", str(clean)).returncode == 0
+
+
+def test_digits_other_than_ascii_are_not_numbers(tmp_path: Path) -> None:
+    """Python's \\d takes fullwidth and other scripts' digits; a C parser on the device
+    never would, so the file would check clean and fail on the board."""
+    f = tmp_path / "wide.csv"
+    f.write_text("\n".join(["1.0,2.0"] * 12 + ["\uff11.5,2.0", "1.0,\u0663"]) + "\n", encoding="utf-8")
+    errors = [(d.code, d.line) for d in check_file(f, Layout(axes=1))[0] if d.severity == "error"]
+    assert errors == [("NF102", 13), ("NF102", 14)]
