@@ -363,6 +363,9 @@ def _signals(v: _V, root: Path, kind: types.ProjectType, entries: Any) -> list[S
     valid: list[dict[str, str]] = []
     for i, e in enumerate(entries):
         if not isinstance(e, dict):
+            first = " and ".join(f'{k} = "…"' for k in kind.roles[:2])
+            v.at_value("", 0, "signals", "NF302", f"signals entry {i + 1} is {e!r}, not a table",
+                       f"write each entry as [[signals]] then {first}")
             continue
         bad = False
         for key in e:
@@ -435,6 +438,14 @@ def new_project(
         raise ValueError(f"sensor must be 'generic' or 'multi', not {sensor!r}")
     if sensor not in kind.sensors:
         raise ValueError(f"multi-sensor projects are {_multi_types()} only (--type {_multi_names()[0]})")
+    # The bounds `load` enforces, so that a new project is never one its own check rejects.
+    for name, value, lo, hi in (("axes", axes, 1, 1024 if sensor == "multi" else 64), ("buffer", buffer, 1, 16384),
+                                ("max_ram", max_ram, 256, 1 << 30), ("max_flash", max_flash, 256, 1 << 30),
+                                ("seed", seed, 0, 2**32 - 1)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi):
+            raise ValueError(f"{name} must be a whole number from {lo} to {hi}, not {value!r}")
+    if isinstance(sampling_hz, bool) or not isinstance(sampling_hz, (int, float)) or not sampling_hz > 0:
+        raise ValueError(f"sampling_hz must be a number of Hz above 0, not {sampling_hz!r}")
     resolved = targets.resolve(target)
     if resolved is None:
         raise ValueError(f"unknown target {target!r}; {_suggest(target.lower(), targets.known_names())}")

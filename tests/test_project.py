@@ -94,3 +94,20 @@ def test_project_info_counts_lines_and_columns_of_each_signal_file(tmp_path: Pat
     a, b = info["signals"]
     assert (a["role"], a["lines"], a["columns"]) == ("a", 2, 8)
     assert b["exists"] is False and b["lines"] is None
+
+
+@pytest.mark.parametrize("bad", [{"axes": -1}, {"buffer": -5}, {"axes": "x"}, {"buffer": 0}, {"sampling_hz": 0.0},
+                                 {"max_ram": 10}, {"seed": -1}, {"axes": True}])
+def test_new_refuses_what_its_own_check_would_reject(tmp_path: Path, bad: dict) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        new_project(tmp_path / "p", "ncc", **bad)
+    assert not (tmp_path / "p").exists()
+
+
+def test_signals_that_are_not_tables_get_a_diagnostic(tmp_path: Path) -> None:
+    new_project(tmp_path, "ncc")
+    toml = tmp_path / PROJECT_FILE
+    toml.write_text("signals = [1, 2]\n" + toml.read_text())
+    _, diags = load(tmp_path)
+    bad = [d for d in diags if d.code == "NF302" and "not a table" in d.message]
+    assert len(bad) == 2 and bad[0].line == 1
