@@ -43,7 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(d, job, state)
     except Exception as e:  # the job's own failure must reach the user, not vanish
-        state.update(state="failed", error=f"{type(e).__name__}: {e}", pid=None, updated=bs.now())
+        # A user's problem (a bad signal file, a setting) is said in its own words; a bug
+        # keeps its exception's name, which is what a report needs.
+        error = str(e) if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {e}"
+        state.update(state="failed", error=error, pid=None, updated=bs.now())
         bs.write_json(d / "state.json", state)
         (d / "error.log").write_text(traceback.format_exc())
         return 1

@@ -98,7 +98,8 @@ class Project:
                       max_ram=self.max_ram)
 
     def signal_files(self) -> list[tuple[str, Path]]:
-        return [(role, (self.root / rel)) for e in self.signals for role, rel in e.files()]
+        """(role, path): paths as a user reads them, without `..` detours (symlinks are left alone)."""
+        return [(role, Path(os.path.normpath(self.root / rel))) for e in self.signals for role, rel in e.files()]
 
 
 # ---------------------------------------------------------------- positions

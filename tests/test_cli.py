@@ -117,3 +117,20 @@ def test_a_zero_budget_or_zero_cores_is_refused_not_replaced(tmp_path: Path) -> 
         r = nanoforge("bench", "start", str(root), *flag)
         assert r.returncode == 2 and flag[0] in r.stderr, r.stderr
     assert not (root / ".nanoforge" / "benchmarks").exists()
+
+
+def test_a_failed_benchmark_says_what_is_wrong_in_the_users_words(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    assert nanoforge("new", str(root), "--type", "ncc", "--axes", "1", "--buffer", "64").returncode == 0
+    data = tmp_path / "data"
+    data.mkdir()
+    for cls in ("a", "b"):
+        write_signals(data / f"{cls}.csv", smooth_rows(seed=ord(cls)))
+        assert nanoforge("signals", "add", str(root), "--class", cls, str(data / f"{cls}.csv")).returncode == 0
+    toml = root / "nanoforge.toml"
+    toml.write_text(toml.read_text().replace('"../data/b.csv"', '"signals/../../data/b.csv"'))
+    (data / "b.csv").write_text("1.0,x\n" * 30)  # broken after it was added
+    r = nanoforge("bench", "start", str(root), "--time-budget", "30", "--cores", "1", "--wait", "--json")
+    st = json.loads(r.stdout)
+    assert st["state"] == "failed", st
+    assert st["error"].startswith(f"{data / 'b.csv'}:1:") and "Error:" not in st["error"], st["error"]
