@@ -57,7 +57,8 @@ def write_json(p: Path, obj: Any) -> None:
 
 
 def read_state(d: Path) -> dict[str, Any]:
-    return read_json(d / "state.json", {}) or {}
+    st = read_json(d / "state.json", {})
+    return st if isinstance(st, dict) else {}
 
 
 def read_results(d: Path) -> dict[str, dict[str, Any]]:
@@ -157,9 +158,12 @@ def find_library(root: Path, key: str | None) -> tuple[dict[str, Any], Path]:
     benches = all_benches(root)
     if key is None:
         for d in reversed(benches):
-            best = (read_state(d).get("best") or {}).get("library")
+            named = read_state(d).get("best")
+            best = (named.get("library") if isinstance(named, dict) else None) or _best_key(d)
             if best and library_path(d, best).exists():
                 return unpack(library_path(d, best).read_bytes()), d
+            if best:
+                return find_library(root, best)
         raise ValueError(f"{root}: no library yet; run `nanoforge bench start {root}` first")
     for d in reversed(benches):
         if library_path(d, key).exists():
@@ -173,6 +177,13 @@ def find_library(root: Path, key: str | None) -> tuple[dict[str, Any], Path]:
             ctx, meta = context(project)
             return fit_and_save(d, ctx, meta, rec), d
     raise ValueError(f"no library '{key}' in {root}; `nanoforge bench candidates {root}` lists them")
+
+
+def _best_key(d: Path) -> str | None:
+    """The best fully evaluated record's key, as the job chose it: what state.json names,
+    recovered from the records when state.json is lost or damaged."""
+    full = [r for r in read_results(d).values() if r.get("state") == "full"]
+    return max(full, key=lambda r: (r["score"], r["key"]))["key"] if full else None
 
 
 def summary(d: Path) -> dict[str, Any]:

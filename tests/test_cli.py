@@ -134,3 +134,23 @@ def test_a_failed_benchmark_says_what_is_wrong_in_the_users_words(tmp_path: Path
     st = json.loads(r.stdout)
     assert st["state"] == "failed", st
     assert st["error"].startswith(f"{data / 'b.csv'}:1:") and "Error:" not in st["error"], st["error"]
+
+
+def test_a_damaged_state_file_does_not_hide_the_best_library(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    assert nanoforge("new", str(root), "--type", "ncc", "--axes", "1", "--buffer", "64").returncode == 0
+    for cls in ("a", "b"):
+        f = write_signals(tmp_path / f"{cls}.csv", smooth_rows(seed=ord(cls)) * (1 + (cls == "b")))
+        assert nanoforge("signals", "add", str(root), "--class", cls, str(f)).returncode == 0
+    r = nanoforge("bench", "start", str(root), "--time-budget", "5", "--cores", "1", "--wait", "--json")
+    assert json.loads(r.stdout)["best"]
+    r = nanoforge("deploy", str(root), "--dir", str(tmp_path / "fw"), "--json")
+    best = json.loads(r.stdout)["neai_id"]
+    state = next((root / ".nanoforge" / "benchmarks").iterdir()) / "state.json"
+    for damage in ("{\"best\": ", "[]", ""):
+        state.write_text(damage)
+        r = nanoforge("emulate", str(root), "--file", str(tmp_path / "a.csv"), "--json")
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["results"]
+        r = nanoforge("deploy", str(root), "--dir", str(tmp_path / "fw"), "--json")
+        assert r.returncode == 0 and json.loads(r.stdout)["neai_id"] == best, r.stderr
