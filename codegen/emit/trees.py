@@ -45,28 +45,31 @@ class GBT(ModelEmitter):
             g.body.append(f"{out}[0] = -{out}[1];")
 
 
-class SummedFromZero(ModelEmitter):
-    """One value, the trees' leaves summed from zero: the fit scaled the leaves so that
-    the sum is the regression forest's mean or the isolation forest's score."""
+class OneValue(ModelEmitter):
+    """One value, the trees' leaves summed onto a start: from zero the fit scaled the
+    leaves so that the sum is the regression forest's mean or the isolation forest's
+    score; boosting starts from its initial estimate."""
+
+    def start(self, g: Sink, m: Model) -> str:
+        return "0.0f"
 
     def call(self, g: Sink, m: Model, v: str, d: int, outputs: int, out: str) -> None:
-        g.body.append(f"{out}[0] = 0.0f;")
+        g.body.append(f"{out}[0] = {self.start(g, m)};")
         trees_call(g, m, v, 1, out)
 
 
-class ForestRegressor(SummedFromZero):
+class ForestRegressor(OneValue):
     kind = "forest_reg"
 
 
-class GBTRegressor(ModelEmitter):
+class GBTRegressor(OneValue):
     kind = "gbt_reg"
 
-    def call(self, g: Sink, m: Model, v: str, d: int, outputs: int, out: str) -> None:
-        g.body.append(f"{out}[0] = ({g.kref('m.init', m.state['init'])})[0];")
-        trees_call(g, m, v, 1, out)
+    def start(self, g: Sink, m: Model) -> str:
+        return f"({g.kref('m.init', m.state['init'])})[0]"
 
 
-class IsolationForest(SummedFromZero):
+class IsolationForest(OneValue):
     kind = "iforest"
 
 
