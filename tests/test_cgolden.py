@@ -17,16 +17,14 @@ from nanoforge.codegen import library
 from nanoforge.engine import search
 from nanoforge.engine.bandpass import design
 from nanoforge.engine.blocks import Block
+from nanoforge.engine.models import ADModel, Classifier, Model, OneClass, Regressor
 
 from .test_families import TYPICAL_BLOCKS, TYPICAL_MODELS
 
 GOLDEN = Path(__file__).with_name("cgolden.json")
-TYPE_OF = {
-    "centroid": "ncc", "knn": "ncc", "linear": "ncc", "gnb": "ncc", "svm_rbf": "ncc", "forest": "ncc", "gbt": "ncc",
-    "mlp": "ncc", "ridge": "ext", "knn_reg": "ext", "svr": "ext", "forest_reg": "ext", "gbt_reg": "ext",
-    "mlp_reg": "ext", "maha": "1cc", "knn_oc": "1cc", "ocsvm": "1cc", "iforest": "1cc", "gmm": "1cc", "gauss": "ad",
-    "kmeans": "ad", "reservoir": "ad", "hst": "ad",
-}
+# the project type whose generator wraps each task's models
+TASKS: list[tuple[type[Model], str]] = [(Classifier, "ncc"), (Regressor, "ext"), (OneClass, "1cc"), (ADModel, "ad")]
+TYPE_OF = {kind: next(t for base, t in TASKS if issubclass(cls, base)) for kind, cls in Model.registry.items()}
 HEAD = {"ncc": {"kind": "linear", "params": {"algo": "logreg", "C": 1.0}}, "1cc": {"kind": "maha", "params": {}},
         "ext": {"kind": "ridge", "params": {"alpha": 1.0}}, "ad": {"kind": "gauss", "params": {"margin": 3.0}}}
 EXTRA_MODELS: list[tuple[str, dict[str, Any]]] = [
