@@ -1,5 +1,6 @@
 """A fitted pipeline → the parts of a library's neai.c every project type shares: the
-knowledge, the static buffers, the feature blocks and the model kernels' calls.
+knowledge, the static buffers, the stages between the feature blocks. What a block or a
+model of a given kind adds is its emitter's (codegen/emit/), found by kind.
 
 Every shape is known when the library is generated, so the code calls the kernels of
 codegen/c/ with literal sizes and all buffers are static arrays of exact size: no malloc,
@@ -7,8 +8,9 @@ no recursion, RAM visible to the linker. Knowledge is one float array, as NanoEd
 it; its first two values (a check number and the length) let init refuse a knowledge
 buffer from another library, and every part of it is reached through a named offset.
 
-A project type's plug-in (codegen/apis/) subclasses LibraryGen: `model()` adds the
-calls of its model, `emit()` writes its entry points, header and knowledge.h.
+A project type's plug-in (codegen/apis/) subclasses LibraryGen: `model()` asks the
+model's emitter for its core call and adds the type's head around it, `emit()` writes
+its entry points, header and knowledge.h.
 """
 
 from __future__ import annotations
@@ -20,28 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from nanoforge.engine.blocks import next_pow2
+from nanoforge.engine.blocks import Block
 from nanoforge.engine.pipeline import Pipeline
 
 from . import cfiles
+from .ctext import c_array, c_float
+from .emit import BlockEmitter
 
 _SUFFIX_RE = re.compile(r"^[A-Za-z0-9_]{0,32}$")
-
-
-def c_float(v: float) -> str:
-    """Exact C literal of a float32: hex floats carry every bit."""
-    f = float(np.float32(v))
-    if f == 0.0:
-        return "-0.0f" if np.signbit(np.float32(v)) else "0.0f"
-    if not np.isfinite(f):
-        raise ValueError("knowledge holds a non-finite value")
-    return f"{f.hex()}f"
-
-
-def c_array(values: np.ndarray, per_line: int = 6) -> str:
-    items = [c_float(v) for v in np.asarray(values, np.float32).ravel()]
-    lines = [", ".join(items[i: i + per_line]) for i in range(0, len(items), per_line)]
-    return "    " + ",\n    ".join(lines)
 
 
 def indent(lines: list[str], depth: int = 1, width: int = 120) -> str:
@@ -207,7 +195,7 @@ class LibraryGen:
         one axis, not all of them."""
         a, n = self.axes, self.length
         blocks = self.pipe.blocks
-        self.per_axis = a > 1 and all(b.kind not in ("minirocket", "rolling") for b in blocks)
+        self.per_axis = a > 1 and all(BlockEmitter.lookup(b.kind).per_axis for b in blocks)
         shape: tuple[int, ...] = (a, n)
         cur = "nf_sig"
         if self.per_axis:
@@ -227,121 +215,25 @@ class LibraryGen:
 
     # ---------------------------------------------------------------- blocks
 
-    def block(self, i: int, b: Any, shape: tuple[int, ...], cur: str) -> tuple[tuple[int, ...], str]:
-        kind = b.kind
+    def block(self, i: int, b: Block, shape: tuple[int, ...], cur: str) -> tuple[tuple[int, ...], str]:
+        """The block's call (its emitter's) between the stage buffers: `nf_sig` in place,
+        signal → `nf_vec` (at this axis's offset when looping on axes), `nf_vec` in place."""
+        em = BlockEmitter.lookup(b.kind)
         out = b.out_shape(shape)
         vec = "nf_vec"
         if self.per_axis and b.stage_in == "signal":
             shape = (1, shape[1])  # this axis only; features land at its offset
             vec = f"nf_vec + a * {b.out_shape(shape)[0]}"
         if b.stage_in == "signal" and b.stage_out == "signal":
-            ax, ln = shape
             out = (out[0], b.out_shape(shape)[1])
-            self.use("nf_signal")
-            if kind == "bandpass":
-                sos = b.state["sos"]
-                self.body.append(f"nf_signal_bandpass(nf_sig, {ax}, {ln}, {self.kref(f'b{i}.sos', sos)}, {len(sos)});")
-            elif kind == "decimate":
-                self.body.append(f"nf_signal_decimate(nf_sig, {ax}, {ln}, {int(b.params['factor'])});")
-            elif kind in ("mean_removal", "zscore", "diff"):
-                self.body.append(f"nf_signal_{kind}(nf_sig, {ax}, {ln});")
-            else:
-                raise ValueError(f"no C for block {kind}")
+            em.emit(self, i, b, shape, vec)
             return out, "nf_sig"
         if b.stage_in == "signal":
-            ax, ln = shape
             self.buf("nf_vec", out[0])
-            if kind == "flatten":
-                self.use("nf_features")
-                self.body.append(f"nf_features_flatten(nf_sig, {ax * ln}, {vec});")
-            elif kind in ("fft", "spectral"):
-                nfft = next_pow2(ln)
-                self.use("nf_spectrum")
-                tw = self.twiddles(nfft)
-                self.buf("nf_scr", 2 * nfft + nfft // 2)
-                if kind == "fft":
-                    win = "0"
-                    if b.params.get("window"):
-                        from nanoforge.engine.blocks import hann
-
-                        win = f"nf_win{ln}"
-                        if not any(win + "[" in t for t in self.tables):
-                            self.tables.append(f"static const float {win}[{ln}] = {{\n{c_array(hann(ln))}\n}};\n")
-                    self.body.append(f"nf_spectrum_bands(nf_sig, {ax}, {ln}, {nfft}, {tw}, {win}, "
-                                     f"{b.out_shape((1, ln))[0]}, {1 if b.params.get('log') else 0}, nf_scr, {vec});")
-                else:
-                    self.body.append(f"nf_spectrum_shape(nf_sig, {ax}, {ln}, {nfft}, {tw}, nf_scr, {vec});")
-            elif kind == "stats":
-                self.use("nf_features")
-                self.body.append(f"nf_features_stats(nf_sig, {ax}, {ln}, {vec});")
-            elif kind == "rolling":
-                w = int(b.params.get("window", 0))
-                self.use("nf_rolling")
-                self.buf("nf_ring", max(w * ax, 1))
-                self.body.append(f"nf_rolling_apply(nf_sig, {ax}, {w}, nf_ring, {vec});")
-            elif kind == "minirocket":
-                kern, dils = b.plan(ln)
-                tname = f"nf_rk{i}"
-                rows = ", ".join(str(int(v)) for v in np.asarray(kern).ravel())
-                self.tables.append(f"static const unsigned char {tname}[{kern.size}] = {{ {rows} }};\n")
-                self.tables.append(f"static const int nf_rd{i}[{len(dils)}] = {{ {', '.join(map(str, dils))} }};\n")
-                self.use("nf_features")
-                self.body.append(f"nf_features_minirocket(nf_sig, {ax}, {ln}, {tname}, {len(kern)}, nf_rd{i}, "
-                                 f"{len(dils)}, {self.kref(f'b{i}.bias', b.state['bias'])}, {vec});")
-            else:
-                raise ValueError(f"no C for block {kind}")
+            em.emit(self, i, b, shape, vec)
             return out, "nf_vec"
-        d = shape[0]
-        self.use("nf_vector")
-        if kind == "scale":
-            self.body.append(f"nf_vector_scale(nf_vec, {d}, {self.kref(f'b{i}.mean', b.state['mean'])}, "
-                             f"{self.kref(f'b{i}.inv_std', b.state['inv_std'])});")
-            return out, cur
-        if kind == "pca":
-            comp = b.state["comp"]
-            k = comp.shape[0]
-            self.buf("nf_vec2", k)
-            self.body.append(f"nf_vector_pca(nf_vec, {d}, {k}, {self.kref(f'b{i}.mean', b.state['mean'])}, "
-                             f"{self.kref(f'b{i}.comp', comp)}, nf_vec2);")
-            self.body.append(f"for (i = 0; i < {k}; i++) nf_vec[i] = nf_vec2[i];")
-            return (k,), "nf_vec"
-        raise ValueError(f"no C for block {kind}")
-
-    # ------------------------------------------------- model kernels, raw outputs
-
-    def knn_scratch(self, k: int) -> None:
-        self.buf("nf_best_d", k)
-        self.buf("nf_best_i", k, "int")
-        self.use("nf_knn")
-
-    def linear_call(self, v: str, d: int, c: int, out: str) -> None:
-        st = self.pipe.model.state
-        self.use("nf_linear")
-        self.body.append(f"nf_linear_predict({v}, {d}, {self.kref('m.w', st['w'])}, {self.kref('m.b', st['b'])}, "
-                         f"{c}, {out});")
-
-    def svm_call(self, v: str, d: int, c: int, out: str) -> None:
-        st = self.pipe.model.state
-        self.use("nf_svm")
-        self.body.append(f"nf_svm_predict({v}, {d}, {self.kref('m.sv', st['sv'])}, {len(st['sv'])}, "
-                         f"{self.kref('m.alpha', st['alpha'])}, {self.kref('m.b', st['b'])}, "
-                         f"{c_float(st['gamma'][0])}, {c}, {out});")
-
-    def trees_call(self, v: str, width: int, out: str) -> None:
-        """Adds every tree's leaf row onto `out` (initialised by the caller)."""
-        st = self.pipe.model.state
-        self.use("nf_trees")
-        refs = ", ".join(self.kref(f"m.{n}", st[n]) for n in ("feat", "thr", "left", "right", "leaf"))
-        self.body.append(f"nf_trees_sum({v}, {refs}, {width}, {self.kref('m.root', st['root'])}, "
-                         f"{len(st['root'])}, {out});")
-
-    def mlp_call(self, v: str, d: int, c: int, out: str) -> None:
-        st = self.pipe.model.state
-        h = st["b1"].shape[0]
-        self.buf("nf_hidden", h)
-        self.use("nf_mlp")
-        refs = ", ".join(self.kref(f"m.{n}", st[n]) for n in ("w1", "b1", "w2", "b2"))
-        self.body.append(f"nf_mlp_predict({v}, {d}, {h}, {refs}, {c}, nf_hidden, {out});")
+        em.emit(self, i, b, shape, vec)
+        return out, "nf_vec" if b.out_of_place else cur
 
     # ---------------------------------------------------------------- text
 

@@ -13,6 +13,9 @@ models serve every task the kernel suits.
 that learn on the device share. Importing this package registers every kind in
 `Model.registry`; a new model is one class in one module imported here.
 
+Each family's C call is its emitter in codegen/emit/<family>.py, its kernel in
+codegen/c/nf_<family>.h.
+
 Families import scikit-learn where a model is fitted, not at module level: it takes
 seconds to load, and the daemon imports the engine to read and build libraries without
 fitting anything.

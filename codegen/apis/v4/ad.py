@@ -34,6 +34,7 @@ from ...cgen import (
     local_ints,
     sections,
 )
+from ...emit import OnDeviceEmitter
 from ...emulator import fill, per_row, rows
 from .. import CApi
 from ..params import file_and_targets, learn_detect
@@ -47,10 +48,6 @@ def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, min_learn: in
     return ADGen(pipe, axes, length, neai_id, min_learn, sensor, suffix).build()
 
 
-# the C module holding each model's nf_admodel_* functions
-_MODEL_MODULE = {"gauss": "nf_ad_gauss", "kmeans": "nf_ad_kmeans", "reservoir": "nf_ad_reservoir", "hst": "nf_ad_hst"}
-
-
 class ADGen(LibraryGen):
     def __init__(self, pipe: Pipeline, axes: int, length: int, neai_id: str, min_learn: int, sensor: str,
                  suffix: str) -> None:
@@ -59,10 +56,10 @@ class ADGen(LibraryGen):
         self.sensor = sensor
 
     def model(self, v: str, d: int) -> None:
+        """The defines every on-device model shares, then the model's own (its emitter's)."""
         m = self.pipe.model
         assert isinstance(m, ADModel)
-        if m.kind not in _MODEL_MODULE:
-            raise ValueError(f"no C for anomaly model {m.kind}")
+        em = OnDeviceEmitter.lookup(m.kind)
         self.vec_name = v
         self.mem = m.state_floats(d)
         self.buf("nf_w", d)
@@ -70,22 +67,9 @@ class ADGen(LibraryGen):
         defs = [f"#define NF_D {d}", f"#define NF_CAL {CAL}", f"#define NF_WARMUP {m.warmup}",
                 f"#define NF_MARGIN {c_float(float(m.params.get('margin', 3.0)))}",
                 f"#define NF_MODEL_OFF {2 * d + 2 + CAL}", f"#define NF_MEM_SIZE {self.mem}"]
-        self.rng_init = ""
-        if m.kind in ("kmeans", "reservoir"):
-            defs.append(f"#define NF_K {int(m.params['k'] if m.kind == 'kmeans' else m.params['slots'])}")
-            if m.kind == "reservoir":
-                m.reset(d)
-                self.rng_init = f"nf_ad_reservoir_rng = {int(m.rng)}u;"
-        elif m.kind == "hst":
-            dims, vals = m.shape(d)
-            trees, depth = dims.shape[0], int(m.params["depth"])
-            defs += [f"#define NF_T {trees}", f"#define NF_DEPTH {depth}", f"#define NF_INNER {dims.shape[1]}",
-                     f"#define NF_NODES {2 ** (depth + 1) - 1}", "#define NF_HV nf_hv"]
-            idx = ", ".join(str(int(q)) for q in dims.ravel())
-            self.tables.append(f"static const unsigned short nf_hd[{dims.size}] = {{ {idx} }};\n")
-            self.tables.append(f"static const float nf_hv[{vals.size}] = {{\n{c_array(vals)}\n}};\n")
-        self.ad_defs = "\n".join(defs) + "\n"
-        self.use("nf_ad", _MODEL_MODULE[m.kind])
+        own, self.rng_init = em.setup(self, m, d)
+        self.ad_defs = "\n".join(defs + own) + "\n"
+        self.use("nf_ad", em.module)
 
     def emit(self) -> Generated:
         s = self.sfx

@@ -15,6 +15,7 @@ from nanoforge.engine.pipeline import Pipeline
 
 from ... import armrun
 from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, header_top
+from ...emit import ModelEmitter
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, per_row, rows
 from .. import CApi
 from ..params import file_and_targets, learn_detect
@@ -28,29 +29,13 @@ def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, suffix: str =
 
 class ExtGen(LibraryGen):
     def model(self, v: str, d: int) -> None:
+        """The model's one value, back to the targets' scale when the fit standardised them."""
         m = self.pipe.model
         st = m.state
+        em = ModelEmitter.lookup(m.kind)
         out = "nf_out"
         self.buf("nf_out", 1)
-        if m.kind == "ridge":
-            self.linear_call(v, d, 1, out)
-        elif m.kind == "knn_reg":
-            k = min(int(m.params["k"]), len(st["proto"]))
-            self.knn_scratch(k)
-            weighted = bool(m.params.get("weighted"))
-            self.body.append(f"{out}[0] = nf_knn_regress{'_weighted' if weighted else ''}({v}, {d}, "
-                             f"{self.kref('m.proto', st['proto'])}, "
-                             f"{self.kref('m.value', st['value'])}, {len(st['proto'])}, {k}, nf_best_d, nf_best_i);")
-        elif m.kind == "svr":
-            self.svm_call(v, d, 1, out)
-        elif m.kind in ("forest_reg", "gbt_reg"):
-            init = f"({self.kref('m.init', st['init'])})[0]" if m.kind == "gbt_reg" else "0.0f"
-            self.body.append(f"{out}[0] = {init};")
-            self.trees_call(v, 1, out)
-        elif m.kind == "mlp_reg":
-            self.mlp_call(v, d, 1, out)
-        else:
-            raise ValueError(f"no C for regression model {m.kind}")
+        em.call(self, m, v, d, 1, out)
         if "ys" in st:  # targets were standardised for the fit
             self.body.append(f"{out}[0] = {out}[0] * ({self.kref('m.ys', st['ys'])})[0] + "
                              f"({self.kref('m.ym', st['ym'])})[0];")

@@ -24,6 +24,7 @@ from ...cgen import (
     init_function,
     local_ints,
 )
+from ...emit import ModelEmitter
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
 from .. import CApi
 from ..params import one_file
@@ -40,41 +41,12 @@ class NccGen(LibraryGen):
         self.classes = classes
 
     def model(self, v: str, d: int) -> None:
-        m = self.pipe.model
-        st = m.state
+        """The model's class scores, then a softmax unless they are probabilities already."""
+        em = ModelEmitter.lookup(self.pipe.model.kind)
         c = len(self.classes)
         out = "output_buffer"
-        if m.kind in ("centroid", "knn"):
-            k = 1 if m.kind == "centroid" else min(int(m.params["k"]), len(st["proto"]))
-            self.knn_scratch(k)
-            self.body.append(f"nf_knn_classify({v}, {d}, {self.kref('m.proto', st['proto'])}, "
-                             f"{self.kref('m.label', st['label'])}, {len(st['proto'])}, {k}, {c}, nf_best_d, "
-                             f"nf_best_i, {out});")
-        elif m.kind == "linear":
-            self.linear_call(v, d, c, out)
-        elif m.kind == "gnb":
-            self.use("nf_gnb")
-            self.body.append(f"nf_gnb_predict({v}, {d}, {self.kref('m.mu', st['mu'])}, {self.kref('m.iv', st['iv'])}, "
-                             f"{self.kref('m.k', st['k'])}, {c}, {out});")
-        elif m.kind == "svm_rbf":
-            self.svm_call(v, d, c, out)
-            self.body.append(f"for (i = 0; i < {c}; i++) {out}[i] = 4.0f * {out}[i];")
-        elif m.kind in ("forest", "gbt"):
-            width = st["leaf"].shape[1]
-            if m.kind == "gbt":
-                init = self.kref("m.init", st["init"])
-                self.body.append(f"for (i = 0; i < {width}; i++) {out}[i] = ({init})[i];")
-            else:
-                self.body.append(f"for (i = 0; i < {width}; i++) {out}[i] = 0.0f;")
-            self.trees_call(v, width, out)
-            if m.kind == "gbt" and width == 1:
-                self.body.append(f"{out}[1] = 0.5f * {out}[0];")
-                self.body.append(f"{out}[0] = -{out}[1];")
-        elif m.kind == "mlp":
-            self.mlp_call(v, d, c, out)
-        else:
-            raise ValueError(f"no C for model {m.kind}")
-        if m.kind not in ("centroid", "knn", "forest"):  # scores → probabilities
+        em.call(self, self.pipe.model, v, d, c, out)
+        if not em.probabilities:
             self.use("nf_math")
             self.body.append(f"nf_math_softmax({out}, {c});")
 

@@ -17,7 +17,8 @@ import numpy as np
 from nanoforge.engine.pipeline import Pipeline
 
 from ... import armrun
-from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, c_float, header_top
+from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, header_top
+from ...emit import ModelEmitter
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
 from .. import CApi
 from ..params import one_file
@@ -31,36 +32,12 @@ def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, suffix: str =
 
 class OneClassGen(LibraryGen):
     def model(self, v: str, d: int) -> None:
+        """The model's outlier score, and the threshold it is compared with in knowledge."""
         m = self.pipe.model
-        st = m.state
-        out = "nf_out"
+        em = ModelEmitter.lookup(m.kind)
         self.buf("nf_out", 1)
-        if m.kind == "maha":
-            self.buf("nf_diff", d)
-            self.use("nf_maha")
-            self.body.append(f"{out}[0] = nf_maha_score({v}, {d}, {self.kref('m.mean', st['mean'])}, "
-                             f"{self.kref('m.prec', st['prec'])}, nf_diff);")
-        elif m.kind == "knn_oc":
-            k = min(int(m.params.get("k", 1)), len(st["proto"]))
-            self.knn_scratch(k)
-            self.body.append(f"{out}[0] = nf_knn_distance({v}, {d}, {self.kref('m.proto', st['proto'])}, "
-                             f"{len(st['proto'])}, {k}, nf_best_d, nf_best_i);")
-        elif m.kind == "ocsvm":
-            self.svm_call(v, d, 1, out)
-            self.body.append(f"{out}[0] = -{out}[0];")
-        elif m.kind == "iforest":
-            self.body.append(f"{out}[0] = 0.0f;")
-            self.trees_call(v, 1, out)
-        elif m.kind == "gmm":
-            comps = len(st["k"])
-            self.buf("nf_comp", comps)
-            self.use("nf_gmm")
-            self.body.append(f"{out}[0] = nf_gmm_score({v}, {d}, {self.kref('m.mu', st['mu'])}, "
-                             f"{self.kref('m.iv', st['iv'])}, {self.kref('m.k', st['k'])}, {comps}, "
-                             f"{c_float(st['kmax'][0])}, nf_comp);")
-        else:
-            raise ValueError(f"no C for 1-class model {m.kind}")
-        self.limit = self.kref("m.limit", st["limit"])
+        em.call(self, m, v, d, 1, "nf_out")
+        self.limit = self.kref("m.limit", m.state["limit"])
 
     def emit(self) -> Generated:
         s = self.sfx
