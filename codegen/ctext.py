@@ -17,6 +17,23 @@ def c_float(v: float) -> str:
     return f"{f.hex()}f"
 
 
+def c_string(text: str) -> str:
+    """A C string literal holding `text`'s UTF-8 bytes exactly, whatever the compiler's
+    source and execution character sets: printable ASCII as itself, every other byte as a
+    three-digit octal escape (no digit that follows can extend it), and `?` escaped so
+    that no trigraph (`??/` is a backslash under -std=c99) can form."""
+    out = []
+    for b in text.encode("utf-8"):
+        ch = chr(b)
+        if ch in '"\\?':
+            out.append("\\" + ch)
+        elif 0x20 <= b < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\{b:03o}")
+    return '"' + "".join(out) + '"'
+
+
 def c_array(values: np.ndarray, per_line: int = 6) -> str:
     items = [c_float(v) for v in np.asarray(values, np.float32).ravel()]
     lines = [", ".join(items[i: i + per_line]) for i in range(0, len(items), per_line)]

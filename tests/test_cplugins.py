@@ -6,6 +6,7 @@ that do not fit a type with the messages users see."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,30 @@ def test_every_type_example_main_compiles_against_its_header(tmp_path: Path) -> 
         p = subprocess.run([toolchain.ARM_CC, "-mcpu=cortex-m4", "-mthumb", *toolchain.STRICT, "-Os", "-I", str(d),
                             "-c", str(d / "example.c"), "-o", str(d / "example.o")], capture_output=True, text=True)
         assert p.returncode == 0, f"{type_name}: {p.stderr}"
+
+
+NASTY_NAMES = ["x??/", "\U0001f600 smile", 'say "hi"\\', "tab\there", "100%d", "é"]
+
+
+@pytest.mark.skipif(not toolchain.have_arm(), reason="arm-none-eabi-gcc missing (scripts/toolchain.sh)")
+def test_any_class_name_reaches_the_device_and_the_emulator_exactly(tmp_path: Path) -> None:
+    """Class names are the user's words: a trigraph, an emoji, quotes or a tab passed check
+    and the benchmark, then broke the C. They are C string literals byte for byte now,
+    the device gets the UTF-8 bytes, and the standalone emulator prints valid JSON."""
+    x, _ = _signals()
+    y = np.arange(len(x)) % len(NASTY_NAMES)
+    spec = _spec("ncc", {"kind": "centroid", "params": {}}, x, y, NASTY_NAMES)
+    files = library.deploy_files(spec, tmp_path / "build", "cortex-m4")  # builds the Cortex-M library
+    header = files["NanoEdgeAI.h"].decode()
+    assert "??/" not in header and "\\U" not in header
+    f = write_signals(tmp_path / "sig.csv", x[:, 0, :])
+    exe = tmp_path / "neai_emulator"
+    exe.write_bytes(files["neai_emulator"])
+    exe.chmod(0o755)
+    out = subprocess.run([str(exe), str(f)], capture_output=True, text=True, check=True).stdout.splitlines()
+    got = [json.loads(line) for line in out]
+    assert {g["class"] for g in got} <= set(NASTY_NAMES)
+    assert all(g["class"] == NASTY_NAMES[g["class_id"] - 1] for g in got)
+    host = library.host_library(spec, tmp_path / "build")
+    _, ids = host.classify(x)
+    assert [g["class_id"] for g in got] == [int(i) for i in ids]

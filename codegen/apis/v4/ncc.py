@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import ctypes
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from ...cgen import (
     init_function,
     local_ints,
 )
+from ...ctext import c_string
 from ...emit import ModelEmitter
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
 from .. import CApi
@@ -72,7 +72,7 @@ enum neai_state neai_classification{s}(const float data_input[], float output_bu
 
 
 def header_text(neai_id: str, axes: int, length: int, classes: list[str], s: str = "") -> str:
-    names = ",\n    ".join(json.dumps(n) for n in ["unknown", *classes])
+    names = ",\n    ".join(c_string(n) for n in ["unknown", *classes])
     top = header_top("n-class classification", neai_id, axes, length, s,
                      extra_defines=f"#define CLASS_NUMBER{s} {len(classes)}\n",
                      extra_aliases=f"#define CLASS_NUMBER CLASS_NUMBER{s}\n")
@@ -121,10 +121,16 @@ int main(void)
 
 EMULATOR_PARTS = {
     "@WHAT@": "n-class classification", "@API@": "classification",
-    "@DECL@": "float probs[CLASS_NUMBER@S@];\n    uint16_t id = 0;\n    int i;",
+    "@DECL@": "float probs[CLASS_NUMBER@S@];\n    uint16_t id = 0;\n    int i;\n    const char *c;",
+    # the class name as a JSON string: a user's name may hold quotes, backslashes, controls
     "@CALL@": 'neai_classification@S@(in, probs, &id);\n'
-              '        printf("{\\"line\\": %ld, \\"class\\": \\"%s\\", \\"class_id\\": %u, \\"probabilities\\": [", '
-              'lineno, id2class@S@[id], id);\n'
+              '        printf("{\\"line\\": %ld, \\"class\\": \\"", lineno);\n'
+              '        for (c = id2class@S@[id]; *c; c++) {\n'
+              '            if (*c == \'"\' || *c == \'\\\\\') printf("\\\\%c", *c);\n'
+              '            else if ((unsigned char)*c < 0x20) printf("\\\\u%04x", (unsigned)(unsigned char)*c);\n'
+              '            else putchar(*c);\n'
+              '        }\n'
+              '        printf("\\", \\"class_id\\": %u, \\"probabilities\\": [", id);\n'
               '        for (i = 0; i < CLASS_NUMBER@S@; i++) printf("%s%.9g", i ? ", " : "", (double)probs[i]);\n'
               '        printf("]}\\n");'}
 
