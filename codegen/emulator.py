@@ -51,6 +51,7 @@ static int nf_read_line(FILE *f, const char *path, long *lineno, float *in, int 
 KNOWLEDGE_EMULATOR_C = r"""/* nanoforge emulator, @WHAT@: the library built for the host. Usage: emulator FILE */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "NanoEdgeAI.h"
 #include "knowledge.h"
 
@@ -63,6 +64,11 @@ int main(int argc, char **argv)
     FILE *f;
     long lineno = 0;
     int r, bad = 0;
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: %s FILE\nRuns the library on every line (one signal) of FILE; one JSON object per line.\n",
+               argv[0]);
+        return 0;
+    }
     if (argc != 2) { fprintf(stderr, "usage: %s FILE\n", argv[0]); return 2; }
     f = fopen(argv[1], "r");
     if (!f) { perror(argv[1]); return 2; }

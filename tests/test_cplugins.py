@@ -190,3 +190,5 @@ def test_any_class_name_reaches_the_device_and_the_emulator_exactly(tmp_path: Pa
     host = library.host_library(spec, tmp_path / "build")
     _, ids = host.classify(x)
     assert [g["class_id"] for g in got] == [int(i) for i in ids]
+    h = subprocess.run([str(exe), "--help"], capture_output=True, text=True)  # not a file called --help
+    assert h.returncode == 0 and h.stdout.startswith("usage:"), h

@@ -255,6 +255,12 @@ static int run(const char *path, int learn)
 int main(int argc, char **argv)
 {
     int i, bad = 0;
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: %s [--sensitivity S] --learn FILE ... --detect FILE ...\n"
+               "Learns the --learn files, then prints the similarity of every signal of the --detect files.\n",
+               argv[0]);
+        return 0;
+    }
     if (argc < 3) { fprintf(stderr, "usage: %s [--sensitivity S] --learn FILE ... --detect FILE ...\n", argv[0]); return 2; }
     neai_anomalydetection_init@S@();
     for (i = 1; i + 1 < argc; i += 2) {
