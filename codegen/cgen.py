@@ -150,7 +150,7 @@ class LibraryGen:
         self.pipe, self.axes, self.length = pipe, axes, length
         self.neai_id, self.sfx = neai_id, suffix
         self.k = Knowledge()
-        self.modules: list[str] = []
+        self.modules: list[str] = ["nf_base"]  # the entry points check their input with it
         self.tables: list[str] = []
         self.buffers: dict[str, tuple[str, int]] = {}
         self.body: list[str] = []

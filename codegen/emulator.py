@@ -30,8 +30,15 @@ static int nf_read_line(FILE *f, const char *path, long *lineno, float *in, int 
         if (!*p) continue;
         while (n < n_in) {
             double v = strtod(p, &end);
+            float x;
             if (end == p) break;
-            in[n++] = (float)v;
+            x = (float)v;
+            if (!(x - x == 0.0f)) {
+                fprintf(stderr, "%s:%ld: value %d is not a finite float32 (NaN, infinite or too large)\n", path,
+                        *lineno, n + 1);
+                return -1;
+            }
+            in[n++] = x;
             p = end;
             while (*p == ' ' || *p == '\t' || *p == ',' || *p == ';' || *p == '\r' || *p == '\n') p++;
         }

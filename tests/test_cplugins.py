@@ -5,6 +5,7 @@ that do not fit a type with the messages users see."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import subprocess
 from collections.abc import Iterator
@@ -192,3 +193,46 @@ def test_any_class_name_reaches_the_device_and_the_emulator_exactly(tmp_path: Pa
     assert [g["class_id"] for g in got] == [int(i) for i in ids]
     h = subprocess.run([str(exe), "--help"], capture_output=True, text=True)  # not a file called --help
     assert h.returncode == 0 and h.stdout.startswith("usage:"), h
+
+
+NEAI_UNKNOWN_ERROR = 128
+
+
+def test_non_finite_inputs_get_an_error_state_and_change_nothing(tmp_path: Path) -> None:
+    """NaN or an infinity in a buffer (a sensor glitch): every entry point answers
+    NEAI_UNKNOWN_ERROR before touching any state; n-class returned NEAI_OK with NaN
+    probabilities and class 1, and one NaN learned poisoned anomaly detection for good."""
+    x, value = _signals()
+    specs = _specs(x, value)
+    fp = ctypes.POINTER(ctypes.c_float)
+    bad = []
+    for v in (np.nan, np.inf, -np.inf):
+        row = x[0, 0, :].copy()
+        row[5] = v
+        bad.append(row.astype(np.float32))
+    cache = tmp_path / "build"
+
+    ncc = library.host_library(specs["ncc"], cache)
+    out, cid = np.zeros(2, np.float32), ctypes.c_uint16(7)
+    for row in bad:
+        assert ncc.lib.neai_classification(row.ctypes.data_as(fp), out.ctypes.data_as(fp),
+                                           ctypes.byref(cid)) == NEAI_UNKNOWN_ERROR
+    assert cid.value == 7 and not out.any()
+    oc = library.host_library(specs["1cc"], cache)
+    flag = ctypes.c_uint8(9)
+    assert all(oc.lib.neai_oneclass(r.ctypes.data_as(fp), ctypes.byref(flag)) == NEAI_UNKNOWN_ERROR for r in bad)
+    ext = library.host_library(specs["ext"], cache)
+    est = ctypes.c_float(1.5)
+    assert all(ext.lib.neai_extrapolation(r.ctypes.data_as(fp), ctypes.byref(est)) == NEAI_UNKNOWN_ERROR
+               for r in bad)
+    assert flag.value == 9 and est.value == 1.5
+
+    ad = library.host_library(specs["ad"], cache)
+    ad.init()
+    clean = ad.learn(x[:20])
+    before = ad.detect(x[20:])
+    sim = ctypes.c_uint8(0)
+    for row in bad:
+        assert ad.lib.neai_anomalydetection_learn(row.ctypes.data_as(fp)) == NEAI_UNKNOWN_ERROR
+        assert ad.lib.neai_anomalydetection_detect(row.ctypes.data_as(fp), ctypes.byref(sim)) == NEAI_UNKNOWN_ERROR
+    assert clean and (ad.detect(x[20:]) == before).all()  # what it learned is untouched

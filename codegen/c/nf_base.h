@@ -12,4 +12,15 @@
 #define NF_UNUSED
 #endif
 
+/* 1 when every value is a number: NaN and infinities fail x - x == 0 (no libm needed).
+   Entry points refuse other inputs before touching any state, so one bad buffer from a
+   sensor cannot poison what a library has learned, nor reach a float-to-int conversion. */
+static NF_UNUSED int nf_base_finite(const float *x, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; i++)
+        if (!(x[i] - x[i] == 0.0f)) return 0;
+    return 1;
+}
+
 #endif

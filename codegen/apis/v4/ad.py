@@ -110,6 +110,7 @@ enum neai_state neai_anomalydetection_learn{s}(float data_input[])
 {{
     if (!nf_ready) return NEAI_INIT_FCT_NOT_CALLED;
     if (!data_input) return NEAI_UNKNOWN_ERROR;
+    if (!nf_base_finite(data_input, DATA_INPUT_USER{s} * AXIS_NUMBER{s})) return NEAI_UNKNOWN_ERROR;
     nf_features(data_input);
     nf_ad_learn({self.vec_name});
     return NF_N < (float)MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s}
@@ -120,6 +121,7 @@ enum neai_state neai_anomalydetection_detect{s}(float data_input[], uint8_t *sim
 {{
     if (!nf_ready) return NEAI_INIT_FCT_NOT_CALLED;
     if (!data_input || !similarity) return NEAI_UNKNOWN_ERROR;
+    if (!nf_base_finite(data_input, DATA_INPUT_USER{s} * AXIS_NUMBER{s})) return NEAI_UNKNOWN_ERROR;
     nf_features(data_input);
     *similarity = nf_ad_similarity({self.vec_name}, nf_sens);
     return NEAI_OK;

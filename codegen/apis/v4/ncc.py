@@ -58,6 +58,7 @@ enum neai_state neai_classification{s}(const float data_input[], float output_bu
     {local_ints("a, t, best", self.body)}
     if (!nf_k) return NEAI_INIT_FCT_NOT_CALLED;
     if (!data_input || !output_buffer || !id_class) return NEAI_UNKNOWN_ERROR;
+    if (!nf_base_finite(data_input, DATA_INPUT_USER{s} * AXIS_NUMBER{s})) return NEAI_UNKNOWN_ERROR;
 {indent(self.body)}
     best = 0;
     for (t = 1; t < CLASS_NUMBER{s}; t++) if (output_buffer[t] > output_buffer[best]) best = t;

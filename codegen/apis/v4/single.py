@@ -18,6 +18,7 @@ enum neai_state neai_{name}{s}(const float data_input[], {out_decl})
     {local_ints("a, t", g.body)}
     if (!nf_k) return NEAI_INIT_FCT_NOT_CALLED;
     if (!data_input || !{out_ptr}) return NEAI_UNKNOWN_ERROR;
+    if (!nf_base_finite(data_input, DATA_INPUT_USER{s} * AXIS_NUMBER{s})) return NEAI_UNKNOWN_ERROR;
 {indent(g.body + result)}
     return NEAI_OK;
 }}
