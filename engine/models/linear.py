@@ -80,7 +80,9 @@ class Linear(Classifier):
             return LogisticRegression(C=self.C, max_iter=300)
         from sklearn.svm import LinearSVC
 
-        return LinearSVC(C=self.C, max_iter=2000)
+        # liblinear shuffles with the global numpy state unless given a seed: the same
+        # candidate then scored differently from one worker to the next
+        return LinearSVC(C=self.C, max_iter=2000, random_state=0)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return softmax(linear_scores(x, self.state["w"], self.state["b"]))
