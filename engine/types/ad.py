@@ -32,7 +32,7 @@ from .. import space
 from ..dataset import Dataset, load_couples
 from ..models import NOMINAL, ADModel
 from ..pipeline import Pipeline
-from .base import EntryProblem, ProjectType
+from .base import NominalFiles
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -107,24 +107,13 @@ def run_split(model: ADModel, feats: np.ndarray, y: np.ndarray, learn: np.ndarra
             "min_learn": int(min_learn), "learned": len(learn)}
 
 
-class AnomalyDetection(ProjectType):
+class AnomalyDetection(NominalFiles):
     name = "ad"
     order = 10
     title = "anomaly detection"
-    roles = ("nominal", "abnormal")
     sensors = ("generic", "multi")
     learns_on_device = True
     usage = "--nominal FILE [--abnormal FILE] (one couple per machine)"
-
-    def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
-        if "nominal" not in entry:
-            return EntryProblem("the entry needs a nominal file", 'write nominal = "signals/normal.csv"')
-        return None
-
-    def entry(self, cls: str | None, file: str | None, nominal: str | None, abnormal: str | None) -> dict[str, str]:
-        if nominal is None or cls or file is not None:
-            raise ValueError(f"a {self.title} project takes --nominal FILE [--abnormal FILE]")
-        return {"nominal": nominal, **({"abnormal": abnormal} if abnormal is not None else {})}
 
     def load(self, project: Project) -> Dataset:
         return load_couples(project)

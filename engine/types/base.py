@@ -56,7 +56,7 @@ class ProjectType:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.name:
+        if cls.__dict__.get("name"):  # a subclass that names no type of its own registers nothing
             _REGISTRY[cls.name] = cls()
 
     # ------------------------------------------------------------ the project file
@@ -199,6 +199,24 @@ class ProjectType:
     def plot(self, project: Project, pipe: Pipeline) -> dict[str, Any]:
         """Data for the benchmark plot, for the types that have one."""
         raise ValueError(f"there is no benchmark plot for {self.title} libraries")
+
+
+class NominalFiles(ProjectType):
+    """What the types whose [[signals]] tables are a nominal file and an optional
+    abnormal one (anomaly detection, 1-class) share; not a type itself (no name)."""
+
+    roles = ("nominal", "abnormal")
+    usage = "--nominal FILE [--abnormal FILE]"
+
+    def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
+        if "nominal" not in entry:
+            return EntryProblem("the entry needs a nominal file", 'write nominal = "signals/normal.csv"')
+        return None
+
+    def entry(self, cls: str | None, file: str | None, nominal: str | None, abnormal: str | None) -> dict[str, str]:
+        if nominal is None or cls or file is not None:
+            raise ValueError(f"a {self.title} project takes --nominal FILE [--abnormal FILE]")
+        return {"nominal": nominal, **({"abnormal": abnormal} if abnormal is not None else {})}
 
 
 def get(name: str | None) -> ProjectType:

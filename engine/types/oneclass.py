@@ -37,7 +37,7 @@ from ..models import limit
 from ..ocplot import plot_data
 from ..pipeline import Pipeline, candidate_key
 from ..synthetic import augment, synthesize
-from .base import EntryProblem, ProjectType
+from .base import NominalFiles
 from .ncc import fit_split, outputs_on
 
 if TYPE_CHECKING:
@@ -107,23 +107,12 @@ def split_metrics(y: np.ndarray, scores: np.ndarray, thr: float) -> dict[str, An
             "auc": _auc(scores[nom], scores[abn | syn])}
 
 
-class OneClass(ProjectType):
+class OneClass(NominalFiles):
     name = "1cc"
     order = 20
     title = "1-class classification"
-    roles = ("nominal", "abnormal")
     single_entry = True
     usage = "--nominal FILE [--abnormal FILE] (the abnormal file only evaluates)"
-
-    def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
-        if "nominal" not in entry:
-            return EntryProblem("the entry needs a nominal file", 'write nominal = "signals/normal.csv"')
-        return None
-
-    def entry(self, cls: str | None, file: str | None, nominal: str | None, abnormal: str | None) -> dict[str, str]:
-        if nominal is None or cls or file is not None:
-            raise ValueError(f"a {self.title} project takes --nominal FILE [--abnormal FILE]")
-        return {"nominal": nominal, **({"abnormal": abnormal} if abnormal is not None else {})}
 
     def load(self, project: Project) -> Dataset:
         return load_couples(project)
