@@ -57,7 +57,8 @@ class Fixed:
 def separator(text: str) -> str:
     """The separator a signal file's checks read it with."""
     head = text[: 1 << 16].split("\n")
-    head = head[:-1] if len(head) > 1 else head
+    if len(text) > 1 << 16 and len(head) > 1:
+        head = head[:-1]  # cut at the limit: the last line is partial (as the checks read it)
     return detect_separator(head)[0]
 
 

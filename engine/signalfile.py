@@ -285,7 +285,8 @@ def parse(path: str | Path, data: bytes | None = None, label: str | None = None)
         return ParsedFile(label, empty, np.zeros(0, np.int64), ",", out.result(), _data=data)
 
     head = data[: 1 << 16].decode("utf-8", "replace").split("\n")
-    head = head[:-1] if len(head) > 1 else head
+    if len(data) > 1 << 16 and len(head) > 1:
+        head = head[:-1]  # cut at the limit: the last line is partial
     sep, decimal_comma = detect_separator(head)
 
     fast: _Fast | None = None

@@ -4,7 +4,7 @@ keeps every value, and fixing twice is fixing once."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nanoforge.engine.diagnostics import make
@@ -51,6 +51,10 @@ def broken_files(draw: st.DrawFn) -> tuple[str, np.ndarray]:
 
 @settings(max_examples=300, deadline=None)
 @given(broken_files())
+# ';' and ',' on as many lines, the last line deciding: the separator was read without
+# the file's last line, which only a 64 KiB cut makes partial (found by this test in CI)
+@example(("0,00 0,00\n0.00 0.00\n0,00 0,00\n0.00 0.00\n0,00;0,00\n0.00;0.00\n0,00;0,00\n0,00;0,00\n0.00;0.00",
+          np.zeros((9, 2), np.float32)))
 def test_a_fixed_file_is_clean_and_keeps_every_value(case: tuple[str, np.ndarray]) -> None:
     text, rows = case
     fixed = fix_signal_text(text)
