@@ -110,6 +110,13 @@ def features(ctx: Signals, blocks: list[dict[str, Any]]) -> np.ndarray:
     return h
 
 
+def shared_features(ctx: Signals, cfg: dict[str, Any]) -> tuple[int, np.ndarray]:
+    """(cut, features): the candidate's blocks before `cut` applied to every signal once
+    (cached), the rest to be fitted on each split's training part."""
+    cut = split_point(cfg["blocks"])
+    return cut, features(ctx, cfg["blocks"][:cut])
+
+
 def raced_out(per_split: list[dict[str, Any]], race_below: float | None, key: str) -> bool:
     """True when the first `RACE_SPLITS` splits are done and already clearly worse than
     the best full result: multi-fidelity stops the candidate here."""

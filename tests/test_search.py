@@ -71,10 +71,6 @@ def test_workers_use_one_blas_thread_each() -> None:
 
 
 def _ext_ctx() -> search.Context:
-    from nanoforge.engine.dataset import deinterleave
-
-    from .conftest import FIXTURES
-
     rows = np.loadtxt(FIXTURES / "covid3month_train.csv", delimiter=",", dtype=np.float32, ndmin=2)
     return search.Context(deinterleave(rows[:, 1:], 1), rows[:, 0], ["value"], 1 << 20, 1 << 20, 0, type="ext")
 

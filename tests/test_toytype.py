@@ -82,8 +82,7 @@ def define() -> None:
 
         def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
                        ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-            cut = ev.split_point(cfg["blocks"])
-            feats = ev.features(ctx, cfg["blocks"][:cut])
+            cut, feats = ev.shared_features(ctx, cfg)
             per_split = [metrics.classification(ctx.y[te], outputs_on(fit_split(ctx, cfg, cut, feats, tr), feats[te]))
                          for tr, te in ctx.splits]
             return per_split, self.worst(per_split)

@@ -99,8 +99,7 @@ class Extrapolation(ProjectType):
 
     def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
                    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        cut = ev.split_point(cfg["blocks"])
-        feats = ev.features(ctx, cfg["blocks"][:cut])
+        cut, feats = ev.shared_features(ctx, cfg)
         per_split: list[dict[str, Any]] = []
         preds: list[np.ndarray] = []
         for tr, te in ctx.splits:

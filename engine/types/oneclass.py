@@ -157,8 +157,7 @@ class OneClass(NominalFiles):
 
     def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
                    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        cut = ev.split_point(cfg["blocks"])
-        feats = ev.features(ctx, cfg["blocks"][:cut])
+        cut, feats = ev.shared_features(ctx, cfg)
         fits: Fits = ctx.cache.setdefault("oneclass_fits", OrderedDict())
         per_split: list[dict[str, Any]] = []
         for i, (tr, te) in enumerate(ctx.splits):
