@@ -124,6 +124,36 @@ def raced_out(per_split: list[dict[str, Any]], race_below: float | None, key: st
             and min(m[key] for m in per_split) < race_below)
 
 
+LCB_Z = 0.674  # one-sided 75 %: a bound, not a test; wider ones rank by spread alone on a few dozen signals
+
+
+def lower_bound(values: list[float], test_fraction: float = TEST_FRACTION) -> float:
+    """The mean over splits less `LCB_Z` corrected standard errors: what a candidate is
+    expected to do on data it never saw, penalised by how much it depends on the draw.
+
+    Why not the worst split: with a few dozen signals a 30 % hold-out is a handful, and
+    the worst of ten such draws mostly says which candidate was lucky on the hardest one;
+    on the development suite ranking by it predicted test performance worst of the rules
+    tried (docs/selection.md). Why not the plain mean: between candidates of equal mean,
+    the one whose splits scatter more is the fragile one. The standard error is Nadeau and
+    Bengio's correction for overlapping resampled splits, (1/J + n_test/n_train) · s²:
+    the splits share training signals, so the naive s²/J is far too small."""
+    v = np.asarray(values, float)
+    if len(v) < 2:
+        return float(v.mean()) if len(v) else 0.0
+    ratio = test_fraction / (1.0 - test_fraction)
+    return float(v.mean() - LCB_Z * np.sqrt((1.0 / len(v) + ratio) * v.var(ddof=1)))
+
+
+def mean_metrics(per_split: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each numeric metric's mean over the splits (None where a split has none)."""
+    out: dict[str, Any] = {}
+    for k, v0 in per_split[0].items():
+        vals = [m[k] for m in per_split if isinstance(m.get(k), (int, float)) and not isinstance(m.get(k), bool)]
+        out[k] = float(np.mean(vals)) if vals and isinstance(v0, (int, float)) else v0
+    return out
+
+
 def footprint_term(ram: int, flash: int, max_ram: int, max_flash: int) -> tuple[float, float]:
     """The share of the RAM and flash budgets a library leaves free, each in [0, 1]: every
     Score rewards a smaller library between otherwise equal ones."""

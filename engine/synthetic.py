@@ -1,46 +1,86 @@
-"""Outliers the user never recorded, made from their nominal signals: a 1-class
-library is judged by how tight its boundary is, and a boundary around everything has
-recall 1. Added noise, a gain fault, shuffled segments and a boosted frequency band.
+"""Anomalies the user never recorded, made from their nominal signals: a 1-class or
+anomaly-detection library is judged by how tight its boundary is, and a boundary around
+everything has recall 1.
+
+Six kinds of fault, each at three severities: sensor noise, a gain fault, a rearranged
+cycle (shuffled segments), a resonance (one frequency band boosted), a local event (a
+bump on a tenth of the buffer) and a speed change (the buffer resampled). One severity
+only, and a strong one, was the rule before: every candidate caught nearly all of them,
+so detection no longer told a tight boundary from a loose one, and the benchmark's
+ranking said next to nothing about real anomalies (docs/selection.md). Mild faults are
+what separates candidates; strong ones keep a boundary from being judged on subtle
+faults alone.
+
+Each nominal signal gets one fault of each kind, the severity rotating with the signal's
+index so each kind is seen at every severity in equal shares.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-SYNTHETIC = ("noise", "gain", "shuffle", "band")
+SYNTHETIC = ("noise", "gain", "shuffle", "band", "bump", "speed")
+SEVERITIES = ("mild", "medium", "strong")
+
+_NOISE = (0.15, 0.4, 1.0)  # standard deviation, in the nominal data's spread per axis
+_GAIN = (1.25, 1.6, 3.0)  # up or down
+_SEGMENTS = (4, 8, 16)  # the buffer is cut into this many and shuffled
+_BAND = (2.0, 4.0, 8.0)  # an eighth of the spectrum scaled
+_BUMP = (0.5, 1.0, 2.0)  # height, in spreads
+_SPEED = (1.08, 1.2, 1.5)  # faster or slower
 
 
-def synthesize(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Four outliers per nominal signal: (signals, source index, kind index).
-
-    Severities are set against the spread of the nominal data, not of one signal, so a
-    quiet signal (a machine at rest) gets the same absolute disturbance as a busy one."""
-    rng = np.random.default_rng(seed + 7919)
-    n, axes, length = x.shape
-    spread = x.astype(np.float64).std(axis=(0, 2)) + 1e-6  # per axis
-    out, src, kind = [], [], []
-    for i in range(n):
-        s = x[i].astype(np.float64)
-        out.append(s + rng.normal(0.0, 1.0, s.shape) * spread[:, None])
-        out.append(s * (3.0 if rng.random() < 0.5 else 1.0 / 3.0))
-        seg = np.array_split(np.arange(length), 16)
+def _fault(s: np.ndarray, kind: int, level: int, spread: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    axes, length = s.shape
+    if kind == 0:
+        return s + rng.normal(0.0, _NOISE[level], s.shape) * spread[:, None]
+    if kind == 1:
+        g = _GAIN[level]
+        return s * (g if rng.random() < 0.5 else 1.0 / g)
+    if kind == 2:
+        seg = np.array_split(np.arange(length), _SEGMENTS[level])
         perm = rng.permutation(len(seg))
         if np.all(perm == np.arange(len(seg))):
             perm = perm[::-1]
-        out.append(s[:, np.concatenate([seg[j] for j in perm])])
+        return s[:, np.concatenate([seg[j] for j in perm])]
+    if kind == 3:
         spec = np.fft.rfft(s, axis=1)
         nb = spec.shape[1]
         width = max(1, (nb - 1) // 8)
         lo = 1 + int(rng.integers(0, max(1, nb - 1 - width)))
-        spec[:, lo: lo + width] *= 8.0
-        out.append(np.fft.irfft(spec, n=length, axis=1))
-        src += [i] * 4
-        kind += list(range(4))
+        spec[:, lo: lo + width] *= _BAND[level]
+        return np.fft.irfft(spec, n=length, axis=1)
+    if kind == 4:
+        t = np.arange(length)
+        centre, width = int(rng.integers(0, length)), max(2, length // 10)
+        bump = np.exp(-0.5 * ((t - centre) / (width / 2)) ** 2)
+        sign = 1.0 if rng.random() < 0.5 else -1.0
+        return s + sign * _BUMP[level] * spread[:, None] * bump[None, :]
+    f = _SPEED[level] if rng.random() < 0.5 else 1.0 / _SPEED[level]
+    at = np.clip(np.arange(length) * f, 0, length - 1)
+    return np.stack([np.interp(at, np.arange(length), s[a]) for a in range(axes)])
+
+
+def synthesize(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One fault of each kind per nominal signal: (signals, source index, kind index).
+
+    Severities are set against the spread of the nominal data, not of one signal, so a
+    quiet signal (a machine at rest) gets the same absolute disturbance as a busy one."""
+    rng = np.random.default_rng(seed + 7919)
+    n = len(x)
+    spread = x.astype(np.float64).std(axis=(0, 2)) + 1e-6  # per axis
+    out, src, kind = [], [], []
+    for i in range(n):
+        s = x[i].astype(np.float64)
+        for k in range(len(SYNTHETIC)):
+            out.append(_fault(s, k, (i + k) % len(SEVERITIES), spread, rng))
+            src.append(i)
+            kind.append(k)
     return np.asarray(out, np.float32), np.asarray(src, np.int64), np.asarray(kind, np.int64)
 
 
 def augment(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The project's signals followed by synthetic outliers of its nominal ones:
+    """The project's signals followed by synthetic anomalies of its nominal ones:
     x, y (0 nominal, 1 abnormal file, 2 synthetic) and each signal's nominal source
     (−1 for recorded signals)."""
     nom = np.flatnonzero(y == 0)

@@ -98,9 +98,10 @@ def test_synthetic_outliers_are_seeded_and_differ_from_their_source(n: int, axes
     rng = np.random.default_rng(seed)
     x = (rng.normal(size=(n, axes, length)) + np.sin(np.arange(length) / 3.0)).astype(np.float32)
     syn, src, kind = synthetic.synthesize(x, seed)
-    assert syn.shape == (4 * n, axes, length) and syn.dtype == np.float32
+    k = len(synthetic.SYNTHETIC)
+    assert syn.shape == (k * n, axes, length) and syn.dtype == np.float32
     assert np.all(np.isfinite(syn))
-    assert sorted(set(kind.tolist())) == [0, 1, 2, 3] and np.array_equal(np.bincount(src), np.full(n, 4))
+    assert sorted(set(kind.tolist())) == list(range(k)) and np.array_equal(np.bincount(src), np.full(n, k))
     assert all(not np.allclose(syn[i], x[src[i]]) for i in range(len(syn)))
     again, _, _ = synthetic.synthesize(x, seed)
     assert again.tobytes() == syn.tobytes()
@@ -109,7 +110,8 @@ def test_synthetic_outliers_are_seeded_and_differ_from_their_source(n: int, axes
 def test_splits_hold_out_nominal_with_their_own_synthetic_outliers() -> None:
     y = np.array([0] * 20 + [1] * 5)
     xa, ya, origin = synthetic.augment(np.zeros((25, 1, 16), np.float32), y, 3)
-    assert len(xa) == 25 + 80 and (ya == 2).sum() == 80
+    k = 20 * len(synthetic.SYNTHETIC)
+    assert len(xa) == 25 + k and (ya == 2).sum() == k
     for tr, te in oneclass_type.splits(ya, origin, 10, 3):
         assert np.all(ya[tr] == 0)
         held = te[ya[te] == 0]

@@ -136,6 +136,10 @@ class ProjectType:
         """The worst split's metrics."""
         return min(per_split, key=lambda m: m[self.main_metric])
 
+    def lower_bound(self, mains: list[float]) -> float:
+        """The main metric's lower confidence bound over the splits: what ranks."""
+        return ev.lower_bound(mains)
+
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
               ) -> float:
         raise NotImplementedError
@@ -168,7 +172,7 @@ class ProjectType:
         extras = self.record_extras(per_split)
         rec.update(
             state="full" if len(per_split) == len(ctx.splits) else "pruned",
-            splits=len(per_split), worst=worst, ba_mean=float(np.mean(mains)),
+            splits=len(per_split), worst=worst, ba_mean=float(np.mean(mains)), ba_lcb=self.lower_bound(mains),
             ba_ci95=list(metrics.ci95(mains, self.ci_low)), split_ba=mains, **extras,
             score=self.score(ctx, worst, per_split, ram, flash),
             seconds=round(time.perf_counter() - t0, 4),
