@@ -37,7 +37,8 @@ Baselines (scikit-learn, raw buffers flattened as the files hold them, seeded wi
                    out-of-fold nominal scores and the abnormal training signals' scores (the
                    abnormal file the AD project's benchmark sees too).
   MiniRocket     (aeon, only when importable: a ceiling, not ranked, not a dependency) with a
-                 ridge head, for n-class and extrapolation.
+                 ridge head, for n-class and extrapolation; numba compiles it on first use
+                 (minutes).
 
 rank      nanoforge's place among itself and the baselines (1 = best; a tie shares the
           places); "mean rank" is over the tasks that ran.
@@ -136,7 +137,7 @@ def materialise(task: Task, into: Path) -> None:
             if len(srcs) == 1:
                 task.files[f"{split}:{role}"] = srcs[0]
                 continue
-            out = into / f"{split}_{re.sub(r'[^A-Za-z0-9_.-]', '_', role)}.csv"
+            out = into / f"{split}_{slug(role)}.csv"
             out.write_text("".join(s.read_text().rstrip("\n") + "\n" for s in srcs))
             task.files[f"{split}:{role}"] = out
 
@@ -147,6 +148,10 @@ def rows(path: Path) -> np.ndarray:
 
 def values(path: Path) -> np.ndarray:
     return np.loadtxt(path, delimiter=",", ndmin=2)[:, 0]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
 def roles(task: Task, split: str) -> list[str]:
@@ -347,15 +352,14 @@ def rank(mine: float, others: list[float], higher: bool) -> float:
 
 
 def evaluate(task: Task, a: argparse.Namespace, work: Path, main: dict[str, str]) -> dict[str, Any]:
-    slug = re.sub(r"[^A-Za-z0-9_.-]", "_", task.name)
-    materialise(task, work / "data" / slug)
+    materialise(task, work / "data" / slug(task.name))
     metric = TABLE_METRIC[task.kind]
     row: dict[str, Any] = {"task": task.name, "type": task.kind, "metric": metric}
     t0 = time.monotonic()
     try:
         row["baselines"] = baselines(task, a.seed)
         row["ceiling"] = {CEILING: v} if (v := minirocket(task, a.seed)) is not None else {}
-        row.update(nanoforge(task, work / "projects" / slug, a, main[task.kind]))
+        row.update(nanoforge(task, work / "projects" / slug(task.name), a, main[task.kind]))
         row["nanoforge"] = row["figures"][metric]
         row["rank"] = rank(row["nanoforge"], list(row["baselines"].values()), HIGHER[metric])
     except (SystemExit, RuntimeError, ValueError, KeyError, OSError) as e:  # SystemExit: a CLI failure (common.nf)
@@ -425,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"no task in {root}" + (f" matches --tasks {' '.join(a.tasks)}" if a.tasks else ""))
     work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="nf-suite-"))
     work.mkdir(parents=True, exist_ok=True)
+    taken = [t.name for t in tasks if (work / "projects" / slug(t.name)).exists()]
+    if taken:  # never resume or mix an earlier run's benchmarks into this table
+        ap.error(f"{work} already holds projects of {', '.join(taken)}; give --work a new folder")
     main_metric = {t["name"]: t["main_metric"] for t in nf("types")}
     rows_: list[dict[str, Any]] = []
     for i, t in enumerate(tasks, 1):
