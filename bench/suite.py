@@ -47,7 +47,8 @@ optimism  the benchmark's own estimate for the chosen library (its record's main
           accuracy; R² for extrapolation); > 0: the benchmark promised more than test gave.
 --rank-study N  the top N candidates by the benchmark's ranking, each fitted as the shipped
           library is (`emulate --library KEY` fits it the way the best is fitted) and scored
-          on test; ρ is Spearman's correlation between benchmark score and test figure.
+          on test; ρ is Spearman's correlation between benchmark score and test figure
+          (--json also gives ρ against the record's worst-split and mean figures).
 Every task's records (results.jsonl) stay under --work (default: a new temporary folder,
 kept and printed) for study.
 """
@@ -227,7 +228,8 @@ def nanoforge(task: Task, proj: Path, a: argparse.Namespace, main: str) -> dict[
     if st.get("state") != "finished" or not best.get("library"):
         raise RuntimeError(f"benchmark ended {st.get('state')}: {st.get('error') or 'no library'}")
     results = proj / ".nanoforge" / "benchmarks" / st["id"] / "results.jsonl"
-    rec = records(results)[best["library"]]
+    recs = records(results)
+    rec = recs[best["library"]]
     fig = figures(task, proj)
     out: dict[str, Any] = {
         "figures": fig, "estimate": rec["worst"][main], "optimism": rec["worst"][main] - fig[main],
@@ -238,10 +240,16 @@ def nanoforge(task: Task, proj: Path, a: argparse.Namespace, main: str) -> dict[
     if a.rank_study:
         study = []
         for c in nf("bench", "candidates", str(proj), "--limit", str(a.rank_study))["candidates"]:
+            r = recs.get(c["library"], {})
             study.append({"library": c["library"], "score": c["score"], "state": c["state"],
+                          "estimate": r.get("worst", {}).get(main), "mean": r.get("ba_mean"),
                           "test": figures(task, proj, c["library"])[main]})
         out["rank_study"] = study
         out["spearman"] = spearman([s["score"] for s in study], [s["test"] for s in study])
+        # the same against the record's worst-split and mean figures, for studying the rule
+        for k in ("estimate", "mean"):
+            if all(s[k] is not None for s in study):
+                out[f"spearman_{k}"] = spearman([s[k] for s in study], [s["test"] for s in study])
     return out
 
 

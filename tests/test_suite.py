@@ -53,6 +53,7 @@ def test_suite_runs_a_task_and_lists_what_it_left_out(tmp_path: Path) -> None:
     assert Path(row["records"]).is_file()
     assert 1 <= len(row["rank_study"]) <= 2 and row["rank_study"][0]["library"] == row["library"]
     assert row["rank_study"][0]["test"] == row["figures"]["balanced_accuracy"]
+    assert row["rank_study"][0]["estimate"] == row["record"]["worst"]["balanced_accuracy"]
     # the composed tasks (first and last class nominal), and the folder that is not a task
     left = " ".join(out["skipped"])
     for name in ("Tiny:low/1cc", "Tiny:low/ad", "Tiny:high/1cc", "Tiny:high/ad"):
