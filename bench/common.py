@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,16 +22,24 @@ def nf(*args: str) -> dict:
 
 
 def run(*args: str) -> None:
-    subprocess.run([*CLI, *args], check=True)
+    """`nanoforge ARGS` for a command without a JSON answer (`signals add`), quietly, so a
+    harness's --json output stays one document; a failure stops it with the CLI's message."""
+    r = subprocess.run([*CLI, *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"nanoforge {' '.join(args)} failed: {r.stderr}")
 
 
-def options(ap: argparse.ArgumentParser | None = None) -> argparse.Namespace:
+def options(ap: argparse.ArgumentParser | None = None, budget: float = 300.0, cores: int = 2,
+            argv: list[str] | None = None) -> argparse.Namespace:
+    """The options every harness takes. The datasets live outside the repository: --datasets,
+    else $NANOFORGE_DATASETS, else a `shared/datasets` folder beside the checkout."""
     ap = ap or argparse.ArgumentParser()
-    ap.add_argument("--budget", type=float, default=300.0)
-    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--budget", type=float, default=budget, help=f"benchmark budget in seconds (default {budget:g})")
+    ap.add_argument("--cores", type=int, default=cores, help=f"benchmark worker processes (default {cores})")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
-    return ap.parse_args()
+    ap.add_argument("--datasets", default=os.environ.get("NANOFORGE_DATASETS", str(ROOT.parent / "shared" / "datasets")),
+                    help="folder of datasets, each with dataset.json (default: $NANOFORGE_DATASETS)")
+    return ap.parse_args(argv)
 
 
 def new_project(proj: Path, kind: str, axes: int, buffer: int, hz: float, max_ram: int, max_flash: int,

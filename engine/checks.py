@@ -37,6 +37,10 @@ class Layout:
     axes: int = 1  # for "multi": variables per sample
     buffer: int | None = None  # samples per axis the project expects, when it says
     max_ram: int | None = None
+    # The minimum count (NF107) and the recommended count (NF208) exist for the benchmark's
+    # splits; a file only run through a library (emulate, validation) may hold any number
+    # of signals, one line included.
+    benchmark: bool = True
 
 
 def check_file(
@@ -66,7 +70,7 @@ def _layout_checks(pf: ParsedFile, layout: Layout) -> list[Diagnostic]:
         if width != axes:
             out.append(_whole_line(pf, "NF112", first, f"{width} values per line; the project has {axes} variables",
                                    "each line of a multi-sensor file is one sample: one value per variable"))
-        if pf.line_count < MIN_LINES_PER_AXIS:
+        if layout.benchmark and pf.line_count < MIN_LINES_PER_AXIS:
             out.append(make(pf.path, "NF107", f"{pf.line_count} samples; at least {MIN_LINES_PER_AXIS} are needed",
                             "record more samples", 1, 1, 2))
         return out
@@ -86,10 +90,10 @@ def _layout_checks(pf: ParsedFile, layout: Layout) -> list[Diagnostic]:
         out.append(_whole_line(pf, "NF201", first, f"buffer length {buffer} per axis is not a power of two",
                                f"record {lo} or {lo * 2} samples per axis; FFT-based preprocessing will pad or crop"))
     need = MIN_LINES_PER_AXIS * axes
-    if pf.line_count < MIN_SIGNALS:
+    if layout.benchmark and pf.line_count < MIN_SIGNALS:
         out.append(make(pf.path, "NF107", f"{pf.line_count} signals; at least {MIN_SIGNALS} are needed",
                         f"record more signal examples ({need} or more are recommended)", 1, 1, 2))
-    elif pf.line_count < need:
+    elif layout.benchmark and pf.line_count < need:
         out.append(make(pf.path, "NF208", f"{pf.line_count} signals; {need} or more are recommended "
                         f"({MIN_LINES_PER_AXIS} per axis)", "record more signal examples for a reliable benchmark",
                         1, 1, 2))

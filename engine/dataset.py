@@ -78,17 +78,17 @@ def load_targets(project: Project) -> Dataset:
 
 def load_target_values(path: str | Path) -> np.ndarray:
     """A targets file: one value per line (the first value of each line is used)."""
-    rows = read_signals(path, Layout(kind="buffer", axes=1, buffer=None))
+    rows = read_signals(path, Layout(kind="buffer", axes=1, buffer=None, benchmark=False))
     return rows[:, 0].astype(np.float64)
 
 
 def load_stream(path: str | Path, variables: int) -> np.ndarray:
     """Multi-sensor samples of one file, in order: (samples, variables, 1)."""
-    rows = read_signals(path, Layout(kind="multi", axes=variables, buffer=None))
+    rows = read_signals(path, Layout(kind="multi", axes=variables, buffer=None, benchmark=False))
     return rows[:, :, None].astype(np.float32)
 
 
 def load_file(path: str | Path, axes: int, buffer: int | None) -> np.ndarray:
-    """Signals of one file to run through a library (emulate)."""
-    rows = read_signals(path, Layout(kind="buffer", axes=axes, buffer=buffer))
+    """Signals of one file to run through a library (emulate): any number of them."""
+    rows = read_signals(path, Layout(kind="buffer", axes=axes, buffer=buffer, benchmark=False))
     return deinterleave(rows, axes)

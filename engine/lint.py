@@ -24,10 +24,14 @@ def is_watched_file(path: str | Path) -> bool:
 
 
 def context(path: str | Path, axes: int | None = None) -> tuple[Project | None, Layout]:
-    """The project a file belongs to (if any) and the layout to read it with."""
+    """The project a file belongs to (if any) and the layout to read it with. A file in a
+    project that its [[signals]] do not list is one to emulate, not benchmark data: any
+    number of signals is fine there (NF107 and NF208 are the benchmark's rules)."""
     root = find_root(path)
     project = load(root)[0] if root else None
     layout = project.layout if project else Layout()
+    if project and Path(path).resolve() not in {f.resolve() for _, f in project.signal_files()}:
+        layout = replace(layout, benchmark=False)
     if axes is not None:
         layout = replace(layout, axes=axes, buffer=None)
     return project, layout

@@ -1,0 +1,458 @@
+"""The development suite (issue #15): every dataset of a datasets folder, plus 1-class and
+anomaly-detection tasks composed from its n-class sets, each benchmarked on train/ at one
+budget and cores and scored on test/ through the emulator (the library's C built for this
+machine), beside scikit-learn baselines measured in the same run on the raw buffers.
+
+A change to the search is judged on this whole table, never on one dataset's figure.
+
+Run: python bench/suite.py DATASETS [--budget S] [--cores N] [--seed N] [--tasks SUBSTR …]
+     [--rank-study N] [--work DIR] [--json]
+DATASETS (or --datasets, or $NANOFORGE_DATASETS) is a folder of datasets, each with its
+dataset.json and train/ and test/ folders; the data is not part of the repository.
+
+Tasks, from each dataset.json's "kind" (named NAME/TYPE, or NAME:CLASS/TYPE when composed):
+  n-class classification  NAME/ncc, scored by test accuracy.
+  extrapolation           NAME/ext, scored by test RMSE.
+  anomaly detection       NAME/ad, and NAME/1cc on the same files (given the nominal file only).
+  composed from n-class   for the FIRST and the LAST class that dataset.json lists (a fixed
+                          rule: two compositions per set, chosen before any figure is seen),
+                          NAME:CLASS/1cc (that class's training file only) and NAME:CLASS/ad
+                          (that class nominal, every other class abnormal); on test the same
+                          split of classes. Scored by balanced accuracy (nominal recall +
+                          detection) / 2. AD libraries learn the training nominal file in the
+                          emulator before they detect, as a device would.
+  anything else           (a continuous recording) is listed as "not a task", never dropped silently.
+
+Baselines (scikit-learn, raw buffers flattened as the files hold them, seeded with --seed):
+  n-class        1NN-ED; random forest (300 trees).
+  extrapolation  5NN-ED; random forest (300 trees).
+  AD / 1-class   LOF (novelty, min(10, n-1) neighbours), IsolationForest (300 trees), one-class
+                 SVM (RBF, gamma "scale", nu 0.1), each fitted on the nominal training signals;
+                 a signal is abnormal when its score_samples (higher = more normal) is below a
+                 threshold that sees no test data:
+                   1-class: the 5th percentile of the nominal training signals' out-of-fold
+                   scores (5-fold: each scored by a model that did not learn it), i.e. a 95 %
+                   nominal-recall target from nominal data alone, what a 1-class project has;
+                   AD: the threshold that maximises balanced accuracy between those
+                   out-of-fold nominal scores and the abnormal training signals' scores (the
+                   abnormal file the AD project's benchmark sees too).
+  MiniRocket     (aeon, only when importable: a ceiling, not ranked, not a dependency) with a
+                 ridge head, for n-class and extrapolation; numba compiles it on first use
+                 (minutes).
+
+rank      nanoforge's place among itself and the baselines (1 = best; a tie shares the
+          places); "mean rank" is over the tasks that ran.
+optimism  the benchmark's own estimate for the chosen library (its record's main metric,
+          as ranked: the worst split) minus the test figure in that metric (balanced
+          accuracy; R² for extrapolation); > 0: the benchmark promised more than test gave.
+--rank-study N  the top N candidates by the benchmark's ranking, each fitted as the shipped
+          library is (`emulate --library KEY` fits it the way the best is fitted) and scored
+          on test; ρ is Spearman's correlation between benchmark score and test figure
+          (--json also gives ρ against the record's worst-split and mean figures).
+Every task's records (results.jsonl) stay under --work (default: a new temporary folder,
+kept and printed) for study.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import bench, new_project, nf, options, run
+
+HIGHER = {"accuracy": True, "balanced_accuracy": True, "r2": True, "rmse": False}
+TABLE_METRIC = {"ncc": "accuracy", "1cc": "balanced_accuracy", "ad": "balanced_accuracy", "ext": "rmse"}
+SHORT = {"accuracy": "acc", "balanced_accuracy": "BA", "rmse": "RMSE", "r2": "R²"}
+COLUMNS = ("1NN-ED", "5NN-ED", "RF", "LOF", "IForest", "OCSVM")
+CEILING = "MiniRocket"
+RECALL_TARGET = 0.95  # 1-class baselines: threshold at the 5th percentile of out-of-fold nominal scores
+FOLDS = 5
+
+
+@dataclass
+class Task:
+    name: str
+    kind: str  # a nanoforge project type
+    axes: int
+    buffer: int
+    hz: float
+    train: dict[str, list[Path]]  # role (class name, nominal, abnormal, file) → source files
+    test: dict[str, list[Path]]  # role (class name, nominal, abnormal, signals, targets) → source files
+    files: dict[str, Path] = field(default_factory=dict)  # "train:ROLE" / "test:ROLE" → one file each
+
+
+# ------------------------------------------------------------------ the tasks
+
+
+def discover(root: Path) -> tuple[list[Task], list[str]]:
+    """Every task of the datasets under `root`, and what was not a task (with why)."""
+    tasks: list[Task] = []
+    skipped: list[str] = []
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
+        if not (d / "dataset.json").is_file():
+            skipped.append(f"{d.name}: no dataset.json")
+            continue
+        meta = json.loads((d / "dataset.json").read_text())
+        kind, files = meta.get("kind", ""), meta.get("files", {})
+        shape = (int(meta.get("axes", 1)), int(meta.get("buffer_length", 0)), float(meta.get("sampling_hz") or 1.0))
+
+        def paths(roles: dict[str, Any], d: Path = d) -> dict[str, list[Path]]:
+            return {r: [d / v] for r, v in roles.items()}
+
+        if kind == "n-class classification":
+            train, test = paths(files["train"]), paths(files["test"])
+            tasks.append(Task(f"{d.name}/ncc", "ncc", *shape, train, test))
+            classes = list(train)
+            for c in dict.fromkeys((classes[0], classes[-1])):
+                rest = [o for o in classes if o != c]
+                nom_tr, abn_tr = train[c], [f for o in rest for f in train[o]]
+                held = {"nominal": test[c], "abnormal": [f for o in rest for f in test[o]]}
+                tasks.append(Task(f"{d.name}:{c}/1cc", "1cc", *shape, {"nominal": nom_tr}, held))
+                tasks.append(Task(f"{d.name}:{c}/ad", "ad", *shape, {"nominal": nom_tr, "abnormal": abn_tr}, held))
+        elif kind == "anomaly detection":
+            train, test = paths(files["train"]), paths(files["test"])
+            tasks.append(Task(f"{d.name}/ad", "ad", *shape, train, test))
+            tasks.append(Task(f"{d.name}/1cc", "1cc", *shape, {"nominal": train["nominal"]}, test))
+        elif kind == "extrapolation":
+            tasks.append(Task(f"{d.name}/ext", "ext", *shape, {"file": [d / files["train"]]}, paths(files["test"])))
+        else:
+            skipped.append(f"{d.name}: not a task ({kind or 'no kind'})")
+    return tasks, skipped
+
+
+def materialise(task: Task, into: Path) -> None:
+    """One file per role (several classes' files concatenated when a role is composed)."""
+    into.mkdir(parents=True, exist_ok=True)
+    for split, roles in (("train", task.train), ("test", task.test)):
+        for role, srcs in roles.items():
+            if len(srcs) == 1:
+                task.files[f"{split}:{role}"] = srcs[0]
+                continue
+            out = into / f"{split}_{slug(role)}.csv"
+            out.write_text("".join(s.read_text().rstrip("\n") + "\n" for s in srcs))
+            task.files[f"{split}:{role}"] = out
+
+
+def rows(path: Path) -> np.ndarray:
+    return np.loadtxt(path, delimiter=",", ndmin=2)
+
+
+def values(path: Path) -> np.ndarray:
+    return np.loadtxt(path, delimiter=",", ndmin=2)[:, 0]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def roles(task: Task, split: str) -> list[str]:
+    return [k.split(":", 1)[1] for k in task.files if k.startswith(split + ":")]
+
+
+# ------------------------------------------------------------------ nanoforge
+
+
+def create(task: Task, proj: Path, a: argparse.Namespace) -> None:
+    new_project(proj, task.kind, task.axes, task.buffer, task.hz, a.max_ram, a.max_flash, a.seed)
+    f = task.files
+    if task.kind == "ncc":
+        for c in roles(task, "train"):
+            run("signals", "add", str(proj), "--class", c, str(f[f"train:{c}"]))
+    elif task.kind == "ext":
+        run("signals", "add", str(proj), "--file", str(f["train:file"]))
+    else:
+        extra = ["--abnormal", str(f["train:abnormal"])] if "train:abnormal" in f else []
+        run("signals", "add", str(proj), "--nominal", str(f["train:nominal"]), *extra)
+
+
+def figures(task: Task, proj: Path, key: str | None = None) -> dict[str, float]:
+    """Library `key`'s (default: the best's) test figures, through `nanoforge emulate`."""
+    lib = ["--library", key] if key else []
+    f = task.files
+    if task.kind == "ncc":
+        per_class = {}
+        for c in roles(task, "test"):
+            got = [r["class"] for r in nf("emulate", str(proj), *lib, "--file", str(f[f"test:{c}"]))["results"]]
+            per_class[c] = (sum(g == c for g in got), len(got))
+        hit, n = (sum(v[i] for v in per_class.values()) for i in (0, 1))
+        return {"accuracy": hit / n, "balanced_accuracy": float(np.mean([h / m for h, m in per_class.values()]))}
+    if task.kind == "ext":
+        s = nf("emulate", str(proj), *lib, "--file", str(f["test:signals"]), "--targets", str(f["test:targets"]))
+        return {"rmse": s["summary"]["rmse"], "r2": s["summary"]["r2"]}
+    if task.kind == "1cc":
+        flagged = {r: [x["outlier"] for x in nf("emulate", str(proj), *lib, "--file", str(f[f"test:{r}"]))["results"]]
+                   for r in ("nominal", "abnormal")}
+    else:  # learns on the device: a fresh one learns the training nominal file, then detects
+        em = nf("emulate", str(proj), *lib, "--learn", str(f["train:nominal"]),
+                "--detect", str(f["test:nominal"]), "--detect", str(f["test:abnormal"]))
+        flagged = {r: [x["status"] == "anomaly" for x in em["results"]
+                       if Path(x["file"]).resolve() == f[f"test:{r}"].resolve()] for r in ("nominal", "abnormal")}
+    recall, detection = 1 - float(np.mean(flagged["nominal"])), float(np.mean(flagged["abnormal"]))
+    return {"balanced_accuracy": (recall + detection) / 2, "nominal_recall": recall, "detection": detection}
+
+
+def records(path: Path) -> dict[str, dict[str, Any]]:
+    out = {}
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and "key" in rec:
+            out[rec["key"]] = rec
+    return out
+
+
+def spearman(x: list[float], y: list[float]) -> float | None:
+    from scipy.stats import spearmanr
+
+    if len(x) < 3 or len(set(x)) < 2 or len(set(y)) < 2:
+        return None
+    return float(spearmanr(x, y).statistic)
+
+
+def nanoforge(task: Task, proj: Path, a: argparse.Namespace, main: str) -> dict[str, Any]:
+    create(task, proj, a)
+    st = bench(proj, a)
+    best = st.get("best") or {}
+    if st.get("state") != "finished" or not best.get("library"):
+        raise RuntimeError(f"benchmark ended {st.get('state')}: {st.get('error') or 'no library'}")
+    results = proj / ".nanoforge" / "benchmarks" / st["id"] / "results.jsonl"
+    recs = records(results)
+    rec = recs[best["library"]]
+    fig = figures(task, proj)
+    out: dict[str, Any] = {
+        "figures": fig, "estimate": rec["worst"][main], "optimism": rec["worst"][main] - fig[main],
+        "library": best["library"], "best": f"{'→'.join(best['pipeline'])}→{best['model']}",
+        "ram": best.get("ram"), "flash": best.get("flash"), "found_at_s": best.get("found_at_s"),
+        "candidates": st.get("candidates_evaluated"), "elapsed_s": st.get("elapsed_s"), "records": str(results),
+        "record": {k: rec[k] for k in ("score", "worst", "ba_mean", "ba_ci95", "split_ba", "splits") if k in rec}}
+    if a.rank_study:
+        study = []
+        for c in nf("bench", "candidates", str(proj), "--limit", str(a.rank_study))["candidates"]:
+            r = recs.get(c["library"], {})
+            study.append({"library": c["library"], "score": c["score"], "state": c["state"],
+                          "estimate": r.get("worst", {}).get(main), "mean": r.get("ba_mean"),
+                          "test": figures(task, proj, c["library"])[main]})
+        out["rank_study"] = study
+        out["spearman"] = spearman([s["score"] for s in study], [s["test"] for s in study])
+        # the same against the record's worst-split and mean figures, for studying the rule
+        for k in ("estimate", "mean"):
+            if all(s[k] is not None for s in study):
+                out[f"spearman_{k}"] = spearman([s[k] for s in study], [s["test"] for s in study])
+    return out
+
+
+# ------------------------------------------------------------------ baselines
+
+
+def _fit_predict(model: Any, x: np.ndarray, y: np.ndarray, xt: np.ndarray) -> np.ndarray:
+    return model.fit(x, y).predict(xt)
+
+
+def _detectors(seed: int) -> dict[str, Any]:
+    from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import LocalOutlierFactor
+    from sklearn.svm import OneClassSVM
+
+    return {"LOF": lambda n: LocalOutlierFactor(n_neighbors=min(10, n - 1), novelty=True),
+            "IForest": lambda n: IsolationForest(n_estimators=300, random_state=seed),
+            "OCSVM": lambda n: OneClassSVM(kernel="rbf", gamma="scale", nu=0.1)}
+
+
+def _out_of_fold(make: Any, x: np.ndarray, seed: int) -> np.ndarray:
+    from sklearn.model_selection import KFold
+
+    scores = np.empty(len(x))
+    for tr, te in KFold(min(FOLDS, len(x)), shuffle=True, random_state=seed).split(x):
+        scores[te] = make(len(tr)).fit(x[tr]).score_samples(x[te])
+    return scores
+
+
+def _threshold(nominal: np.ndarray, abnormal: np.ndarray | None) -> float:
+    """Abnormal below the threshold. Nominal data only: a nominal-recall target; with
+    abnormal training data: the midpoint that best separates the two (balanced accuracy)."""
+    if abnormal is None or not len(abnormal):
+        return float(np.quantile(nominal, 1 - RECALL_TARGET))
+    s = np.unique(np.concatenate([nominal, abnormal]))
+    cuts = np.concatenate([[s[0] - 1], (s[1:] + s[:-1]) / 2, [s[-1] + 1]])
+    ba = [(np.mean(nominal >= t) + np.mean(abnormal < t)) / 2 for t in cuts]
+    return float(cuts[int(np.argmax(ba))])
+
+
+def baselines(task: Task, seed: int) -> dict[str, float]:
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    f = task.files
+    if task.kind == "ncc":
+        (x, y), (xt, yt) = (_labelled(task, s) for s in ("train", "test"))
+        return {"1NN-ED": float(np.mean(_fit_predict(KNeighborsClassifier(1), x, y, xt) == yt)),
+                "RF": float(np.mean(_fit_predict(RandomForestClassifier(300, random_state=seed), x, y, xt) == yt))}
+    if task.kind == "ext":
+        tr = rows(f["train:file"])
+        xt, yt = rows(f["test:signals"]), values(f["test:targets"])
+
+        def rmse(model: Any) -> float:
+            return float(np.sqrt(np.mean((_fit_predict(model, tr[:, 1:], tr[:, 0], xt) - yt) ** 2)))
+        return {"5NN-ED": rmse(KNeighborsRegressor(5)), "RF": rmse(RandomForestRegressor(300, random_state=seed))}
+    nom = rows(f["train:nominal"])
+    abn = rows(f["train:abnormal"]) if "train:abnormal" in f else None
+    t_nom, t_abn = rows(f["test:nominal"]), rows(f["test:abnormal"])
+    out = {}
+    for name, make in _detectors(seed).items():
+        model = make(len(nom)).fit(nom)
+        t = _threshold(_out_of_fold(make, nom, seed), None if abn is None else model.score_samples(abn))
+        out[name] = float((np.mean(model.score_samples(t_nom) >= t) + np.mean(model.score_samples(t_abn) < t)) / 2)
+    return out
+
+
+def _labelled(task: Task, split: str) -> tuple[np.ndarray, np.ndarray]:
+    parts = [(rows(task.files[f"{split}:{c}"]), c) for c in roles(task, split)]
+    return np.concatenate([x for x, _ in parts]), np.concatenate([[c] * len(x) for x, c in parts])
+
+
+def minirocket(task: Task, seed: int) -> float | None:
+    """MiniRocket features with a ridge head (aeon, when installed): the accuracy ceiling."""
+    if task.kind not in ("ncc", "ext"):
+        return None
+    try:
+        from aeon.transformations.collection.convolution_based import MiniRocket
+    except ImportError:
+        return None
+    from sklearn.linear_model import RidgeClassifierCV, RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def shaped(x: np.ndarray) -> np.ndarray:
+        return x.reshape(len(x), task.buffer, task.axes).transpose(0, 2, 1).astype(np.float32)
+
+    alphas = np.logspace(-3, 3, 10)
+    if task.kind == "ncc":
+        (x, y), (xt, yt) = (_labelled(task, s) for s in ("train", "test"))
+        m = make_pipeline(MiniRocket(random_state=seed), StandardScaler(), RidgeClassifierCV(alphas=alphas))
+        return float(np.mean(m.fit(shaped(x), y).predict(shaped(xt)) == yt))
+    tr = rows(task.files["train:file"])
+    m = make_pipeline(MiniRocket(random_state=seed), StandardScaler(), RidgeCV(alphas=alphas))
+    pred = m.fit(shaped(tr[:, 1:]), tr[:, 0]).predict(shaped(rows(task.files["test:signals"])))
+    return float(np.sqrt(np.mean((pred - values(task.files["test:targets"])) ** 2)))
+
+
+# ------------------------------------------------------------------ the table
+
+
+def rank(mine: float, others: list[float], higher: bool) -> float:
+    """1 = best; a tie shares the places (1 + better + ties / 2)."""
+    sign = 1 if higher else -1
+    better = sum(sign * (o - mine) > 1e-12 for o in others)
+    ties = sum(abs(o - mine) <= 1e-12 for o in others)
+    return 1 + better + ties / 2
+
+
+def evaluate(task: Task, a: argparse.Namespace, work: Path, main: dict[str, str]) -> dict[str, Any]:
+    materialise(task, work / "data" / slug(task.name))
+    metric = TABLE_METRIC[task.kind]
+    row: dict[str, Any] = {"task": task.name, "type": task.kind, "metric": metric}
+    t0 = time.monotonic()
+    try:
+        row["baselines"] = baselines(task, a.seed)
+        row["ceiling"] = {CEILING: v} if (v := minirocket(task, a.seed)) is not None else {}
+        row.update(nanoforge(task, work / "projects" / slug(task.name), a, main[task.kind]))
+        row["nanoforge"] = row["figures"][metric]
+        row["rank"] = rank(row["nanoforge"], list(row["baselines"].values()), HIGHER[metric])
+    except (SystemExit, RuntimeError, ValueError, KeyError, OSError) as e:  # SystemExit: a CLI failure (common.nf)
+        row["error"] = f"{type(e).__name__}: {e}".strip()
+    row["wall_s"] = round(time.monotonic() - t0, 1)
+    return row
+
+
+def fmt(v: float | None, metric: str = "") -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return f"{v:.4f}" if metric == "rmse" and abs(v) < 1 else f"{v:.3f}"
+
+
+def table(out: dict[str, Any]) -> str:
+    lines = [f"{'task':<28}{'type':<5}{'metric':<7}{'nanoforge':>10}"
+             + "".join(f"{c:>9}" for c in COLUMNS) + f"{CEILING:>11}{'rank':>6}{'optimism':>10}{'ρ':>7}"]
+    for r in out["tasks"]:
+        head = f"{r['task']:<28}{r['type']:<5}{SHORT[r['metric']]:<7}"
+        if "error" in r:
+            lines.append(f"{head}FAILED: {r['error'].splitlines()[0][:160]}")
+            continue
+        m = r["metric"]
+        lines.append(head + f"{fmt(r['nanoforge'], m):>10}"
+                     + "".join(f"{fmt(r['baselines'].get(c), m):>9}" for c in COLUMNS)
+                     + f"{fmt(r['ceiling'].get(CEILING), m):>11}{r['rank']:>6.1f}{r['optimism']:>+10.3f}"
+                     + f"{fmt(r.get('spearman')):>7}")
+    ran = [r for r in out["tasks"] if "error" not in r]
+    lines.append("")
+    lines.append(f"mean rank of nanoforge: {fmt(out['mean_rank'])} over {len(ran)} tasks "
+                 f"(1 = best of {{nanoforge + baselines}}); mean optimism {fmt(out['mean_optimism'])}")
+    lines.append(f"budget {out['budget']:g} s, {out['cores']} cores, seed {out['seed']}, RAM ≤ {out['max_ram']} B, "
+                 f"flash ≤ {out['max_flash']} B, cortex-m4; optimism = benchmark estimate − test (BA; R² for ext)")
+    for r in ran:
+        lines.append(f"  {r['task']:<28}{r['best']}  ({r['candidates']} candidates, best at {r['found_at_s']} s)  "
+                     f"{r['records']}")
+    for s in out["skipped"]:
+        lines.append(f"  not run: {s}")
+    lines.append(f"projects and records: {out['work']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("datasets_dir", nargs="?", help="the datasets folder (or --datasets / $NANOFORGE_DATASETS)")
+    ap.add_argument("--tasks", nargs="*", default=[], metavar="SUBSTR", help="run the tasks whose name contains one")
+    ap.add_argument("--rank-study", type=int, default=0, metavar="N", help="score the top N candidates on test too")
+    ap.add_argument("--max-ram", type=int, default=8192)
+    ap.add_argument("--max-flash", type=int, default=20480)
+    ap.add_argument("--work", help="where the projects and their records go (default: a new temporary folder)")
+    ap.add_argument("--json", action="store_true", help="one JSON document instead of the table")
+    a = options(ap, budget=120.0, cores=os.cpu_count() or 1, argv=argv)
+    root = Path(a.datasets_dir or a.datasets)
+    if not root.is_dir():
+        ap.error(f"{root}: no such datasets folder")
+    if a.budget <= 0 or a.cores <= 0 or a.rank_study < 0:
+        ap.error("--budget and --cores must be > 0, --rank-study ≥ 0")
+    tasks, skipped = discover(root)
+    if a.tasks:
+        chosen = [t for t in tasks if any(s in t.name for s in a.tasks)]
+        if len(chosen) < len(tasks):
+            skipped.append(f"{len(tasks) - len(chosen)} of {len(tasks)} tasks left out by --tasks: "
+                           + ", ".join(t.name for t in tasks if t not in chosen))
+        tasks = chosen
+    if not tasks:
+        ap.error(f"no task in {root}" + (f" matches --tasks {' '.join(a.tasks)}" if a.tasks else ""))
+    work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="nf-suite-"))
+    work.mkdir(parents=True, exist_ok=True)
+    taken = [t.name for t in tasks if (work / "projects" / slug(t.name)).exists()]
+    if taken:  # never resume or mix an earlier run's benchmarks into this table
+        ap.error(f"{work} already holds projects of {', '.join(taken)}; give --work a new folder")
+    main_metric = {t["name"]: t["main_metric"] for t in nf("types")}
+    rows_: list[dict[str, Any]] = []
+    for i, t in enumerate(tasks, 1):
+        print(f"[{i}/{len(tasks)}] {t.name} …", file=sys.stderr, flush=True)
+        rows_.append(evaluate(t, a, work, main_metric))
+    ran = [r for r in rows_ if "error" not in r]
+    out = {"budget": a.budget, "cores": a.cores, "seed": a.seed, "max_ram": a.max_ram, "max_flash": a.max_flash,
+           "datasets": str(root), "work": str(work), "tasks": rows_, "skipped": skipped,
+           "mean_rank": float(np.mean([r["rank"] for r in ran])) if ran else None,
+           "mean_optimism": float(np.mean([r["optimism"] for r in ran])) if ran else None}
+    print(json.dumps(out, indent=1) if a.json else table(out))
+    return 1 if len(ran) < len(rows_) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""bench/suite.py on a tiny datasets folder with a tiny budget: the tasks it composes by
+its fixed rule, one task run end to end (benchmark, emulator on test, baselines, rank,
+optimism, the rank study), and nothing left out without saying so."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .conftest import smooth_rows, write_signals
+
+SUITE = Path(__file__).resolve().parent.parent / "bench" / "suite.py"
+LENGTH = 32
+
+
+def _dataset(root: Path) -> Path:
+    """Three classes of sines told apart by amplitude, and a folder that is not a task."""
+    d = root / "Tiny"
+    files: dict[str, dict[str, str]] = {"train": {}, "test": {}}
+    for k, cls in enumerate(("low", "mid", "high")):
+        for split, n in (("train", 12), ("test", 4)):
+            (d / split).mkdir(parents=True, exist_ok=True)
+            write_signals(d / split / f"{cls}.csv", smooth_rows(n, LENGTH, seed=10 * k + n) * (1 + 2 * k))
+            files[split][cls] = f"{split}/{cls}.csv"
+    (d / "dataset.json").write_text(json.dumps({"kind": "n-class classification", "axes": 1,
+                                                "buffer_length": LENGTH, "sampling_hz": None, "files": files}))
+    (root / "Stream").mkdir()
+    (root / "Stream" / "dataset.json").write_text(json.dumps({"kind": "continuous recording"}))
+    return root
+
+
+def _suite(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SUITE), *args], capture_output=True, text=True, timeout=300)
+
+
+def test_suite_runs_a_task_and_lists_what_it_left_out(tmp_path: Path) -> None:
+    data = _dataset(tmp_path / "datasets")
+    r = _suite(str(data), "--tasks", "Tiny/ncc", "--budget", "2", "--cores", "1", "--rank-study", "2",
+               "--work", str(tmp_path / "work"), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    [row] = out["tasks"]
+    assert row["task"] == "Tiny/ncc" and row["metric"] == "accuracy" and "error" not in row
+    assert 0 <= row["nanoforge"] <= 1 and set(row["baselines"]) == {"1NN-ED", "RF"}
+    assert 1 <= row["rank"] <= 3 and out["mean_rank"] == row["rank"]
+    # optimism: the record's worst-split balanced accuracy minus the test's
+    assert np.isclose(row["optimism"], row["record"]["worst"]["balanced_accuracy"]
+                      - row["figures"]["balanced_accuracy"])
+    assert Path(row["records"]).is_file()
+    assert 1 <= len(row["rank_study"]) <= 2 and row["rank_study"][0]["library"] == row["library"]
+    assert row["rank_study"][0]["test"] == row["figures"]["balanced_accuracy"]
+    assert row["rank_study"][0]["estimate"] == row["record"]["worst"]["balanced_accuracy"]
+    # the composed tasks (first and last class nominal), and the folder that is not a task
+    left = " ".join(out["skipped"])
+    for name in ("Tiny:low/1cc", "Tiny:low/ad", "Tiny:high/1cc", "Tiny:high/ad"):
+        assert name in left
+    assert "Tiny:mid" not in left and "Stream: not a task (continuous recording)" in left
+
+    r = _suite(str(data), "--tasks", "Nothing", "--budget", "2")
+    assert r.returncode == 2 and "no task" in r.stderr
+    # An earlier run's folder is never resumed into a new table.
+    r = _suite(str(data), "--tasks", "Tiny/ncc", "--budget", "2", "--work", str(tmp_path / "work"))
+    assert r.returncode == 2 and "already holds projects of Tiny/ncc" in r.stderr
