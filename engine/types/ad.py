@@ -32,6 +32,7 @@ from .. import space
 from ..dataset import Dataset, load_couples
 from ..models import NOMINAL, ADModel
 from ..pipeline import Pipeline
+from ..validation import Input, of_role
 from .base import NominalFiles
 
 if TYPE_CHECKING:
@@ -117,6 +118,32 @@ class AnomalyDetection(NominalFiles):
 
     def load(self, project: Project) -> Dataset:
         return load_couples(project)
+
+    validation_roles = ("learn", "nominal", "abnormal")
+    validation_usage = "--learn FILE… (nominal, learned in order) --nominal FILE… --abnormal FILE…"
+
+    def validation_problem(self, inputs: list[Input], classes: list[str]) -> str | None:
+        wrong = super().validation_problem(inputs, classes)
+        if wrong is None and not of_role(inputs, "learn"):
+            return "the library learns on the device: give the nominal files it learns first with --learn FILE"
+        return wrong
+
+    def validation_runs(self, inputs: list[Input]) -> list[dict[str, Any]]:
+        """One device: it learns the --learn files in order, then detects the others."""
+        return [{"learn": [i.file for i in of_role(inputs, "learn")],
+                 "detect": [i.file for i in (*of_role(inputs, "nominal"), *of_role(inputs, "abnormal"))]}]
+
+    def validation_metrics(self, inputs: list[Input], classes: list[str], answers: list[dict[str, Any]]
+                           ) -> dict[str, Any]:
+        res = answers[0]["results"]
+        per_file = []
+        for i in (*of_role(inputs, "nominal"), *of_role(inputs, "abnormal")):
+            sims = np.array([r["similarity"] for r in res if r["file"] == i.file], float)
+            per_file.append((sims < NOMINAL, 100.0 - sims))  # the score grows as the similarity falls
+        out = self.split_detections(inputs, per_file)
+        summary = answers[0]["summary"]
+        out.update(learned=summary["learned"], min_learn=summary["minimum_learn_calls"])
+        return out
 
     def library_meta(self, project: Project, ds: Dataset) -> dict[str, Any]:
         return {"sensor": project.sensor}

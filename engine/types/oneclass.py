@@ -37,6 +37,7 @@ from ..models import limit
 from ..ocplot import plot_data
 from ..pipeline import Pipeline, candidate_key
 from ..synthetic import augment, synthesize
+from ..validation import Input, of_role
 from .base import NominalFiles
 from .ncc import fit_split, outputs_on
 
@@ -116,6 +117,15 @@ class OneClass(NominalFiles):
 
     def load(self, project: Project) -> Dataset:
         return load_couples(project)
+
+    def validation_runs(self, inputs: list[Input]) -> list[dict[str, Any]]:
+        return [{"file": i.file} for i in (*of_role(inputs, "nominal"), *of_role(inputs, "abnormal"))]
+
+    def validation_metrics(self, inputs: list[Input], classes: list[str], answers: list[dict[str, Any]]
+                           ) -> dict[str, Any]:
+        per_file = [(np.array([r["outlier"] for r in a["results"]], bool), np.array([r["score"] for r in a["results"]]))
+                    for a in answers]
+        return self.split_detections(inputs, per_file)
 
     def library_classes(self, ds: Dataset) -> list[str]:
         return ["nominal"]  # the abnormal file only evaluates; the library knows one class

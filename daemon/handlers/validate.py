@@ -1,0 +1,25 @@
+"""`nanoforge/validate*`: validation experiments, several libraries on new files."""
+
+from __future__ import annotations
+
+from .. import validation
+from ..core import Core
+from ..librpc import _root
+from ..protocol import Experiment, ExperimentList, ExperimentParams, ProjectParams, ValidateParams
+from ..registry import handler, in_thread
+
+
+@handler("nanoforge/validate")
+async def validate_rpc(core: Core, params: ValidateParams) -> Experiment:
+    return await in_thread(core, validation.run, _root(dict(params)), list(params["libraries"]),
+                           [dict(i) for i in params["inputs"]])
+
+
+@handler("nanoforge/validate/list")
+async def validate_list_rpc(core: Core, params: ProjectParams) -> ExperimentList:
+    return {"experiments": await in_thread(core, validation.all_experiments, _root(dict(params)))}
+
+
+@handler("nanoforge/validate/show")
+async def validate_show_rpc(core: Core, params: ExperimentParams) -> Experiment:
+    return await in_thread(core, validation.experiment, _root(dict(params)), params.get("id"))
