@@ -610,6 +610,24 @@ class ExperimentParams(TypedDict):
     """Default: the latest."""
 
 
+class ReportParams(TypedDict):
+    project: str
+    library: NotRequired[str | None]
+    """Default: the best of the latest benchmark."""
+    experiment: NotRequired[str | None]
+    """A validation experiment to include; default: the latest that validated the library."""
+    html: NotRequired[str | None]
+    """Where to write the HTML report (absolute path)."""
+    pdf: NotRequired[str | None]
+
+
+class ReportResult(TypedDict):
+    library: str
+    experiment: str | None
+    html: str | None
+    pdf: str | None
+
+
 # ---------------------------------------------------------------- the methods
 
 REQUESTS: dict[str, tuple[Any, Any]] = {
@@ -632,6 +650,7 @@ REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/validate": (ValidateParams, Experiment),
     "nanoforge/validate/list": (ProjectParams, ExperimentList),
     "nanoforge/validate/show": (ExperimentParams, Experiment),
+    "nanoforge/report": (ReportParams, ReportResult),
     "nanoforge/daemon/status": (Empty, DaemonStatus),
     "nanoforge/daemon/stop": (Empty, Stopping),
 }

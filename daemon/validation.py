@@ -23,7 +23,7 @@ from nanoforge.engine import validation as val
 from nanoforge.engine.atomic import write_atomic
 from nanoforge.engine.checks import SignalFileError
 from nanoforge.engine.dataset import load_file, load_stream
-from nanoforge.engine.project import load
+from nanoforge.engine.project import Project, load
 
 from . import benchstore as bs
 
@@ -78,13 +78,18 @@ def _row(spec: dict[str, Any], metrics: dict[str, Any], best_key: str | None) ->
             "pipeline": [b["kind"] for b in spec["blocks"]], "model": spec["model"]["kind"], "metrics": metrics}
 
 
-def run(root: Path, libraries: list[str], raw_inputs: list[dict[str, Any]]) -> dict[str, Any]:
+def benched_project(root: Path, what: str) -> Project:
+    """The project, when it is valid and has been benchmarked (there is a library to `what`)."""
     project, _diags = load(root)
     if project is None:
         raise ValueError(f"{root}/nanoforge.toml has errors; `nanoforge check {root}` shows them")
     if not bs.all_benches(root):
-        raise ValueError(f"{root}: no benchmark yet, so no library to validate; "
-                         f"run `nanoforge bench start {root}` first")
+        raise ValueError(f"{root}: no benchmark yet, so no library to {what}; run `nanoforge bench start {root}` first")
+    return project
+
+
+def run(root: Path, libraries: list[str], raw_inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    project = benched_project(root, "validate")
     keys = list(dict.fromkeys(k.strip() for k in libraries if k.strip()))
     if not keys:
         raise ValueError(f"give the libraries to validate: --libraries ID[,ID…] "

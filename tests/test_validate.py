@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,54 @@ def test_each_type_labels_its_files_and_measures_the_answers(tmp_path: Path) -> 
     m = ncc.validation_metrics(ins, ["a", "b"], ans)
     assert m["confusion"] == [[1, 1], [0, 1]] and m["per_class_recall"] == {"a": 0.5, "b": 1.0}
     assert m["balanced_accuracy"] == 0.75 and m["roc_auc"] == 1.0
+
+
+def test_report_of_a_validated_library_renders_as_html_and_pdf(benched: tuple[Path, list[str]],
+                                                                tmp_path: Path) -> None:
+    root, cands = benched
+    r = nanoforge("validate", str(root), "--libraries", ",".join(cands), *class_flags(), "--json")
+    assert r.returncode == 0, r.stderr
+    exp = json.loads(r.stdout)
+    html, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
+    r = nanoforge("report", str(root), "--library", cands[0], "--experiment", exp["id"], "--html", str(html),
+                  "--pdf", str(pdf), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"library": cands[0], "experiment": exp["id"], "html": str(html), "pdf": str(pdf)}
+
+    page = html.read_text()
+    assert "<svg" in page and "<script" not in page and "<link" not in page
+    assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?(https?:|//)""", page)  # nothing remote
+
+    png = subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+                         capture_output=True, text=True)
+    assert png.returncode == 0, png.stderr
+    assert (tmp_path / "p-1.png").stat().st_size > 1000
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert all(c in flat for c in CLASSES)
+    lib = next(x for x in exp["libraries"] if x["library"] == cands[0])
+    assert f"Validation experiment {exp['id']}" in flat and exp["advice"].split(":")[0] in flat
+    assert f"{lib['metrics']['balanced_accuracy']:.3f}" in flat and "Score" in flat
+    assert "Repartition" in flat and "★★★★★" in flat  # 10 signals in every class
+    assert "Execution time per core: not measured" in flat
+    spec_blocks = lib["pipeline"]
+    assert "Input 6 axes × 100 samples" in flat
+    assert all(f"Block: {b}" in flat for b in spec_blocks) and f"Model: {lib['model']}" in flat
+    assert "Output class id and the probability of each class" in flat
+    assert "measured on cortex-m4" in flat
+
+
+def test_a_report_on_bad_input_says_what_to_do_and_writes_nothing(benched: tuple[Path, list[str]],
+                                                                 tmp_path: Path) -> None:
+    root, _cands = benched
+    out = tmp_path / "r.html"
+    r = nanoforge("report", str(root), "--library", "nosuchlib", "--html", str(out))
+    assert r.returncode == 1 and "no library 'nosuchlib'" in r.stderr and "bench candidates" in r.stderr
+    r = nanoforge("report", str(root), "--experiment", "e0999", "--html", str(out))
+    assert r.returncode == 1 and "e0999" in r.stderr and "validate list" in r.stderr
+    fresh = tmp_path / "fresh"
+    assert nanoforge("new", str(fresh), "--type", "ncc").returncode == 0
+    r = nanoforge("report", str(fresh), "--html", str(out))
+    assert r.returncode == 1 and "no benchmark yet" in r.stderr
+    assert nanoforge("report", str(root)).returncode == 2
+    assert not out.exists()

@@ -1,5 +1,5 @@
-"""`nanoforge validate …`: candidate libraries on new files, kept as experiments; thin,
-the daemon runs them. Every labelling flag becomes one input with the flag's role; the
+"""`nanoforge validate …`: candidate libraries on new files, kept as experiments, and
+`nanoforge report`, a library's report as HTML and PDF; thin, the daemon does the work. Every labelling flag becomes one input with the flag's role; the
 daemon asks the project type whether those roles fit it."""
 
 from __future__ import annotations
@@ -87,7 +87,32 @@ def cmd_validate(c: Client, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(c: Client, a: argparse.Namespace) -> int:
+    if not a.html and not a.pdf:
+        print("nanoforge report: give --html FILE and/or --pdf FILE", file=sys.stderr)
+        return EXIT_USAGE
+    res = c.request("nanoforge/report", {"project": _abs(a.project), "library": a.library,
+                                         "experiment": a.experiment, "html": _abs(a.html) if a.html else None,
+                                         "pdf": _abs(a.pdf) if a.pdf else None})
+    if a.json:
+        print(json.dumps(res))
+    else:
+        wrote = " and ".join(p for p in (res["html"], res["pdf"]) if p)
+        exp = f", validation {res['experiment']}" if res["experiment"] else ""
+        print(f"report on library {res['library']}{exp}: {wrote}")
+    return EXIT_OK
+
+
 def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("report", help="a library's report (data, performance, validation, algorithm, plots)")
+    p.add_argument("project")
+    p.add_argument("--library", metavar="ID", help="default: the best of the latest benchmark")
+    p.add_argument("--experiment", metavar="ID", help="validation experiment (default: the latest with the library)")
+    p.add_argument("--html", metavar="FILE", help="self-contained HTML file")
+    p.add_argument("--pdf", metavar="FILE", help="PDF of the same content")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_report)
+
     p = sub.add_parser("validate", help="candidate libraries on new files (an experiment); also: list, show",
                        usage="nanoforge validate PROJECT --libraries ID[,ID…] FILES… [--json]\n"
                              "       nanoforge validate list PROJECT [--json]\n"

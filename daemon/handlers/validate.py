@@ -1,11 +1,20 @@
-"""`nanoforge/validate*`: validation experiments, several libraries on new files."""
+"""`nanoforge/validate*`: validation experiments, several libraries on new files, and
+`nanoforge/report`, the report on a library that hands them to a colleague."""
 
 from __future__ import annotations
 
-from .. import validation
+from .. import report, validation
 from ..core import Core
 from ..librpc import _root
-from ..protocol import Experiment, ExperimentList, ExperimentParams, ProjectParams, ValidateParams
+from ..protocol import (
+    Experiment,
+    ExperimentList,
+    ExperimentParams,
+    ProjectParams,
+    ReportParams,
+    ReportResult,
+    ValidateParams,
+)
 from ..registry import handler, in_thread
 
 
@@ -23,3 +32,9 @@ async def validate_list_rpc(core: Core, params: ProjectParams) -> ExperimentList
 @handler("nanoforge/validate/show")
 async def validate_show_rpc(core: Core, params: ExperimentParams) -> Experiment:
     return await in_thread(core, validation.experiment, _root(dict(params)), params.get("id"))
+
+
+@handler("nanoforge/report")
+async def report_rpc(core: Core, params: ReportParams) -> ReportResult:
+    return await in_thread(core, report.write, _root(dict(params)), params.get("library"), params.get("experiment"),
+                           params.get("html"), params.get("pdf"))

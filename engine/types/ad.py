@@ -85,11 +85,11 @@ def _ba(sim_nom: np.ndarray, sim_abn: np.ndarray) -> float:
     return float(np.mean(parts)) if parts else 0.0
 
 
-def run_split(model: ADModel, feats: np.ndarray, y: np.ndarray, learn: np.ndarray, test: np.ndarray
-              ) -> dict[str, Any]:
-    """One device's life: learn `learn` in order, checking the curve, then detect `test`."""
+def learn_then_detect(model: ADModel, feats: np.ndarray, y: np.ndarray, learn: np.ndarray, test: np.ndarray
+                      ) -> tuple[list[tuple[int, float]], np.ndarray]:
+    """One device's life: learn `learn` in order, checking the balanced accuracy on
+    `test` at each checkpoint (the learning curve), then the similarity of `test`."""
     model.reset(feats.shape[1])
-    nom, abn = test[y[test] == 0], test[y[test] == 1]
     curve = []
     done = 0
     for m in _checkpoints(len(learn), model.warmup):
@@ -97,7 +97,13 @@ def run_split(model: ADModel, feats: np.ndarray, y: np.ndarray, learn: np.ndarra
         done = m
         sims = model.similarity(feats[test])
         curve.append((m, _ba(sims[y[test] == 0], sims[y[test] == 1])))
-    sims = model.similarity(feats[test])
+    return curve, model.similarity(feats[test])
+
+
+def run_split(model: ADModel, feats: np.ndarray, y: np.ndarray, learn: np.ndarray, test: np.ndarray
+              ) -> dict[str, Any]:
+    nom, abn = test[y[test] == 0], test[y[test] == 1]
+    curve, sims = learn_then_detect(model, feats, y, learn, test)
     s_nom = sims[y[test] == 0].astype(float)
     s_abn = sims[y[test] == 1].astype(float)
     ba = _ba(s_nom, s_abn)
@@ -225,3 +231,25 @@ class AnomalyDetection(NominalFiles):
 
     def best_extras(self, rec: dict[str, Any]) -> dict[str, Any]:
         return {"min_learn": rec["min_learn"]}
+
+    def library_output(self, classes: list[str]) -> str:
+        return "similarity 0–100 % to what it learned (nominal when ≥ 90 %)"
+
+    def report_plots(self, project: Project, pipe: Pipeline) -> list[dict[str, Any]]:
+        """One device of the first split, as the benchmark ran it: the similarity of each
+        held-out nominal and abnormal signal of the first couple, and its learning curve."""
+        ds = self.load(project)
+        groups = ds.groups if ds.groups is not None else np.zeros(len(ds.y), np.int64)
+        learn, test = ad_splits(ds.y, groups, ev.N_SPLITS, project.seed, project.sensor == "multi")[0][0]
+        model = pipe.model
+        assert isinstance(model, ADModel)
+        curve, sims = learn_then_detect(model, pipe.features(ds.x), ds.y, learn, test)
+        series = [{"name": name, "x": np.flatnonzero(ds.y[test] == k).tolist(),
+                   "y": sims[ds.y[test] == k].astype(float).tolist(), "style": "points"}
+                  for k, name in enumerate(("nominal (held out)", "abnormal"))]
+        return [{"title": f"Similarity per signal after learning {len(learn)} nominal signals",
+                 "x_label": "signal", "y_label": "similarity (%)", "series": series,
+                 "hlines": [{"y": float(NOMINAL), "label": f"{NOMINAL:g} %: nominal above"}], "y_range": [0, 105]},
+                {"title": "Learning curve", "x_label": "learn() calls", "y_label": "balanced accuracy",
+                 "series": [{"name": "balanced accuracy", "x": [m for m, _ in curve], "y": [b for _, b in curve],
+                             "style": "line"}], "y_range": [0, 1.05]}]

@@ -219,6 +219,19 @@ class ProjectType:
         """This type's metrics from the emulator's answers to `validation_runs`, in order."""
         raise NotImplementedError
 
+    # ------------------------------------------------------------ report
+
+    def library_output(self, classes: list[str]) -> str:
+        """What the library answers, as the report's flowchart ends."""
+        return f"{len(classes)} outputs"
+
+    def report_plots(self, project: Project, pipe: Pipeline) -> list[dict[str, Any]]:
+        """The type's results plots as charts any renderer draws: title, x_label,
+        y_label, series (name, x, y, style "points" or "line"), and optionally hlines (y,
+        label), y_range, diagonal (y = x) and grid (x, y, inside: the 0/1 map under the
+        points, row = y)."""
+        return []
+
     def plot(self, project: Project, pipe: Pipeline) -> dict[str, Any]:
         """Data for the benchmark plot, for the types that have one."""
         raise ValueError(f"there is no benchmark plot for {self.title} libraries")

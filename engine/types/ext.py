@@ -27,6 +27,7 @@ from .base import EntryProblem, ProjectType
 from .ncc import buffer_features, fit_split, outputs_on
 
 if TYPE_CHECKING:
+    from ..pipeline import Pipeline
     from ..project import Project
     from ..search import Context
 
@@ -66,6 +67,17 @@ class Extrapolation(ProjectType):
 
     def load(self, project: Project) -> Dataset:
         return load_targets(project)
+
+    def library_output(self, classes: list[str]) -> str:
+        return "the estimated value"
+
+    def report_plots(self, project: Project, pipe: Pipeline) -> list[dict[str, Any]]:
+        ds = self.load(project)
+        est = pipe.predict_proba(ds.x)[:, 0]
+        return [{"title": "Estimated vs real value per training signal (the library was fitted on them)",
+                 "x_label": "real value", "y_label": "estimated value", "diagonal": True,
+                 "series": [{"name": "signals", "x": ds.y.astype(float).tolist(), "y": est.astype(float).tolist(),
+                             "style": "points"}]}]
 
     validation_roles = ("file", "targets")
     validation_usage = "--file F --targets T (one targets file per signal file, in the same order)"

@@ -97,6 +97,23 @@ class NClass(ProjectType):
     def load(self, project: Project) -> Dataset:
         return load_classes(project)
 
+    def library_output(self, classes: list[str]) -> str:
+        return f"class id and the probability of each class ({', '.join(classes)})"
+
+    def report_plots(self, project: Project, pipe: Pipeline) -> list[dict[str, Any]]:
+        ds = self.load(project)
+        proba = pipe.predict_proba(ds.x)
+        det = proba.argmax(axis=1)
+        series = [{"name": name, "x": np.flatnonzero(ds.y == k).tolist(),
+                   "y": proba[ds.y == k, det[ds.y == k]].astype(float).tolist(), "style": "points"}
+                  for k, name in enumerate(ds.classes)]
+        wrong = np.flatnonzero(det != ds.y)
+        if len(wrong):
+            series.append({"name": "wrong class detected", "x": wrong.tolist(),
+                           "y": proba[wrong, det[wrong]].astype(float).tolist(), "style": "cross"})
+        return [{"title": "Probability of the detected class per training signal (the library was fitted on them)",
+                 "x_label": "signal", "y_label": "probability", "series": series, "y_range": [0, 1.05]}]
+
     validation_roles = ("class",)
     validation_usage = "--class NAME FILE (one pair per file)"
 

@@ -127,6 +127,22 @@ class OneClass(NominalFiles):
                     for a in answers]
         return self.split_detections(inputs, per_file)
 
+    def library_output(self, classes: list[str]) -> str:
+        return "nominal or outlier, and the outlier score"
+
+    def report_plots(self, project: Project, pipe: Pipeline) -> list[dict[str, Any]]:
+        d = self.plot(project, pipe)
+        kinds = ("nominal", "abnormal", "synthetic")
+        series = [{"name": k, "x": [p["x"] for p in d["points"] if p["kind"] == k],
+                   "y": [p["y"] for p in d["points"] if p["kind"] == k], "style": "points"} for k in kinds]
+        ev_ = d["explained_variance"]
+        return [{"title": "The signals on their 2 main directions, and the library's boundary",
+                 "x_label": f"direction 1 ({100 * ev_[0]:.0f} % of variance)",
+                 "y_label": f"direction 2 ({100 * ev_[1]:.0f} % of variance)",
+                 "series": [s for s in series if s["x"]],
+                 "grid": {"x": d["grid"]["x"], "y": d["grid"]["y"],
+                          "inside": [[1 - v for v in row] for row in d["grid"]["outlier"]]}}]
+
     def library_classes(self, ds: Dataset) -> list[str]:
         return ["nominal"]  # the abnormal file only evaluates; the library knows one class
 

@@ -467,6 +467,24 @@ export interface ProjectTypeInfo {
   validation_usage: string;
 }
 
+export interface ReportParams {
+  project: string;
+  /** Default: the best of the latest benchmark. */
+  library?: string | null;
+  /** A validation experiment to include; default: the latest that validated the library. */
+  experiment?: string | null;
+  /** Where to write the HTML report (absolute path). */
+  html?: string | null;
+  pdf?: string | null;
+}
+
+export interface ReportResult {
+  library: string;
+  experiment: string | null;
+  html: string | null;
+  pdf: string | null;
+}
+
 export interface SignalFileInfo {
   /** The class name, or nominal / abnormal / training. */
   role: string;
@@ -576,6 +594,7 @@ export interface Requests {
   "nanoforge/validate": { params: ValidateParams; result: Experiment };
   "nanoforge/validate/list": { params: ProjectParams; result: ExperimentList };
   "nanoforge/validate/show": { params: ExperimentParams; result: Experiment };
+  "nanoforge/report": { params: ReportParams; result: ReportResult };
   "nanoforge/daemon/status": { params: Empty; result: DaemonStatus };
   "nanoforge/daemon/stop": { params: Empty; result: Stopping };
 }
