@@ -120,8 +120,8 @@ def verdict(ranked: list[dict[str, Any]], main: str, label: str, good: float, be
         return "confirmed", (f"The benchmark's best, {top['library']}, is also the best here ({label} {v:.3f}): "
                              "it generalises to this data; deploy it.")
     bench = next((r for r in ranked if r["benchmark_best"]), None)
-    than = (f" than the benchmark's best, {bench['library']} ({label} {float(bench['metrics'].get(main) or 0):.3f})"
-            if bench else f" than the others (the benchmark's best, {best_key}, was not validated)")
-    return "other", (f"Another library does better: {top['library']} reaches {label} {v:.3f}{than}. "
+    than = (f"against {float(bench['metrics'].get(main) or 0):.3f} for the benchmark's best, {bench['library']}"
+            if bench else f"and the benchmark's best, {best_key}, was not among those validated")
+    return "other", (f"Another library does better: {top['library']} reaches {label} {v:.3f}, {than}. "
                      "Prefer it if its RAM and flash fit, and add signals like these to the project so that the "
                      "next benchmark sees them.")

@@ -249,7 +249,7 @@ class AnomalyDetection(NominalFiles):
                   for k, name in enumerate(("nominal (held out)", "abnormal"))]
         return [{"title": f"Similarity per signal after learning {len(learn)} nominal signals",
                  "x_label": "signal", "y_label": "similarity (%)", "series": series,
-                 "hlines": [{"y": float(NOMINAL), "label": f"{NOMINAL:g} %: nominal above"}], "y_range": [0, 105]},
+                 "hlines": [{"y": float(NOMINAL), "label": f"{NOMINAL:g} %: nominal above"}], "y_range": [-4, 104]},
                 {"title": "Learning curve", "x_label": "learn() calls", "y_label": "balanced accuracy",
                  "series": [{"name": "balanced accuracy", "x": [m for m, _ in curve], "y": [b for _, b in curve],
                              "style": "line"}], "y_range": [0, 1.05]}]

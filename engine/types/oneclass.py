@@ -140,7 +140,8 @@ class OneClass(NominalFiles):
                  "x_label": f"direction 1 ({100 * ev_[0]:.0f} % of variance)",
                  "y_label": f"direction 2 ({100 * ev_[1]:.0f} % of variance)",
                  "series": [s for s in series if s["x"]],
-                 "grid": {"x": d["grid"]["x"], "y": d["grid"]["y"],
+                 "grid": {"x": np.linspace(*d["grid"]["x"], d["grid"]["size"]).tolist(),
+                          "y": np.linspace(*d["grid"]["y"], d["grid"]["size"]).tolist(),
                           "inside": [[1 - v for v in row] for row in d["grid"]["outlier"]]}}]
 
     def library_classes(self, ds: Dataset) -> list[str]:
