@@ -102,6 +102,8 @@ def cmd_types(c: Client, a: argparse.Namespace) -> int:
         return EXIT_OK
     for t in kinds:
         print(f"{t['name']:<6} {t['title']:<28} signals add {t['usage']}")
+        if t.get("validation_usage"):
+            print(f"{'':<6} {'':<28} validate {t['validation_usage']}")
     return EXIT_OK
 
 
