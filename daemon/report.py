@@ -55,21 +55,20 @@ def _record(root: Path, key: str) -> dict[str, Any] | None:
 
 
 def cycles(*sources: Any) -> dict[str, Any]:
-    """Execution-time figures (keys containing "cycles") wherever the library's scores or
-    metadata carry them; empty when they were never measured."""
+    """Execution-time figures wherever the library's spec, records or measured footprint
+    carry them (keys containing "cycles", and everything under such a key: a table per
+    core), by dotted name; empty when they were never measured."""
     out: dict[str, Any] = {}
 
-    def walk(obj: Any, prefix: str) -> None:
+    def walk(obj: Any, prefix: str, inside: bool) -> None:
         if isinstance(obj, dict):
             for k, v in obj.items():
-                name = f"{prefix}{k}"
-                if "cycles" in str(k) and not isinstance(v, dict):
-                    out[name] = v
-                else:
-                    walk(v, f"{name}." if isinstance(v, dict) else name)
+                walk(v, f"{prefix}{k}.", inside or "cycles" in str(k))
+        elif inside and isinstance(obj, (int, float)) and not isinstance(obj, bool):
+            out[prefix[:-1]] = obj
 
     for s in sources:
-        walk(s, "")
+        walk(s, "", False)
     return out
 
 

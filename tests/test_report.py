@@ -67,3 +67,13 @@ def test_each_type_plots_its_results_as_inline_svg(tmp_path: Path, kind: str) ->
         svg = chart(c)
         assert svg.startswith("<svg") and "http://www.w3.org/2000/svg" in svg and "<script" not in svg
         assert chart(c) == svg  # the same facts, the same bytes
+
+
+def test_execution_time_is_shown_wherever_the_library_carries_cycles() -> None:
+    from nanoforge.daemon.report import cycles
+
+    assert cycles({"scores": {"score": 99.0}}, {"ram": 10}, None) == {}
+    found = cycles({"scores": {"cycles": {"cortex-m4": 1200, "cortex-m0plus": 3100}}},
+                   {"timing": {"infer_cycles": 900, "note": "x"}}, {"flash": 100, "cycles_per_call": 1500})
+    assert found == {"scores.cycles.cortex-m4": 1200, "scores.cycles.cortex-m0plus": 3100,
+                     "timing.infer_cycles": 900, "cycles_per_call": 1500}
