@@ -72,6 +72,18 @@ def cycles(*sources: Any) -> dict[str, Any]:
     return out
 
 
+def built_cycles(spec: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Cycle counts cached beside the library's build (a JSON file per core, as timing
+    measurements are kept), as "core: name"; empty when none was measured."""
+    d = library.build_sources(spec, root / ".nanoforge" / "build").dir
+    out: dict[str, Any] = {}
+    for p in sorted(d.glob("*/**/*.json")):
+        obj = bs.read_json(p)
+        core = str(obj.get("core") or p.relative_to(d).parts[0]) if isinstance(obj, dict) else ""
+        out.update({f"{core}: {k}": v for k, v in cycles(obj).items()})
+    return out
+
+
 def footprint(spec: dict[str, Any], root: Path, target: str) -> dict[str, Any]:
     """RAM and flash measured on the project's core (the Cortex-M build's `size` and
     stack usage), or why not."""
@@ -119,8 +131,8 @@ def gather(root: Path, key: str | None, exp_id: str | None) -> dict[str, Any]:
                         "secondary": {k: v for k, v in scores.items()
                                       if k not in ("score", main, f"{main}_ci95") and v is not None},
                         "footprint": fp,
-                        "cycles": cycles({k: v for k, v in spec.items() if k not in ("blocks", "model")}, rec,
-                                         fp.get("measured"))},
+                        "cycles": {**cycles({k: v for k, v in spec.items() if k not in ("blocks", "model")}, rec,
+                                            fp.get("measured")), **built_cycles(spec, root)}},
         "splits": [float(v) for v in rec.get("split_ba") or []],
         "classes": list(spec["classes"]),
         "experiment": exp,

@@ -77,3 +77,23 @@ def test_execution_time_is_shown_wherever_the_library_carries_cycles() -> None:
                    {"timing": {"infer_cycles": 900, "note": "x"}}, {"flash": 100, "cycles_per_call": 1500})
     assert found == {"scores.cycles.cortex-m4": 1200, "scores.cycles.cortex-m0plus": 3100,
                      "timing.infer_cycles": 900, "cycles_per_call": 1500}
+
+
+def test_cycle_counts_cached_beside_the_build_are_shown_per_core(tmp_path: Path) -> None:
+    import json
+
+    from nanoforge.codegen import library
+    from nanoforge.daemon.report import built_cycles
+
+    entries, cfg, _ = CASES["ncc"]
+    root = _project(tmp_path, "ncc", entries)
+    project, _ = load(root)
+    assert project is not None
+    ctx, meta = benchstore.context(project)
+    spec = search.fit_library(ctx, cfg, meta).to_spec()
+    assert built_cycles(spec, root) == {}
+    d = library.build_sources(spec, root / ".nanoforge" / "build").dir / "cortex-m4" / "timing"
+    d.mkdir(parents=True)
+    (d / "cycles-1.json").write_text(json.dumps({"core": "cortex-m4", "calls": {"neai_classification":
+                                                                                 {"cycles": 4321, "max": 4400}}}))
+    assert built_cycles(spec, root) == {"cortex-m4: calls.neai_classification.cycles": 4321}
