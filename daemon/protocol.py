@@ -178,6 +178,9 @@ class ProjectTypeInfo(TypedDict):
     """Each line of a training file is the target value, then the buffer."""
     learns_on_device: bool
     """The library learns on the device: emulation learns files, then detects others."""
+    validation_roles: list[str]
+    """How `nanoforge validate` labels its files (n-class: class; AD: learn, nominal, abnormal; …)."""
+    validation_usage: str
 
 
 class TypeList(TypedDict):
@@ -528,6 +531,103 @@ class Stopping(TypedDict):
     stopping: bool
 
 
+# ---------------------------------------------------------------- validation
+
+
+class ValidationInput(TypedDict):
+    role: str
+    """One of the project type's `validation_roles`."""
+    file: str
+    label: NotRequired[str | None]
+    """n-class: the class name of every signal in the file."""
+
+
+class ValidateParams(TypedDict):
+    project: str
+    libraries: list[str]
+    """Candidate library ids, as `bench candidates` lists them."""
+    inputs: list[ValidationInput]
+
+
+class StoredInput(TypedDict):
+    role: str
+    label: str | None
+    file: str
+    sha256: str
+
+
+class ValidatedLibrary(TypedDict):
+    library: str
+    rank: int
+    benchmark_best: bool
+    """The library the benchmark chose."""
+    benchmark_score: float | None
+    ram_estimate: int | None
+    flash_estimate: int | None
+    pipeline: list[str]
+    model: str
+    metrics: dict[str, Any]
+    """The project type's metrics on the files (n-class: accuracy, balanced_accuracy, f1, mcc, precision,
+    roc_auc, per_class_recall, confusion; AD, 1-class: balanced_accuracy, nominal_recall, detection, auc;
+    extrapolation: r2, rmse, mae, smape), and signals."""
+
+
+class Experiment(TypedDict):
+    id: str
+    """e0001, e0002, …"""
+    project_type: str
+    main_metric: str
+    main_label: str
+    created: float
+    benchmark_best: str | None
+    classes: list[str]
+    inputs: list[StoredInput]
+    libraries: list[ValidatedLibrary]
+    """Best first."""
+    verdict: Literal["confirmed", "other", "none"]
+    advice: str
+    """One line: the verdict and what to do."""
+
+
+class ExperimentLine(TypedDict):
+    id: str
+    created: float
+    libraries: list[str]
+    inputs: int
+    best: str
+    main_metric: str
+    best_value: float | None
+    verdict: str
+
+
+class ExperimentList(TypedDict):
+    experiments: list[ExperimentLine]
+
+
+class ExperimentParams(TypedDict):
+    project: str
+    id: NotRequired[str | None]
+    """Default: the latest."""
+
+
+class ReportParams(TypedDict):
+    project: str
+    library: NotRequired[str | None]
+    """Default: the best of the latest benchmark."""
+    experiment: NotRequired[str | None]
+    """A validation experiment to include; default: the latest that validated the library."""
+    html: NotRequired[str | None]
+    """Where to write the HTML report (absolute path)."""
+    pdf: NotRequired[str | None]
+
+
+class ReportResult(TypedDict):
+    library: str
+    experiment: str | None
+    html: str | None
+    pdf: str | None
+
+
 # ---------------------------------------------------------------- the methods
 
 REQUESTS: dict[str, tuple[Any, Any]] = {
@@ -547,6 +647,10 @@ REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/bench/plot": (LibraryParams, PlotResult),
     "nanoforge/emulate": (EmulateParams, EmulateResult),
     "nanoforge/deploy": (DeployParams, DeployResult),
+    "nanoforge/validate": (ValidateParams, Experiment),
+    "nanoforge/validate/list": (ProjectParams, ExperimentList),
+    "nanoforge/validate/show": (ExperimentParams, Experiment),
+    "nanoforge/report": (ReportParams, ReportResult),
     "nanoforge/daemon/status": (Empty, DaemonStatus),
     "nanoforge/daemon/stop": (Empty, Stopping),
 }

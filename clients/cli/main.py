@@ -15,7 +15,7 @@ from typing import Any
 
 from nanoforge.daemon.paths import UnsafeHome
 
-from . import benchcmds
+from . import benchcmds, validatecmds
 from .rpc import Client, DaemonUnavailable, RpcError, connect, start_daemon
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -102,6 +102,8 @@ def cmd_types(c: Client, a: argparse.Namespace) -> int:
         return EXIT_OK
     for t in kinds:
         print(f"{t['name']:<6} {t['title']:<28} signals add {t['usage']}")
+        if t.get("validation_usage"):
+            print(f"{'':<6} {'':<28} validate {t['validation_usage']}")
     return EXIT_OK
 
 
@@ -279,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=cmd_data)
 
     benchcmds.add_parsers(sub)
+    validatecmds.add_parsers(sub)
 
     p = sub.add_parser("daemon", help="the background daemon (started automatically)")
     p.add_argument("action", nargs="?", choices=["start", "stop", "status"], default="status")

@@ -41,6 +41,7 @@ from ..dataset import Dataset, load_couples
 from ..models import NOMINAL, ADModel
 from ..pipeline import Pipeline
 from ..synthetic import synthesize
+from ..validation import Input, of_role
 from .base import NominalFiles
 
 if TYPE_CHECKING:
@@ -117,9 +118,10 @@ def _ba(sims: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(parts)) if parts else 0.0
 
 
-def run_split(model: ADModel, feats: np.ndarray, y: np.ndarray, learn: np.ndarray, test: np.ndarray
-              ) -> dict[str, Any]:
-    """One device's life: learn `learn` in order, checking the curve, then detect `test`."""
+def learn_then_detect(model: ADModel, feats: np.ndarray, y: np.ndarray, learn: np.ndarray, test: np.ndarray
+                      ) -> tuple[list[tuple[int, float]], np.ndarray]:
+    """One device's life: learn `learn` in order, checking the balanced accuracy on
+    `test` at each checkpoint (the learning curve), then the similarity of `test`."""
     model.reset(feats.shape[1])
     yt = y[test]
     curve = []
@@ -129,7 +131,13 @@ def run_split(model: ADModel, feats: np.ndarray, y: np.ndarray, learn: np.ndarra
         done = m
         sims = model.similarity(feats[test])
         curve.append((m, _ba(sims, yt)))
-    sims = model.similarity(feats[test]).astype(float)
+    return curve, model.similarity(feats[test]).astype(float)
+
+
+def run_split(model: ADModel, feats: np.ndarray, y: np.ndarray, learn: np.ndarray, test: np.ndarray
+              ) -> dict[str, Any]:
+    yt = y[test]
+    curve, sims = learn_then_detect(model, feats, y, learn, test)
     ba = _ba(sims, yt)
     recall, detection = _rates(sims, yt)
     min_learn = next(m for m, b in curve if b >= ba - CURVE_TOLERANCE)
@@ -151,6 +159,32 @@ class AnomalyDetection(NominalFiles):
 
     def load(self, project: Project) -> Dataset:
         return load_couples(project)
+
+    validation_roles = ("learn", "nominal", "abnormal")
+    validation_usage = "--learn FILE… (nominal, learned in order) --nominal FILE… --abnormal FILE…"
+
+    def validation_problem(self, inputs: list[Input], classes: list[str]) -> str | None:
+        wrong = super().validation_problem(inputs, classes)
+        if wrong is None and not of_role(inputs, "learn"):
+            return "the library learns on the device: give the nominal files it learns first with --learn FILE"
+        return wrong
+
+    def validation_runs(self, inputs: list[Input]) -> list[dict[str, Any]]:
+        """One device: it learns the --learn files in order, then detects the others."""
+        return [{"learn": [i.file for i in of_role(inputs, "learn")],
+                 "detect": [i.file for i in (*of_role(inputs, "nominal"), *of_role(inputs, "abnormal"))]}]
+
+    def validation_metrics(self, inputs: list[Input], classes: list[str], answers: list[dict[str, Any]]
+                           ) -> dict[str, Any]:
+        res = answers[0]["results"]
+        per_file = []
+        for i in (*of_role(inputs, "nominal"), *of_role(inputs, "abnormal")):
+            sims = np.array([r["similarity"] for r in res if r["file"] == i.file], float)
+            per_file.append((sims < NOMINAL, 100.0 - sims))  # the score grows as the similarity falls
+        out = self.split_detections(inputs, per_file)
+        summary = answers[0]["summary"]
+        out.update(learned=summary["learned"], min_learn=summary["minimum_learn_calls"])
+        return out
 
     def library_meta(self, project: Project, ds: Dataset) -> dict[str, Any]:
         return {"sensor": project.sensor}
@@ -240,3 +274,25 @@ class AnomalyDetection(NominalFiles):
 
     def best_extras(self, rec: dict[str, Any]) -> dict[str, Any]:
         return {"min_learn": rec["min_learn"]}
+
+    def library_output(self, classes: list[str]) -> str:
+        return "similarity 0–100 % to what it learned (nominal when ≥ 90 %)"
+
+    def report_plots(self, project: Project, pipe: Pipeline) -> list[dict[str, Any]]:
+        """One device of the first split, as the benchmark ran it: the similarity of each
+        held-out nominal and abnormal signal of the first couple, and its learning curve."""
+        ds = self.load(project)
+        groups = ds.groups if ds.groups is not None else np.zeros(len(ds.y), np.int64)
+        learn, test = ad_splits(ds.y, groups, ev.N_SPLITS, project.seed, project.sensor == "multi")[0][0]
+        model = pipe.model
+        assert isinstance(model, ADModel)
+        curve, sims = learn_then_detect(model, pipe.features(ds.x), ds.y, learn, test)
+        series = [{"name": name, "x": np.flatnonzero(ds.y[test] == k).tolist(),
+                   "y": sims[ds.y[test] == k].astype(float).tolist(), "style": "points"}
+                  for k, name in enumerate(("nominal (held out)", "abnormal"))]
+        return [{"title": f"Similarity per signal after learning {len(learn)} nominal signals",
+                 "x_label": "signal", "y_label": "similarity (%)", "series": series,
+                 "hlines": [{"y": float(NOMINAL), "label": f"{NOMINAL:g} %: nominal above"}], "y_range": [-4, 104]},
+                {"title": "Learning curve", "x_label": "learn() calls", "y_label": "balanced accuracy",
+                 "series": [{"name": "balanced accuracy", "x": [m for m, _ in curve], "y": [b for _, b in curve],
+                             "style": "line"}], "y_range": [0, 1.05]}]

@@ -21,6 +21,7 @@ from .. import evaluation as ev
 from .. import metrics
 from ..dataset import Dataset
 from ..pipeline import Pipeline, candidate_key
+from ..validation import Input, detection_metrics, of_role
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -53,6 +54,9 @@ class ProjectType:
     single_entry: ClassVar[bool] = False  # one [[signals]] table only
     usage: ClassVar[str] = ""  # how `nanoforge signals add` is called for this type
     order: ClassVar[int] = 100  # place in lists shown to users (NanoEdge's order for the built-in types)
+    validation_roles: ClassVar[tuple[str, ...]] = ()  # how `nanoforge validate` labels its files
+    validation_usage: ClassVar[str] = ""
+    validation_good: ClassVar[float] = 0.9  # the main metric on new data below which no library "works well"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -65,7 +69,8 @@ class ProjectType:
         """What a client shows and asks for (`nanoforge/types`)."""
         return {"name": self.name, "title": self.title, "roles": list(self.roles), "sensors": list(self.sensors),
                 "main_metric": self.main_metric, "usage": self.usage, "targets_first": self.targets_first,
-                "learns_on_device": self.learns_on_device}
+                "learns_on_device": self.learns_on_device, "validation_roles": list(self.validation_roles),
+                "validation_usage": self.validation_usage}
 
     def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
         """A problem with one [[signals]] table whose keys are all allowed, or None."""
@@ -200,6 +205,37 @@ class ProjectType:
         """Fields of the benchmark's best beyond the headline (warnings, learn calls)."""
         return {}
 
+    # ------------------------------------------------------------ validation on new files
+
+    def validation_problem(self, inputs: list[Input], classes: list[str]) -> str | None:
+        """What is wrong with the labelled files of `nanoforge validate`, or None."""
+        wrong = sorted({i.role for i in inputs} - set(self.validation_roles))
+        if wrong or not inputs:
+            return f"to validate {self.title} libraries, label the files with {self.validation_usage}"
+        return None
+
+    def validation_runs(self, inputs: list[Input]) -> list[dict[str, Any]]:
+        """The emulator runs the labelled files need (`nanoforge emulate`'s parameters)."""
+        raise NotImplementedError
+
+    def validation_metrics(self, inputs: list[Input], classes: list[str], answers: list[dict[str, Any]]
+                           ) -> dict[str, Any]:
+        """This type's metrics from the emulator's answers to `validation_runs`, in order."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ report
+
+    def library_output(self, classes: list[str]) -> str:
+        """What the library answers, as the report's flowchart ends."""
+        return f"{len(classes)} outputs"
+
+    def report_plots(self, project: Project, pipe: Pipeline) -> list[dict[str, Any]]:
+        """The type's results plots as charts any renderer draws: title, x_label,
+        y_label, series (name, x, y, style "points" or "line"), and optionally hlines (y,
+        label), y_range, diagonal (y = x) and grid (x, y, inside: the 0/1 map under the
+        points, row = y)."""
+        return []
+
     def plot(self, project: Project, pipe: Pipeline) -> dict[str, Any]:
         """Data for the benchmark plot, for the types that have one."""
         raise ValueError(f"there is no benchmark plot for {self.title} libraries")
@@ -221,6 +257,30 @@ class NominalFiles(ProjectType):
         if nominal is None or cls or file is not None:
             raise ValueError(f"a {self.title} project takes --nominal FILE [--abnormal FILE]")
         return {"nominal": nominal, **({"abnormal": abnormal} if abnormal is not None else {})}
+
+    validation_roles = ("nominal", "abnormal")
+    validation_usage = "--nominal FILE… --abnormal FILE…"
+
+    def validation_problem(self, inputs: list[Input], classes: list[str]) -> str | None:
+        wrong = super().validation_problem(inputs, classes)
+        if wrong:
+            return wrong
+        both = {i.file for i in of_role(inputs, "nominal")} & {i.file for i in of_role(inputs, "abnormal")}
+        if both:
+            return f"{sorted(both)[0]} is given as both nominal and abnormal; give each file one label"
+        if not of_role(inputs, "nominal") and not of_role(inputs, "abnormal"):
+            return "give files to detect: --nominal FILE and/or --abnormal FILE"
+        return None
+
+    def split_detections(self, inputs: list[Input], per_file: list[tuple[np.ndarray, np.ndarray]]
+                         ) -> dict[str, Any]:
+        """The metrics from each detected file's (abnormal flags, abnormality scores), in
+        the order of the nominal then abnormal inputs."""
+        n = len(of_role(inputs, "nominal"))
+        empty = (np.zeros(0, bool), np.zeros(0))
+        nom, abn = per_file[:n] or [empty], per_file[n:] or [empty]
+        return detection_metrics(np.concatenate([f for f, _ in nom]), np.concatenate([f for f, _ in abn]),
+                                 np.concatenate([s for _, s in nom]), np.concatenate([s for _, s in abn]))
 
 
 def get(name: str | None) -> ProjectType:

@@ -21,11 +21,13 @@ import numpy as np
 
 from .. import evaluation as ev
 from .. import metrics, space
-from ..dataset import Dataset, load_targets
+from ..dataset import Dataset, load_target_values, load_targets
+from ..validation import Input, of_role, regression_metrics
 from .base import EntryProblem, ProjectType
 from .ncc import buffer_features, fit_split, outputs_on
 
 if TYPE_CHECKING:
+    from ..pipeline import Pipeline
     from ..project import Project
     from ..search import Context
 
@@ -65,6 +67,37 @@ class Extrapolation(ProjectType):
 
     def load(self, project: Project) -> Dataset:
         return load_targets(project)
+
+    def library_output(self, classes: list[str]) -> str:
+        return "the estimated value"
+
+    def report_plots(self, project: Project, pipe: Pipeline) -> list[dict[str, Any]]:
+        ds = self.load(project)
+        est = pipe.predict_proba(ds.x)[:, 0]
+        return [{"title": "Estimated vs real value per training signal (the library was fitted on them)",
+                 "x_label": "real value", "y_label": "estimated value", "diagonal": True,
+                 "series": [{"name": "signals", "x": ds.y.astype(float).tolist(), "y": est.astype(float).tolist(),
+                             "style": "points"}]}]
+
+    validation_roles = ("file", "targets")
+    validation_usage = "--file F --targets T (one targets file per signal file, in the same order)"
+    validation_good = 0.5  # R²: the estimates explain half the spread of the true values
+
+    def validation_problem(self, inputs: list[Input], classes: list[str]) -> str | None:
+        wrong = super().validation_problem(inputs, classes)
+        if wrong is None and len(of_role(inputs, "file")) != len(of_role(inputs, "targets")):
+            return "give one --targets T (the true values, one per line) for each --file F, in the same order"
+        return wrong
+
+    def validation_runs(self, inputs: list[Input]) -> list[dict[str, Any]]:
+        return [{"file": f.file, "targets": t.file}
+                for f, t in zip(of_role(inputs, "file"), of_role(inputs, "targets"), strict=True)]
+
+    def validation_metrics(self, inputs: list[Input], classes: list[str], answers: list[dict[str, Any]]
+                           ) -> dict[str, Any]:
+        y = np.concatenate([load_target_values(t.file) for t in of_role(inputs, "targets")])
+        est = np.array([r["value"] for a in answers for r in a["results"]], float)
+        return regression_metrics(y, est)
 
     def prepare(self, ctx: Context) -> None:
         if not ctx.splits:

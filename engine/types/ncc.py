@@ -28,6 +28,7 @@ from .. import evaluation as ev
 from .. import metrics, space
 from ..dataset import Dataset, load_classes
 from ..pipeline import Pipeline
+from ..validation import Input, class_metrics
 from .base import EntryProblem, ProjectType
 
 if TYPE_CHECKING:
@@ -94,6 +95,46 @@ class NClass(ProjectType):
 
     def load(self, project: Project) -> Dataset:
         return load_classes(project)
+
+    def library_output(self, classes: list[str]) -> str:
+        return f"class id and the probability of each class ({', '.join(classes)})"
+
+    def report_plots(self, project: Project, pipe: Pipeline) -> list[dict[str, Any]]:
+        ds = self.load(project)
+        proba = pipe.predict_proba(ds.x)
+        det = proba.argmax(axis=1)
+        series = [{"name": name, "x": np.flatnonzero(ds.y == k).tolist(),
+                   "y": proba[ds.y == k, det[ds.y == k]].astype(float).tolist(), "style": "points"}
+                  for k, name in enumerate(ds.classes)]
+        wrong = np.flatnonzero(det != ds.y)
+        if len(wrong):
+            series.append({"name": "wrong class detected", "x": wrong.tolist(),
+                           "y": proba[wrong, det[wrong]].astype(float).tolist(), "style": "cross"})
+        return [{"title": "Probability of the detected class per training signal (the library was fitted on them)",
+                 "x_label": "signal", "y_label": "probability", "series": series, "y_range": [0, 1.05]}]
+
+    validation_roles = ("class",)
+    validation_usage = "--class NAME FILE (one pair per file)"
+
+    def validation_problem(self, inputs: list[Input], classes: list[str]) -> str | None:
+        wrong = super().validation_problem(inputs, classes)
+        if wrong:
+            return wrong
+        for i in inputs:
+            if i.label not in classes:
+                return (f"{i.file}: class '{i.label}' is not one the library knows ({', '.join(classes)}); "
+                        "label the file with one of them")
+        return None
+
+    def validation_runs(self, inputs: list[Input]) -> list[dict[str, Any]]:
+        return [{"file": i.file} for i in inputs]
+
+    def validation_metrics(self, inputs: list[Input], classes: list[str], answers: list[dict[str, Any]]
+                           ) -> dict[str, Any]:
+        y = np.concatenate([np.full(len(a["results"]), classes.index(str(i.label)), np.int64)
+                            for i, a in zip(inputs, answers, strict=True)])
+        proba = np.array([r["probabilities"] for a in answers for r in a["results"]], float).reshape(-1, len(classes))
+        return class_metrics(y, proba, classes)
 
     def preprocessings(self, ctx: Context) -> list[list[dict[str, Any]]]:
         return [pre + [f] + post for pre in space.signal_prefixes(ctx.length, ctx.sos)

@@ -38,6 +38,7 @@ from ..models import limit
 from ..ocplot import plot_data
 from ..pipeline import Pipeline, candidate_key
 from ..synthetic import augment, synthesize
+from ..validation import Input, of_role
 from .base import NominalFiles
 from .ncc import fit_split, outputs_on
 
@@ -117,6 +118,32 @@ class OneClass(NominalFiles):
 
     def load(self, project: Project) -> Dataset:
         return load_couples(project)
+
+    def validation_runs(self, inputs: list[Input]) -> list[dict[str, Any]]:
+        return [{"file": i.file} for i in (*of_role(inputs, "nominal"), *of_role(inputs, "abnormal"))]
+
+    def validation_metrics(self, inputs: list[Input], classes: list[str], answers: list[dict[str, Any]]
+                           ) -> dict[str, Any]:
+        per_file = [(np.array([r["outlier"] for r in a["results"]], bool), np.array([r["score"] for r in a["results"]]))
+                    for a in answers]
+        return self.split_detections(inputs, per_file)
+
+    def library_output(self, classes: list[str]) -> str:
+        return "nominal or outlier, and the outlier score"
+
+    def report_plots(self, project: Project, pipe: Pipeline) -> list[dict[str, Any]]:
+        d = self.plot(project, pipe)
+        kinds = ("nominal", "abnormal", "synthetic")
+        series = [{"name": k, "x": [p["x"] for p in d["points"] if p["kind"] == k],
+                   "y": [p["y"] for p in d["points"] if p["kind"] == k], "style": "points"} for k in kinds]
+        ev_ = d["explained_variance"]
+        return [{"title": "The signals on their 2 main directions, and the library's boundary",
+                 "x_label": f"direction 1 ({100 * ev_[0]:.0f} % of variance)",
+                 "y_label": f"direction 2 ({100 * ev_[1]:.0f} % of variance)",
+                 "series": [s for s in series if s["x"]],
+                 "grid": {"x": np.linspace(*d["grid"]["x"], d["grid"]["size"]).tolist(),
+                          "y": np.linspace(*d["grid"]["y"], d["grid"]["size"]).tolist(),
+                          "inside": [[1 - v for v in row] for row in d["grid"]["outlier"]]}}]
 
     def library_classes(self, ds: Dataset) -> list[str]:
         return ["nominal"]  # the abnormal file only evaluates; the library knows one class

@@ -1,6 +1,6 @@
 // The extension's own logic, free of the `vscode` module so that unit tests run in plain Node.
 
-import type { BenchStatus, Candidate, ClassifyResult, EmulateResult } from "./protocol";
+import type { BenchStatus, Candidate, ClassifyResult, EmulateResult, ExperimentLine } from "./protocol";
 
 /** What the status bar and the tree show of a benchmark (a progress notification or a status). */
 export type BenchLine = Pick<BenchStatus, "state" | "elapsed_s" | "candidates_evaluated" | "best">
@@ -68,6 +68,14 @@ export function fileDescription(f: { lines: number | null; columns: number | nul
 // ------------------------------------------------------------------ webviews
 
 /** A webview page: strict content-security policy, scripts only with the nonce, nothing remote. */
+/** A validation experiment in the tree: its best library and the verdict. */
+export function experimentDescription(e: ExperimentLine): string {
+  const v = e.best_value === null ? "–" : e.best_value.toFixed(3);
+  const verdict = { confirmed: "benchmark's best confirmed", other: "another library does better",
+                    none: "none works well" }[e.verdict] ?? e.verdict;
+  return `best ${e.best} (${e.main_metric.replace(/_/g, " ")} ${v}) · ${verdict}`;
+}
+
 export function page(opts: { title: string; cspSource: string; nonce: string; scriptUri: string; styleUri: string;
                              view: string; body?: string }): string {
   const csp = [

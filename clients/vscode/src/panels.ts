@@ -49,3 +49,19 @@ export function update(key: string, view: string, data: unknown): void {
 export function titleFor(file: string): string {
   return path.basename(file);
 }
+
+/** A self-contained page (the report: inline CSS and SVG, no script), shown as it is. */
+export function showHtml(key: string, title: string, html: string): vscode.WebviewPanel {
+  let panel = open.get(key);
+  if (!panel) {
+    const p = vscode.window.createWebviewPanel("nanoforge.report", title, vscode.ViewColumn.Active,
+      { enableScripts: false, localResourceRoots: [] });
+    p.onDidDispose(() => open.delete(key));
+    open.set(key, p);
+    panel = p;
+  } else {
+    panel.reveal();
+  }
+  panel.webview.html = html;
+  return panel;
+}

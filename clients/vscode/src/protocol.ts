@@ -235,6 +235,44 @@ export interface EstimatedFootprint {
   ram: number;
 }
 
+export interface Experiment {
+  /** e0001, e0002, … */
+  id: string;
+  project_type: string;
+  main_metric: string;
+  main_label: string;
+  created: number;
+  benchmark_best: string | null;
+  classes: string[];
+  inputs: StoredInput[];
+  /** Best first. */
+  libraries: ValidatedLibrary[];
+  verdict: "confirmed" | "other" | "none";
+  /** One line: the verdict and what to do. */
+  advice: string;
+}
+
+export interface ExperimentLine {
+  id: string;
+  created: number;
+  libraries: string[];
+  inputs: number;
+  best: string;
+  main_metric: string;
+  best_value: number | null;
+  verdict: string;
+}
+
+export interface ExperimentList {
+  experiments: ExperimentLine[];
+}
+
+export interface ExperimentParams {
+  project: string;
+  /** Default: the latest. */
+  id?: string | null;
+}
+
 export interface ExtrapolateLine {
   line: number;
   value: number;
@@ -424,6 +462,27 @@ export interface ProjectTypeInfo {
   targets_first: boolean;
   /** The library learns on the device: emulation learns files, then detects others. */
   learns_on_device: boolean;
+  /** How `nanoforge validate` labels its files (n-class: class; AD: learn, nominal, abnormal; …). */
+  validation_roles: string[];
+  validation_usage: string;
+}
+
+export interface ReportParams {
+  project: string;
+  /** Default: the best of the latest benchmark. */
+  library?: string | null;
+  /** A validation experiment to include; default: the latest that validated the library. */
+  experiment?: string | null;
+  /** Where to write the HTML report (absolute path). */
+  html?: string | null;
+  pdf?: string | null;
+}
+
+export interface ReportResult {
+  library: string;
+  experiment: string | null;
+  html: string | null;
+  pdf: string | null;
 }
 
 export interface SignalFileInfo {
@@ -465,6 +524,13 @@ export interface Stopping {
   stopping: boolean;
 }
 
+export interface StoredInput {
+  role: string;
+  label: string | null;
+  file: string;
+  sha256: string;
+}
+
 export interface SummaryParams {
   path: string;
   axes?: number | null;
@@ -472,6 +538,39 @@ export interface SummaryParams {
 
 export interface TypeList {
   types: ProjectTypeInfo[];
+}
+
+export interface ValidateParams {
+  project: string;
+  /** Candidate library ids, as `bench candidates` lists them. */
+  libraries: string[];
+  inputs: ValidationInput[];
+}
+
+export interface ValidatedLibrary {
+  library: string;
+  rank: number;
+  /** The library the benchmark chose. */
+  benchmark_best: boolean;
+  benchmark_score: number | null;
+  ram_estimate: number | null;
+  flash_estimate: number | null;
+  pipeline: string[];
+  model: string;
+  /**
+   * The project type's metrics on the files (n-class: accuracy, balanced_accuracy, f1, mcc, precision,
+   * roc_auc, per_class_recall, confusion; AD, 1-class: balanced_accuracy, nominal_recall, detection, auc;
+   * extrapolation: r2, rmse, mae, smape), and signals.
+   */
+  metrics: Record<string, unknown>;
+}
+
+export interface ValidationInput {
+  /** One of the project type's `validation_roles`. */
+  role: string;
+  file: string;
+  /** n-class: the class name of every signal in the file. */
+  label?: string | null;
 }
 
 /** Request methods, their params and their results. */
@@ -492,6 +591,10 @@ export interface Requests {
   "nanoforge/bench/plot": { params: LibraryParams; result: PlotResult };
   "nanoforge/emulate": { params: EmulateParams; result: EmulateResult };
   "nanoforge/deploy": { params: DeployParams; result: DeployResult };
+  "nanoforge/validate": { params: ValidateParams; result: Experiment };
+  "nanoforge/validate/list": { params: ProjectParams; result: ExperimentList };
+  "nanoforge/validate/show": { params: ExperimentParams; result: Experiment };
+  "nanoforge/report": { params: ReportParams; result: ReportResult };
   "nanoforge/daemon/status": { params: Empty; result: DaemonStatus };
   "nanoforge/daemon/stop": { params: Empty; result: Stopping };
 }

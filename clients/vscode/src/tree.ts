@@ -2,11 +2,11 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { Daemon } from "./daemon";
-import { benchDescription, candidateLabel, fileDescription } from "./logic";
-import type { BenchStatus, Candidate, ProjectInfo, SignalFileInfo } from "./protocol";
+import { benchDescription, candidateLabel, experimentDescription, fileDescription } from "./logic";
+import type { BenchStatus, Candidate, ExperimentLine, ProjectInfo, SignalFileInfo } from "./protocol";
 
 /** What a tree item stands for: the daemon's answer it was made from. */
-export type NodeData = ProjectInfo | SignalFileInfo | BenchStatus | Candidate;
+export type NodeData = ProjectInfo | SignalFileInfo | BenchStatus | Candidate | ExperimentLine;
 
 export class Node extends vscode.TreeItem {
   constructor(label: string, public readonly kind: string, public readonly project: string,
@@ -23,6 +23,11 @@ export class Node extends vscode.TreeItem {
   /** The library of a candidate item. */
   get library(): string | undefined {
     return this.kind === "candidate" ? (this.data as Candidate).library : undefined;
+  }
+
+  /** The id of a validation experiment item. */
+  get experiment(): string | undefined {
+    return this.kind === "experiment" ? (this.data as ExperimentLine).id : undefined;
   }
 }
 
@@ -59,7 +64,8 @@ export class ProjectsTree implements vscode.TreeDataProvider<Node> {
         const info = await this.daemon.request("nanoforge/project/info", { dir: n.project });
         n.description = info.valid ? info.type_name : `${info.errors} error(s) in nanoforge.toml`;
         return [new Node("Signal files", "signals", n.project, Expanded, info),
-                new Node("Benchmarks", "benchmarks", n.project, Expanded)];
+                new Node("Benchmarks", "benchmarks", n.project, Expanded),
+                new Node("Validation", "validations", n.project, Expanded)];
       }
       if (n.kind === "signals") {
         return ((n.data as ProjectInfo | undefined)?.signals ?? []).map((f) => {
@@ -78,6 +84,17 @@ export class ProjectsTree implements vscode.TreeDataProvider<Node> {
           const node = new Node(b.id, `bench-${b.state}`, n.project, i === 0 ? Expanded : None, b);
           node.description = benchDescription(b);
           node.iconPath = new vscode.ThemeIcon(b.state === "running" ? "sync~spin" : "beaker");
+          return node;
+        });
+      }
+      if (n.kind === "validations") {
+        const res = await this.daemon.request("nanoforge/validate/list", { project: n.project });
+        return res.experiments.slice().reverse().map((e) => {
+          const node = new Node(e.id, "experiment", n.project, None, e);
+          node.description = experimentDescription(e);
+          node.tooltip = `${e.inputs} file(s); libraries ${e.libraries.join(", ")}`;
+          node.iconPath = new vscode.ThemeIcon(e.verdict === "none" ? "warning" : "checklist");
+          node.command = { command: "nanoforge.showExperiment", title: "Show", arguments: [node] };
           return node;
         });
       }

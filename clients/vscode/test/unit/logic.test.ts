@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  candidateLabel, choosePython, fileDescription, finishWarning, nonce, page, statusText, trueClassProbabilities,
+  candidateLabel, choosePython, experimentDescription, fileDescription, finishWarning, nonce, page, statusText,
+  trueClassProbabilities,
 } from "../../src/logic";
 
 test("the python setting wins, then the Python extension, then python3", () => {
@@ -54,4 +55,11 @@ test("a weak extrapolation library is reported once, when its benchmark finishes
   assert.equal(finishWarning("finished", s), undefined);
   assert.equal(finishWarning("running", { ...s, state: "running" }), undefined);
   assert.equal(finishWarning("running", { ...s, best: { ...best, warning: undefined } }), undefined);
+});
+
+test("a validation experiment shows its best library and the verdict", () => {
+  const e = { id: "e0002", created: 0, libraries: ["a", "b"], inputs: 4, best: "b", main_metric: "balanced_accuracy",
+              best_value: 0.9375, verdict: "other" };
+  assert.equal(experimentDescription(e), "best b (balanced accuracy 0.938) · another library does better");
+  assert.match(experimentDescription({ ...e, best_value: null, verdict: "none" }), /\(balanced accuracy –\) · none works well$/);
 });
