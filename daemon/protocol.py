@@ -466,6 +466,50 @@ class OneClassResult(TypedDict):
 
 EmulateResult = Union[ClassifyResult, DetectResult, ExtrapolateResult, OneClassResult]  # noqa: UP007
 
+# ---------------------------------------------------------------- sampling finder
+
+
+class SamplingFinderParams(TypedDict):
+    paths: list[str]
+    """Continuous recordings at the highest rate, one sample per line; one file per class."""
+    variables: int
+    hz: float
+    """The rate the files were recorded at."""
+    min_hz: NotRequired[float | None]
+    """The lowest rate to try; default hz / 32."""
+    seed: NotRequired[int | None]
+
+
+class SamplingCell(TypedDict):
+    hz: float
+    buffer: int
+    """Samples per axis."""
+    duration_s: float
+    score: float | None
+    """Cross-validated balanced accuracy; null when the recordings are too short for it."""
+    windows: int
+
+
+class SamplingRecommendation(TypedDict):
+    hz: float
+    buffer: int
+    duration_s: float
+    score: float
+    best_score: float
+    why: str
+
+
+class SamplingFinderResult(TypedDict):
+    files: list[str]
+    variables: int
+    hz: float
+    samples: list[int]
+    chance: float
+    seed: int
+    matrix: list[SamplingCell]
+    recommendation: SamplingRecommendation | None
+
+
 # ---------------------------------------------------------------- deploy
 
 
@@ -547,6 +591,7 @@ REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/bench/plot": (LibraryParams, PlotResult),
     "nanoforge/emulate": (EmulateParams, EmulateResult),
     "nanoforge/deploy": (DeployParams, DeployResult),
+    "nanoforge/sampling-finder": (SamplingFinderParams, SamplingFinderResult),
     "nanoforge/daemon/status": (Empty, DaemonStatus),
     "nanoforge/daemon/stop": (Empty, Stopping),
 }

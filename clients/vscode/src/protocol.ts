@@ -426,6 +426,47 @@ export interface ProjectTypeInfo {
   learns_on_device: boolean;
 }
 
+export interface SamplingCell {
+  hz: number;
+  /** Samples per axis. */
+  buffer: number;
+  duration_s: number;
+  /** Cross-validated balanced accuracy; null when the recordings are too short for it. */
+  score: number | null;
+  windows: number;
+}
+
+export interface SamplingFinderParams {
+  /** Continuous recordings at the highest rate, one sample per line; one file per class. */
+  paths: string[];
+  variables: number;
+  /** The rate the files were recorded at. */
+  hz: number;
+  /** The lowest rate to try; default hz / 32. */
+  min_hz?: number | null;
+  seed?: number | null;
+}
+
+export interface SamplingFinderResult {
+  files: string[];
+  variables: number;
+  hz: number;
+  samples: number[];
+  chance: number;
+  seed: number;
+  matrix: SamplingCell[];
+  recommendation: SamplingRecommendation | null;
+}
+
+export interface SamplingRecommendation {
+  hz: number;
+  buffer: number;
+  duration_s: number;
+  score: number;
+  best_score: number;
+  why: string;
+}
+
 export interface SignalFileInfo {
   /** The class name, or nominal / abnormal / training. */
   role: string;
@@ -492,6 +533,7 @@ export interface Requests {
   "nanoforge/bench/plot": { params: LibraryParams; result: PlotResult };
   "nanoforge/emulate": { params: EmulateParams; result: EmulateResult };
   "nanoforge/deploy": { params: DeployParams; result: DeployResult };
+  "nanoforge/sampling-finder": { params: SamplingFinderParams; result: SamplingFinderResult };
   "nanoforge/daemon/status": { params: Empty; result: DaemonStatus };
   "nanoforge/daemon/stop": { params: Empty; result: Stopping };
 }
