@@ -510,6 +510,88 @@ class SamplingFinderResult(TypedDict):
     recommendation: SamplingRecommendation | None
 
 
+# ---------------------------------------------------------------- serial port (datalogger)
+
+
+class SerialPort(TypedDict):
+    device: str
+    description: str
+    hwid: str
+
+
+class SerialPorts(TypedDict):
+    ports: list[SerialPort]
+
+
+class SerialRecordParams(TypedDict):
+    """Where the signals go: `out` (a new file), or `project` with `class_name`,
+    `nominal` or `abnormal` (a new file in its signals/ folder, added to the project at
+    the end)."""
+
+    port: str
+    baud: int
+    axes: NotRequired[int | None]
+    """Default: the project's, else 1."""
+    buffer: NotRequired[int | None]
+    """Samples per axis; buffered mode default: the project's, else learnt from the stream."""
+    continuous: NotRequired[bool | None]
+    """One sample per line, cut into signals of `buffer` samples per axis."""
+    overlap: NotRequired[int | None]
+    """Continuous mode: samples shared by consecutive signals."""
+    lines: NotRequired[int | None]
+    """Stop after this many signals."""
+    seconds: NotRequired[float | None]
+    out: NotRequired[str | None]
+    project: NotRequired[str | None]
+    class_name: NotRequired[str | None]
+    nominal: NotRequired[bool | None]
+    abnormal: NotRequired[bool | None]
+
+
+class SerialEmulateParams(TypedDict):
+    project: str
+    library: NotRequired[str | None]
+    port: str
+    baud: int
+    learn: NotRequired[int | None]
+    """Libraries that learn on the device: learn the first N signals, then detect."""
+    lines: NotRequired[int | None]
+    seconds: NotRequired[float | None]
+
+
+class SerialRunParams(TypedDict):
+    id: int
+    since: NotRequired[int | None]
+    """Results already seen (the previous status's `next`)."""
+
+
+class SerialSkipped(TypedDict):
+    partial: int
+    banner: int
+    garbage: int
+    width: int
+
+
+class SerialStatus(TypedDict):
+    id: int
+    state: Literal["running", "done", "failed"]
+    port: str
+    path: str | None
+    """The file recorded into."""
+    accepted: int
+    """Lines accepted (samples in continuous mode)."""
+    signals: int
+    skipped: SerialSkipped
+    elapsed_s: float
+    rate: float
+    """Accepted lines per second."""
+    results: list[dict[str, Any]]
+    """Live emulation: one answer per signal since `since`, as `nanoforge/emulate` gives them."""
+    next: int
+    error: str | None
+    ended_by: Literal["lines", "seconds", "stopped", "disconnected", "orphaned"] | None
+
+
 # ---------------------------------------------------------------- deploy
 
 
@@ -592,6 +674,11 @@ REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/emulate": (EmulateParams, EmulateResult),
     "nanoforge/deploy": (DeployParams, DeployResult),
     "nanoforge/sampling-finder": (SamplingFinderParams, SamplingFinderResult),
+    "nanoforge/serial/ports": (Empty, SerialPorts),
+    "nanoforge/serial/record": (SerialRecordParams, SerialStatus),
+    "nanoforge/serial/emulate": (SerialEmulateParams, SerialStatus),
+    "nanoforge/serial/status": (SerialRunParams, SerialStatus),
+    "nanoforge/serial/stop": (SerialRunParams, SerialStatus),
     "nanoforge/daemon/status": (Empty, DaemonStatus),
     "nanoforge/daemon/stop": (Empty, Stopping),
 }

@@ -15,7 +15,7 @@ from typing import Any
 
 from nanoforge.daemon.paths import UnsafeHome
 
-from . import benchcmds, samplingcmds
+from . import benchcmds, samplingcmds, serialcmds
 from .rpc import Client, DaemonUnavailable, RpcError, connect, start_daemon
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -256,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--axes", type=int)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_signals_summary)
+    serialcmds.add_parsers(sig)
 
     data = sub.add_parser("data", help="data manipulation; results are new files").add_subparsers(
         dest="action", required=True)

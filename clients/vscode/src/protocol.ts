@@ -467,6 +467,86 @@ export interface SamplingRecommendation {
   why: string;
 }
 
+export interface SerialEmulateParams {
+  project: string;
+  library?: string | null;
+  port: string;
+  baud: number;
+  /** Libraries that learn on the device: learn the first N signals, then detect. */
+  learn?: number | null;
+  lines?: number | null;
+  seconds?: number | null;
+}
+
+export interface SerialPort {
+  device: string;
+  description: string;
+  hwid: string;
+}
+
+export interface SerialPorts {
+  ports: SerialPort[];
+}
+
+/**
+ * Where the signals go: `out` (a new file), or `project` with `class_name`,
+ * `nominal` or `abnormal` (a new file in its signals/ folder, added to the project at
+ * the end).
+ */
+export interface SerialRecordParams {
+  port: string;
+  baud: number;
+  /** Default: the project's, else 1. */
+  axes?: number | null;
+  /** Samples per axis; buffered mode default: the project's, else learnt from the stream. */
+  buffer?: number | null;
+  /** One sample per line, cut into signals of `buffer` samples per axis. */
+  continuous?: boolean | null;
+  /** Continuous mode: samples shared by consecutive signals. */
+  overlap?: number | null;
+  /** Stop after this many signals. */
+  lines?: number | null;
+  seconds?: number | null;
+  out?: string | null;
+  project?: string | null;
+  class_name?: string | null;
+  nominal?: boolean | null;
+  abnormal?: boolean | null;
+}
+
+export interface SerialRunParams {
+  id: number;
+  /** Results already seen (the previous status's `next`). */
+  since?: number | null;
+}
+
+export interface SerialSkipped {
+  partial: number;
+  banner: number;
+  garbage: number;
+  width: number;
+}
+
+export interface SerialStatus {
+  id: number;
+  state: "running" | "done" | "failed";
+  port: string;
+  /** The file recorded into. */
+  path: string | null;
+  /** Lines accepted (samples in continuous mode). */
+  accepted: number;
+  signals: number;
+  skipped: SerialSkipped;
+  elapsed_s: number;
+  /** Accepted lines per second. */
+  rate: number;
+  /** Live emulation: one answer per signal since `since`, as `nanoforge/emulate` gives them. */
+  results: Record<string, unknown>[];
+  next: number;
+  error: string | null;
+  ended_by: "lines" | "seconds" | "stopped" | "disconnected" | "orphaned" | null;
+}
+
 export interface SignalFileInfo {
   /** The class name, or nominal / abnormal / training. */
   role: string;
@@ -534,6 +614,11 @@ export interface Requests {
   "nanoforge/emulate": { params: EmulateParams; result: EmulateResult };
   "nanoforge/deploy": { params: DeployParams; result: DeployResult };
   "nanoforge/sampling-finder": { params: SamplingFinderParams; result: SamplingFinderResult };
+  "nanoforge/serial/ports": { params: Empty; result: SerialPorts };
+  "nanoforge/serial/record": { params: SerialRecordParams; result: SerialStatus };
+  "nanoforge/serial/emulate": { params: SerialEmulateParams; result: SerialStatus };
+  "nanoforge/serial/status": { params: SerialRunParams; result: SerialStatus };
+  "nanoforge/serial/stop": { params: SerialRunParams; result: SerialStatus };
   "nanoforge/daemon/status": { params: Empty; result: DaemonStatus };
   "nanoforge/daemon/stop": { params: Empty; result: Stopping };
 }

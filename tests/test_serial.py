@@ -1,0 +1,132 @@
+"""Recording from a datalogger: a real pseudo-terminal pair, the real CLI and daemon.
+The test holds the pty's controller side and speaks like a board (a banner after reset,
+a cut first line, garbage on the wire, CRLF line ends) and pulls the cable mid-line."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import termios
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tomlkit
+
+from .conftest import nanoforge
+
+
+@dataclass
+class Board:
+    device: str
+    controller: int
+    port_side: int
+
+    def wait_opened(self, timeout: float = 60.0) -> None:
+        """Until the recorder has put the port in raw mode (pyserial does on open): bytes
+        sent before would be echoed and line-edited by the tty layer, not received."""
+        end = time.monotonic() + timeout
+        while termios.tcgetattr(self.port_side)[3] & termios.ICANON:
+            if time.monotonic() > end:
+                raise TimeoutError("the recorder never opened the port")
+            time.sleep(0.02)
+
+    def send(self, data: bytes) -> None:
+        os.write(self.controller, data)
+
+    def unplug(self) -> None:
+        os.close(self.controller)
+
+
+@pytest.fixture
+def board() -> Iterator[Board]:
+    controller, port_side = pty.openpty()
+    b = Board(os.ttyname(port_side), controller, port_side)
+    yield b
+    for fd in (controller, port_side):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def signal_lines(n: int, width: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    t = np.arange(width)
+    rows = [np.sin(2 * np.pi * (2 + rng.random()) * t / width + rng.random()) + 0.01 * rng.standard_normal(width)
+            for _ in range(n)]
+    return [",".join(f"{v:.4f}" for v in r) for r in rows]
+
+
+def speak(b: Board, script: list[bytes], unplug: bool = True) -> threading.Thread:
+    def run() -> None:
+        b.wait_opened()
+        for chunk in script:
+            b.send(chunk)
+            time.sleep(0.005)
+        if unplug:
+            time.sleep(0.3)
+            b.unplug()
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def test_buffered_recording_skips_garbage_and_keeps_everything_before_a_pulled_cable(
+        board: Board, tmp_path: Path) -> None:
+    good = signal_lines(30, 32)
+    script = [b"0.25,0.5\r\n",  # the end of a line sent before the port opened
+              b"nanoforge datalogger v1: 32 samples, 1 axis\r\n"]
+    script += [(ln + "\r\n").encode() for ln in good[:20]]
+    script += [b"\x00\xff\xfe\x13#\r\n", good[20][:50].encode()]  # noise, then a line cut in two writes
+    script += [(good[20][50:] + "\r\n").encode()]
+    script += [(ln + "\r\n").encode() for ln in good[21:]]
+    script += [b"0.1,0.2,0.3"]  # the cable is pulled mid-line
+    writer = speak(board, script)
+    out = tmp_path / "rec.csv"
+    r = nanoforge("signals", "record", "--port", board.device, "--baud", "115200", "--out", str(out), "--json")
+    writer.join()
+    assert r.returncode == 1 and "the port closed" in r.stderr, r.stderr
+    s = json.loads(r.stdout)
+    assert s["ended_by"] == "disconnected" and s["signals"] == 30
+    assert s["skipped"] == {"partial": 2, "banner": 1, "garbage": 1, "width": 0}
+    assert out.read_text().splitlines() == good  # nothing partial, everything before kept, LF line ends
+    assert nanoforge("check", str(out)).returncode == 0
+
+
+def test_continuous_recording_into_a_project_cuts_buffers_and_adds_the_file(board: Board, tmp_path: Path) -> None:
+    proj = tmp_path / "fan"
+    assert nanoforge("new", str(proj), "--type", "ncc", "--axes", "2", "--buffer", "8", "--hz", "100").returncode == 0
+    samples = [f"{i} {-i}.5" for i in range(100)]
+    writer = speak(board, [b"12 -1", b"2.5\nboot\n"] + [(s + "\n").encode() for s in samples], unplug=False)
+    r = nanoforge("signals", "record", str(proj), "--class", "idle", "--port", board.device, "--baud", "9600",
+                  "--continuous", "--buffer", "8", "--overlap", "4", "--lines", "5", "--json")
+    writer.join()
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["ended_by"] == "lines" and s["signals"] == 5
+    lines = (proj / "signals" / "idle.csv").read_text().splitlines()
+    assert len(lines) == 5 and all(len(ln.split(" ")) == 16 for ln in lines)
+    assert lines[0].split(" ")[:2] == ["12", "-12.5"] and lines[1].split(" ")[:2] == ["3", "-3.5"]  # 4 shared
+    doc = tomlkit.parse((proj / "nanoforge.toml").read_text()).unwrap()
+    assert {"class": "idle", "file": "signals/idle.csv"} in doc["signals"]
+
+
+def test_usage_errors_and_port_list(tmp_path: Path) -> None:
+    r = nanoforge("signals", "record", "--list-ports", "--json")
+    assert r.returncode == 0 and isinstance(json.loads(r.stdout), list)
+    assert nanoforge("signals", "record", "--out", str(tmp_path / "x.csv")).returncode == 2
+    r = nanoforge("signals", "record", "--port", "/dev/nonexistent-tty", "--baud", "9600", "--out",
+                  str(tmp_path / "x.csv"))
+    assert r.returncode == 1 and "nonexistent-tty" in r.stderr
+    assert not (tmp_path / "x.csv").exists()
+    existing = tmp_path / "mine.csv"
+    existing.write_text("1,2\n")
+    r = nanoforge("signals", "record", "--port", "/dev/null", "--baud", "9600", "--out", str(existing))
+    assert r.returncode == 1 and "already exists" in r.stderr and existing.read_text() == "1,2\n"
