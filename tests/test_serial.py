@@ -4,9 +4,11 @@ a cut first line, garbage on the wire, CRLF line ends) and pulls the cable mid-l
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
+import struct
 import termios
 import threading
 import time
@@ -18,7 +20,7 @@ import numpy as np
 import pytest
 import tomlkit
 
-from .conftest import nanoforge
+from .conftest import FIXTURES, bench_wait, nanoforge
 
 
 @dataclass
@@ -40,6 +42,14 @@ class Board:
         os.write(self.controller, data)
 
     def unplug(self) -> None:
+        """Once the recorder has read what was sent: a tty drops unread input on hangup,
+        and a slow reader (the emulator under load) must not lose lines to that here."""
+        end = time.monotonic() + 60
+        while struct.unpack("i", fcntl.ioctl(self.port_side, termios.FIONREAD, b"\0\0\0\0"))[0]:
+            if time.monotonic() > end:
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
         os.close(self.controller)
 
 
@@ -70,7 +80,6 @@ def speak(b: Board, script: list[bytes], unplug: bool = True) -> threading.Threa
             b.send(chunk)
             time.sleep(0.005)
         if unplug:
-            time.sleep(0.3)
             b.unplug()
 
     t = threading.Thread(target=run, daemon=True)
@@ -130,3 +139,29 @@ def test_usage_errors_and_port_list(tmp_path: Path) -> None:
     existing.write_text("1,2\n")
     r = nanoforge("signals", "record", "--port", "/dev/null", "--baud", "9600", "--out", str(existing))
     assert r.returncode == 1 and "already exists" in r.stderr and existing.read_text() == "1,2\n"
+
+
+def test_live_emulation_answers_each_signal_as_the_file_emulator_does(board: Board, tmp_path: Path) -> None:
+    root = tmp_path / "motion"
+    assert nanoforge("new", str(root), "--type", "ncc", "--axes", "6", "--buffer", "100", "--hz", "10").returncode == 0
+    for name in ("standing", "walking", "running", "badminton"):
+        r = nanoforge("signals", "add", str(root), "--class", name, str(FIXTURES / f"basicmotions_train_{name}.csv"))
+        assert r.returncode == 0, r.stderr
+    assert bench_wait(root, 6)["state"] == "finished"
+    sent = tmp_path / "sent.csv"
+    lines = [ln for name in ("walking", "running") for ln in
+             (FIXTURES / f"basicmotions_train_{name}.csv").read_text().splitlines()[:5]]
+    sent.write_text("\n".join(lines) + "\n")
+    script = [b"\x00garbage\r\n", b"ready\r\n"] + [(ln + "\r\n").encode() for ln in lines] + [lines[0][:300].encode()]
+    writer = speak(board, script)
+    r = nanoforge("emulate", str(root), "--port", board.device, "--baud", "115200", "--json")
+    writer.join()
+    assert r.returncode == 1 and "the port closed" in r.stderr  # the cable was pulled mid-signal
+    live = json.loads(r.stdout)
+    assert live["status"]["skipped"]["partial"] == 1 and live["status"]["skipped"]["garbage"] == 1
+    ref = json.loads(nanoforge("emulate", str(root), "--file", str(sent), "--json").stdout)["results"]
+    assert [a["signal"] for a in live["results"]] == list(range(1, 11))
+    assert [a["class"] for a in live["results"]] == [b["class"] for b in ref]
+    assert [a["probabilities"] for a in live["results"]] == [b["probabilities"] for b in ref]
+    text = nanoforge("emulate", str(root), "--port", "/dev/null", "--baud", "9600", "--learn", "x")
+    assert text.returncode == 2 and "--learn N" in text.stderr
