@@ -592,6 +592,47 @@ class SerialStatus(TypedDict):
     ended_by: Literal["lines", "seconds", "stopped", "disconnected", "orphaned"] | None
 
 
+# ---------------------------------------------------------------- datalogger generator
+
+
+class DataloggerBoard(TypedDict):
+    name: str
+    title: str
+    framework: str
+    """baremetal, zephyr or arduino."""
+    family: str
+    """Bare-metal: the MCU family of its UART driver."""
+    core: str
+
+
+class DataloggerBoards(TypedDict):
+    boards: list[DataloggerBoard]
+    sensors: list[str]
+
+
+class DataloggerParams(TypedDict):
+    board: str
+    sensor: NotRequired[str | None]
+    """accel, gyro, imu, magn (Zephyr's channels) or generic."""
+    hz: float
+    buffer: int
+    axes: int
+    continuous: NotRequired[bool | None]
+    baud: NotRequired[int | None]
+    """Default 115200."""
+    out_dir: str
+    """A new (or empty) folder."""
+
+
+class DataloggerResult(TypedDict):
+    dir: str
+    board: str
+    framework: str
+    files: list[str]
+    notes: list[str]
+    """What the user should know: a timer rate that is not exact, a UART too slow for the data."""
+
+
 # ---------------------------------------------------------------- deploy
 
 
@@ -675,6 +716,8 @@ REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/deploy": (DeployParams, DeployResult),
     "nanoforge/sampling-finder": (SamplingFinderParams, SamplingFinderResult),
     "nanoforge/serial/ports": (Empty, SerialPorts),
+    "nanoforge/datalogger/boards": (Empty, DataloggerBoards),
+    "nanoforge/datalogger": (DataloggerParams, DataloggerResult),
     "nanoforge/serial/record": (SerialRecordParams, SerialStatus),
     "nanoforge/serial/emulate": (SerialEmulateParams, SerialStatus),
     "nanoforge/serial/status": (SerialRunParams, SerialStatus),

@@ -15,7 +15,7 @@ from typing import Any
 
 from nanoforge.daemon.paths import UnsafeHome
 
-from . import benchcmds, samplingcmds, serialcmds
+from . import benchcmds, dataloggercmds, samplingcmds, serialcmds
 from .rpc import Client, DaemonUnavailable, RpcError, connect, start_daemon
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -281,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     benchcmds.add_parsers(sub)
     samplingcmds.add_parsers(sub)
+    dataloggercmds.add_parsers(sub)
 
     p = sub.add_parser("daemon", help="the background daemon (started automatically)")
     p.add_argument("action", nargs="?", choices=["start", "stop", "status"], default="status")

@@ -152,6 +152,44 @@ export interface DataResult {
   note: string | null;
 }
 
+export interface DataloggerBoard {
+  name: string;
+  title: string;
+  /** baremetal, zephyr or arduino. */
+  framework: string;
+  /** Bare-metal: the MCU family of its UART driver. */
+  family: string;
+  core: string;
+}
+
+export interface DataloggerBoards {
+  boards: DataloggerBoard[];
+  sensors: string[];
+}
+
+export interface DataloggerParams {
+  board: string;
+  /** accel, gyro, imu, magn (Zephyr's channels) or generic. */
+  sensor?: string | null;
+  hz: number;
+  buffer: number;
+  axes: number;
+  continuous?: boolean | null;
+  /** Default 115200. */
+  baud?: number | null;
+  /** A new (or empty) folder. */
+  out_dir: string;
+}
+
+export interface DataloggerResult {
+  dir: string;
+  board: string;
+  framework: string;
+  files: string[];
+  /** What the user should know: a timer rate that is not exact, a UART too slow for the data. */
+  notes: string[];
+}
+
 export interface DeployParams {
   project: string;
   library?: string | null;
@@ -615,6 +653,8 @@ export interface Requests {
   "nanoforge/deploy": { params: DeployParams; result: DeployResult };
   "nanoforge/sampling-finder": { params: SamplingFinderParams; result: SamplingFinderResult };
   "nanoforge/serial/ports": { params: Empty; result: SerialPorts };
+  "nanoforge/datalogger/boards": { params: Empty; result: DataloggerBoards };
+  "nanoforge/datalogger": { params: DataloggerParams; result: DataloggerResult };
   "nanoforge/serial/record": { params: SerialRecordParams; result: SerialStatus };
   "nanoforge/serial/emulate": { params: SerialEmulateParams; result: SerialStatus };
   "nanoforge/serial/status": { params: SerialRunParams; result: SerialStatus };
