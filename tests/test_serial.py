@@ -165,3 +165,32 @@ def test_live_emulation_answers_each_signal_as_the_file_emulator_does(board: Boa
     assert [a["probabilities"] for a in live["results"]] == [b["probabilities"] for b in ref]
     text = nanoforge("emulate", str(root), "--port", "/dev/null", "--baud", "9600", "--learn", "x")
     assert text.returncode == 2 and "--learn N" in text.stderr
+
+
+def test_live_emulation_learns_the_first_n_signals_then_detects(board: Board, tmp_path: Path) -> None:
+    root = tmp_path / "motion"
+    assert nanoforge("new", str(root), "--type", "ad", "--axes", "6", "--buffer", "100", "--hz", "10").returncode == 0
+    fx = {n: (FIXTURES / f"basicmotions_train_{n}.csv").read_text().splitlines()
+          for n in ("standing", "walking", "running", "badminton")}
+    nominal, abnormal = root / "signals" / "nominal.csv", root / "signals" / "abnormal.csv"
+    nominal.write_text("\n".join(fx["standing"] + fx["walking"]) + "\n")
+    abnormal.write_text("\n".join(fx["running"] + fx["badminton"]) + "\n")
+    assert nanoforge("signals", "add", str(root), "--nominal", str(nominal), "--abnormal", str(abnormal)).returncode == 0
+    assert bench_wait(root, 6)["state"] == "finished"
+    learn = fx["standing"][:5] + fx["walking"][:5]
+    detect = fx["standing"][5:10] + fx["running"][:5]
+    (tmp_path / "learn.csv").write_text("\n".join(learn) + "\n")
+    (tmp_path / "detect.csv").write_text("\n".join(detect) + "\n")
+    writer = speak(board, [(ln + "\n").encode() for ln in learn + detect])
+    r = nanoforge("emulate", str(root), "--port", board.device, "--baud", "115200", "--learn", "10", "--json")
+    writer.join()
+    assert r.stdout, r.stderr
+    live = json.loads(r.stdout)["results"]
+    assert [a.get("learning", False) for a in live] == [True] * 10 + [False] * 10
+    r = nanoforge("emulate", str(root), "--learn", str(tmp_path / "learn.csv"), "--detect", str(tmp_path / "detect.csv"),
+                  "--json")
+    assert r.returncode == 0, r.stderr
+    ref = json.loads(r.stdout)["results"]
+    assert [(a["similarity"], a["status"]) for a in live[10:]] == [(b["similarity"], b["status"]) for b in ref]
+    few = nanoforge("emulate", str(root), "--port", board.device, "--baud", "115200", "--learn", "3")
+    assert few.returncode == 1 and "at least 10" in few.stderr
