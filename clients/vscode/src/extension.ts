@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import { Daemon } from "./daemon";
 import { finishWarning, isClassifyResult, statusText, trueClassProbabilities } from "./logic";
 import * as panels from "./panels";
+import { sensorCommands } from "./sensor";
 import type { BenchStatus, EmulateResult, Params } from "./protocol";
 import { Node, ProjectsTree } from "./tree";
 
@@ -238,6 +239,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     }),
     "nanoforge.refresh": async () => tree.refresh(),
     "nanoforge.restart": guard(async () => d.restart()),
+    ...sensorCommands(ctx, d, guard, projectOf),
   };
   for (const [name, fn] of Object.entries(cmds)) ctx.subscriptions.push(vscode.commands.registerCommand(name, fn));
   ctx.subscriptions.push(vscode.workspace.onDidSaveTextDocument((doc) => {
