@@ -29,6 +29,7 @@ from serial.tools import list_ports
 from nanoforge.engine.linestream import LineStream
 
 ORPHAN_S = 15.0
+KEEP_ENDED_S = 600.0  # an ended run's last status stays readable this long
 READ_TIMEOUT_S = 0.1
 MAX_RESULTS_KEPT = 10_000
 
@@ -68,6 +69,9 @@ class SerialRun:
         self._serial = serial.serial_for_url(port, baudrate=baud, timeout=READ_TIMEOUT_S)  # fails here, not later
         self._thread = threading.Thread(target=self._run, name=f"serial-{self.id}", daemon=True)
         with _lock:
+            now = time.monotonic()
+            for old in [r for r in RUNS.values() if r.ended is not None and now - r.ended > KEEP_ENDED_S]:
+                del RUNS[old.id]
             RUNS[self.id] = self
         self._thread.start()
 
