@@ -50,7 +50,32 @@ def _target(params: dict[str, Any], project: Any) -> tuple[Path, dict[str, Any]]
         raise ValueError(f"class name {name!r}: use letters, digits, '_', '-' or '.' (it names the file)")
     path = fresh_path(project.root / "signals" / f"{name}.csv")
     add = {"cls": name, "file": str(path)} if role == "class_name" else {role: str(path)}
+    add = {**_kept(project, add, path), **add}
+    try:  # the table must be one the project type takes: known now, not after the recording
+        project.kind.entry(add.get("cls"), add.get("file"), add.get("nominal"), add.get("abnormal"))
+    except ValueError as e:
+        raise ValueError(f"{e}; record with --out FILE, then add it with `nanoforge signals add`") from None
     return path, add
+
+
+def _kept(project: Any, add: dict[str, str], path: Path) -> dict[str, str]:
+    """The files of the [[signals]] table the recording will replace (as the project type
+    decides), kept beside the new one; a recording never drops a file from the project.
+    If the recorded role already has a file, the user chooses: refused with the way."""
+    key = {"cls": "class", "file": "file", "nominal": "nominal", "abnormal": "abnormal"}
+    new = {key[k]: (v if k == "cls" else "?") for k, v in add.items()}
+    recorded = "file" if "cls" in add else next(iter(add))
+    for e in project.signals:
+        existing = {k: v for k, v in (("class", e.cls), ("file", e.file), ("nominal", e.nominal),
+                                      ("abnormal", e.abnormal)) if v is not None}
+        if not project.kind.replaces(existing, new):
+            continue
+        if existing.get(recorded):
+            what = f"class '{add['cls']}'" if "cls" in add else f"the {recorded} signals"
+            raise ValueError(f"{project.file}: {what} already have {existing[recorded]}; record with --out "
+                             f"{path.name}, then `nanoforge data concat` the two files and `signals add` the result")
+        return {k: str(project.root / v) for k, v in existing.items() if k in ("nominal", "abnormal", "file")}
+    return {}
 
 
 def start_record(params: dict[str, Any]) -> SerialRun:

@@ -125,6 +125,8 @@ def test_continuous_recording_into_a_project_cuts_buffers_and_adds_the_file(boar
     assert lines[0].split(" ")[:2] == ["12", "-12.5"] and lines[1].split(" ")[:2] == ["3", "-3.5"]  # 4 shared
     doc = tomlkit.parse((proj / "nanoforge.toml").read_text()).unwrap()
     assert {"class": "idle", "file": "signals/idle.csv"} in doc["signals"]
+    again = nanoforge("signals", "record", str(proj), "--class", "idle", "--port", board.device, "--baud", "9600")
+    assert again.returncode == 1 and "already have signals/idle.csv" in again.stderr  # never dropped from the project
 
 
 def test_usage_errors_and_port_list(tmp_path: Path) -> None:
@@ -194,3 +196,25 @@ def test_live_emulation_learns_the_first_n_signals_then_detects(board: Board, tm
     assert [(a["similarity"], a["status"]) for a in live[10:]] == [(b["similarity"], b["status"]) for b in ref]
     few = nanoforge("emulate", str(root), "--port", board.device, "--baud", "115200", "--learn", "3")
     assert few.returncode == 1 and "at least 10" in few.stderr
+
+
+def test_recording_one_role_keeps_the_other_files_of_its_signals_table(tmp_path: Path) -> None:
+    """1-class keeps nominal and abnormal in its one [[signals]] table: recording the
+    abnormal signals must not drop the nominal file from the project; a table the type
+    does not take (anomaly detection: abnormal without nominal) is refused before recording."""
+    from nanoforge.daemon.serialsinks import _project, _target
+
+    for kind in ("1cc", "ad"):
+        root = tmp_path / kind
+        assert nanoforge("new", str(root), "--type", kind, "--axes", "1", "--buffer", "32").returncode == 0
+        nominal = root / "signals" / "nominal.csv"
+        nominal.write_text("\n".join(signal_lines(20, 32)) + "\n")
+        assert nanoforge("signals", "add", str(root), "--nominal", str(nominal)).returncode == 0
+    with pytest.raises(ValueError, match="the nominal signals already have signals/nominal.csv"):
+        _target({"project": str(tmp_path / "1cc"), "nominal": True}, _project(str(tmp_path / "1cc")))
+    path, add = _target({"project": str(tmp_path / "ad"), "nominal": True}, _project(str(tmp_path / "ad")))
+    assert add == {"nominal": str(tmp_path / "ad" / "signals" / "nominal_2.csv")}  # a table beside the first
+    path, add = _target({"project": str(tmp_path / "1cc"), "abnormal": True}, _project(str(tmp_path / "1cc")))
+    assert add == {"abnormal": str(path), "nominal": str(tmp_path / "1cc" / "signals" / "nominal.csv")}
+    with pytest.raises(ValueError, match="takes --nominal FILE"):
+        _target({"project": str(tmp_path / "ad"), "abnormal": True}, _project(str(tmp_path / "ad")))
