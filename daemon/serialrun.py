@@ -50,7 +50,7 @@ class SerialRun:
 
     def __init__(self, port: str, baud: int, stream: LineStream, sink: Callable[[str], dict[str, Any] | None],
                  lines: int | None = None, seconds: float | None = None,
-                 on_end: Callable[[SerialRun], None] | None = None) -> None:
+                 on_end: Callable[[SerialRun], None] | None = None, path: str | None = None) -> None:
         self.id = next(_ids)
         self.port, self.baud, self.stream = port, baud, stream
         self.sink, self.on_end = sink, on_end
@@ -64,7 +64,7 @@ class SerialRun:
         self.started = time.monotonic()
         self.ended: float | None = None
         self.polled = time.monotonic()
-        self.path: str | None = None
+        self.path = path  # the file recorded into
         self._stop = threading.Event()
         self._serial = serial.serial_for_url(port, baudrate=baud, timeout=READ_TIMEOUT_S)  # fails here, not later
         self._thread = threading.Thread(target=self._run, name=f"serial-{self.id}", daemon=True)

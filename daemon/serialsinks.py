@@ -89,7 +89,10 @@ def start_record(params: dict[str, Any]) -> SerialRun:
 
     def on_end(run: SerialRun) -> None:
         out.close()
-        if add and project is not None and run.signals:
+        if not run.signals:  # nothing received: no empty file left behind
+            path.unlink(missing_ok=True)
+            run.path = None
+        elif add and project is not None:
             add_signals(project.root, **add)
 
     def sink(line: str) -> None:
@@ -97,12 +100,11 @@ def start_record(params: dict[str, Any]) -> SerialRun:
 
     try:
         run = SerialRun(params["port"], params["baud"], stream, sink, params.get("lines"), params.get("seconds"),
-                        on_end)
+                        on_end, str(path))
     except BaseException:
         out.close()
         path.unlink(missing_ok=True)
         raise
-    run.path = str(path)
     return run
 
 

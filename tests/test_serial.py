@@ -218,3 +218,13 @@ def test_recording_one_role_keeps_the_other_files_of_its_signals_table(tmp_path:
     assert add == {"abnormal": str(path), "nominal": str(tmp_path / "1cc" / "signals" / "nominal.csv")}
     with pytest.raises(ValueError, match="takes --nominal FILE"):
         _target({"project": str(tmp_path / "ad"), "abnormal": True}, _project(str(tmp_path / "ad")))
+
+
+def test_a_recording_that_received_no_signal_leaves_no_file(board: Board, tmp_path: Path) -> None:
+    writer = speak(board, [b"bootloader v2\r\n", b"\xff\xfe\r\n", b"1,2,3"])
+    out = tmp_path / "nothing.csv"
+    r = nanoforge("signals", "record", "--port", board.device, "--baud", "9600", "--out", str(out), "--json")
+    writer.join()
+    s = json.loads(r.stdout)
+    assert r.returncode == 1 and s["signals"] == 0 and s["path"] is None and not out.exists()
+    assert s["skipped"] == {"partial": 1, "banner": 1, "garbage": 1, "width": 0}
