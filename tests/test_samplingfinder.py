@@ -79,3 +79,13 @@ def test_the_cli_prints_the_matrix_and_json(recordings: dict[str, list[str]], tm
     assert one.returncode == 1 and "at least two recordings" in one.stderr
     wide = nanoforge("sampling-finder", *recordings["hf"], "--variables", "3", "--hz", str(F))
     assert wide.returncode == 1 and "NF112" in wide.stderr and "hf_a.csv" in wide.stderr
+
+
+def test_a_recording_longer_than_the_signal_file_line_limit_is_read(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    long = _save(tmp_path / "long.csv", rng.standard_normal((120_000, 2)))
+    assert sf.recording(long, 2).shape == (120_000, 2)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2\n" * 30 + "1,x\n")
+    with pytest.raises(ValueError, match="NF102"):
+        sf.recording(bad, 2)
