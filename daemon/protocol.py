@@ -469,6 +469,173 @@ class OneClassResult(TypedDict):
 
 EmulateResult = Union[ClassifyResult, DetectResult, ExtrapolateResult, OneClassResult]  # noqa: UP007
 
+# ---------------------------------------------------------------- sampling finder
+
+
+class SamplingFinderParams(TypedDict):
+    paths: list[str]
+    """Continuous recordings at the highest rate, one sample per line; one file per class."""
+    variables: int
+    hz: float
+    """The rate the files were recorded at."""
+    min_hz: NotRequired[float | None]
+    """The lowest rate to try; default hz / 32."""
+    seed: NotRequired[int | None]
+
+
+class SamplingCell(TypedDict):
+    hz: float
+    buffer: int
+    """Samples per axis."""
+    duration_s: float
+    score: float | None
+    """Cross-validated balanced accuracy; null when the recordings are too short for it."""
+    windows: int
+
+
+class SamplingRecommendation(TypedDict):
+    hz: float
+    buffer: int
+    duration_s: float
+    score: float
+    best_score: float
+    why: str
+
+
+class SamplingFinderResult(TypedDict):
+    files: list[str]
+    variables: int
+    hz: float
+    samples: list[int]
+    chance: float
+    seed: int
+    matrix: list[SamplingCell]
+    recommendation: SamplingRecommendation | None
+
+
+# ---------------------------------------------------------------- serial port (datalogger)
+
+
+class SerialPort(TypedDict):
+    device: str
+    description: str
+    hwid: str
+
+
+class SerialPorts(TypedDict):
+    ports: list[SerialPort]
+
+
+class SerialRecordParams(TypedDict):
+    """Where the signals go: `out` (a new file), or `project` with `class_name`,
+    `nominal` or `abnormal` (a new file in its signals/ folder, added to the project at
+    the end)."""
+
+    port: str
+    baud: int
+    axes: NotRequired[int | None]
+    """Default: the project's, else 1."""
+    buffer: NotRequired[int | None]
+    """Samples per axis; buffered mode default: the project's, else learnt from the stream."""
+    continuous: NotRequired[bool | None]
+    """One sample per line, cut into signals of `buffer` samples per axis."""
+    overlap: NotRequired[int | None]
+    """Continuous mode: samples shared by consecutive signals."""
+    lines: NotRequired[int | None]
+    """Stop after this many signals."""
+    seconds: NotRequired[float | None]
+    out: NotRequired[str | None]
+    project: NotRequired[str | None]
+    class_name: NotRequired[str | None]
+    nominal: NotRequired[bool | None]
+    abnormal: NotRequired[bool | None]
+
+
+class SerialEmulateParams(TypedDict):
+    project: str
+    library: NotRequired[str | None]
+    port: str
+    baud: int
+    learn: NotRequired[int | None]
+    """Libraries that learn on the device: learn the first N signals, then detect."""
+    lines: NotRequired[int | None]
+    seconds: NotRequired[float | None]
+
+
+class SerialRunParams(TypedDict):
+    id: int
+    since: NotRequired[int | None]
+    """Results already seen (the previous status's `next`)."""
+
+
+class SerialSkipped(TypedDict):
+    partial: int
+    banner: int
+    garbage: int
+    width: int
+
+
+class SerialStatus(TypedDict):
+    id: int
+    state: Literal["running", "done", "failed"]
+    port: str
+    path: str | None
+    """The file recorded into."""
+    accepted: int
+    """Lines accepted (samples in continuous mode)."""
+    signals: int
+    skipped: SerialSkipped
+    elapsed_s: float
+    rate: float
+    """Accepted lines per second."""
+    results: list[dict[str, Any]]
+    """Live emulation: one answer per signal since `since`, as `nanoforge/emulate` gives them."""
+    next: int
+    error: str | None
+    ended_by: Literal["lines", "seconds", "stopped", "disconnected", "orphaned"] | None
+
+
+# ---------------------------------------------------------------- datalogger generator
+
+
+class DataloggerBoard(TypedDict):
+    name: str
+    title: str
+    framework: str
+    """baremetal, zephyr or arduino."""
+    family: str
+    """Bare-metal: the MCU family of its UART driver."""
+    core: str
+
+
+class DataloggerBoards(TypedDict):
+    boards: list[DataloggerBoard]
+    sensors: list[str]
+
+
+class DataloggerParams(TypedDict):
+    board: str
+    sensor: NotRequired[str | None]
+    """accel, gyro, imu, magn (Zephyr's channels) or generic."""
+    hz: float
+    buffer: int
+    axes: int
+    continuous: NotRequired[bool | None]
+    baud: NotRequired[int | None]
+    """Default 115200."""
+    out_dir: str
+    """A new (or empty) folder."""
+
+
+class DataloggerResult(TypedDict):
+    dir: str
+    board: str
+    framework: str
+    files: list[str]
+    notes: list[str]
+    """What the user should know: a timer rate that is not exact, a UART too slow for the data."""
+
+
 # ---------------------------------------------------------------- deploy
 
 
@@ -651,6 +818,14 @@ REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/validate/list": (ProjectParams, ExperimentList),
     "nanoforge/validate/show": (ExperimentParams, Experiment),
     "nanoforge/report": (ReportParams, ReportResult),
+    "nanoforge/sampling-finder": (SamplingFinderParams, SamplingFinderResult),
+    "nanoforge/serial/ports": (Empty, SerialPorts),
+    "nanoforge/datalogger/boards": (Empty, DataloggerBoards),
+    "nanoforge/datalogger": (DataloggerParams, DataloggerResult),
+    "nanoforge/serial/record": (SerialRecordParams, SerialStatus),
+    "nanoforge/serial/emulate": (SerialEmulateParams, SerialStatus),
+    "nanoforge/serial/status": (SerialRunParams, SerialStatus),
+    "nanoforge/serial/stop": (SerialRunParams, SerialStatus),
     "nanoforge/daemon/status": (Empty, DaemonStatus),
     "nanoforge/daemon/stop": (Empty, Stopping),
 }

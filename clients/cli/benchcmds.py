@@ -8,6 +8,7 @@ import sys
 import time
 from typing import Any
 
+from . import serialcmds
 from .plotmap import ascii_map
 from .rpc import Client
 
@@ -115,6 +116,8 @@ METRIC_LABELS = {"balanced_accuracy": "bal.acc", "r2": "R²", "accuracy": "acc"}
 
 
 def cmd_emulate(c: Client, a: argparse.Namespace) -> int:
+    if a.port:
+        return serialcmds.cmd_emulate_live(c, a)
     if a.learn or a.detect:
         return _emulate_ad(c, a)
     if not a.file:
@@ -234,9 +237,10 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--file", metavar="F", help="classification, extrapolation: the signals to run")
     p.add_argument("--targets", metavar="T", help="extrapolation: true values, one per line, for R², RMSE, SMAPE")
     p.add_argument("--learn", action="append", metavar="F", help="anomaly detection: nominal file to learn first "
-                   "(repeat for more, learned in order)")
+                   "(repeat for more, learned in order); with --port: how many signals to learn first")
     p.add_argument("--detect", action="append", metavar="F", help="anomaly detection: file to detect (repeatable)")
     p.add_argument("--sensitivity", type=float, default=None, metavar="S", help="anomaly detection (default 1)")
+    serialcmds.add_emulate_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_emulate)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from nanoforge.daemon.paths import UnsafeHome
 
-from . import benchcmds, validatecmds
+from . import benchcmds, dataloggercmds, samplingcmds, serialcmds, validatecmds
 from .rpc import Client, DaemonUnavailable, RpcError, connect, start_daemon
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -258,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--axes", type=int)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_signals_summary)
+    serialcmds.add_parsers(sig)
 
     data = sub.add_parser("data", help="data manipulation; results are new files").add_subparsers(
         dest="action", required=True)
@@ -282,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     benchcmds.add_parsers(sub)
     validatecmds.add_parsers(sub)
+    samplingcmds.add_parsers(sub)
+    dataloggercmds.add_parsers(sub)
 
     p = sub.add_parser("daemon", help="the background daemon (started automatically)")
     p.add_argument("action", nargs="?", choices=["start", "stop", "status"], default="status")

@@ -1,3 +1,18 @@
 """Request handlers by area; importing this package registers them all (see registry)."""
 
-from . import bench, codeactions, daemon_ctl, data, deploy, emulate, fix, lsp, projects, signals, validate  # noqa: F401
+from . import (  # noqa: F401
+    bench,
+    codeactions,
+    daemon_ctl,
+    data,
+    datalogger,
+    deploy,
+    emulate,
+    fix,
+    lsp,
+    projects,
+    sampling,
+    serial,
+    signals,
+    validate,
+)

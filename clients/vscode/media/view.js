@@ -212,12 +212,49 @@
     root.appendChild(f);
   }
 
+  // The sampling finder's matrix as a heatmap: rates down, buffer lengths across, the
+  // score as colour (chance = clear, 1 = full), the recommendation outlined.
+  function sampling(d) {
+    const rates = [...new Set(d.matrix.map((c) => c.hz))].sort((a, b) => b - a);
+    const buffers = [...new Set(d.matrix.map((c) => c.buffer))].sort((a, b) => a - b);
+    const rec = d.recommendation;
+    root.appendChild(el("div", { class: "meta" }, `${d.files.length} recordings · ${d.variables} variables · ` +
+                        `recorded at ${d.hz} Hz · chance ${d.chance.toFixed(2)}`));
+    if (rec) {
+      root.appendChild(el("h3", {}, `Recommended: ${rec.hz} Hz, buffer ${rec.buffer} (${(rec.duration_s * 1000).toFixed(0)} ms), ` +
+                          `score ${rec.score.toFixed(3)}`));
+      root.appendChild(el("div", { class: "meta" }, rec.why));
+    }
+    const t = el("table", { class: "heat" });
+    const head = el("tr");
+    head.appendChild(el("th", {}, "Hz \\ buffer"));
+    for (const b of buffers) head.appendChild(el("th", {}, String(b)));
+    t.appendChild(head);
+    for (const hz of rates) {
+      const row = el("tr");
+      row.appendChild(el("th", {}, String(hz)));
+      for (const b of buffers) {
+        const c = d.matrix.find((m) => m.hz === hz && m.buffer === b);
+        const cell = el("td", { title: c ? `${(c.duration_s * 1000).toFixed(0)} ms, ${c.windows} buffers per file` : "" },
+                        c && c.score !== null ? c.score.toFixed(2) : "–");
+        if (c && c.score !== null) {
+          const a = Math.max(0, Math.min(1, (c.score - d.chance) / (1 - d.chance)));
+          cell.style.background = `rgba(78, 154, 214, ${a.toFixed(2)})`;
+        }
+        if (rec && rec.hz === hz && rec.buffer === b) cell.className = "rec";
+        row.appendChild(cell);
+      }
+      t.appendChild(row);
+    }
+    root.appendChild(t);
+  }
+
   window.addEventListener("message", (ev) => {
     const m = ev.data;
     if (!m || m.type !== "data" || !m.data) return;
     root.textContent = "";
     try {
-      ({ preview, bench, emulate, validation })[m.view](m.data);
+      ({ preview, bench, emulate, validation, sampling })[m.view](m.data);
     } catch (e) {
       root.appendChild(el("div", { class: "bad" }, String(e)));
     }

@@ -8,6 +8,7 @@ import { Daemon } from "./daemon";
 import { finishWarning, isClassifyResult, statusText, trueClassProbabilities } from "./logic";
 import * as panels from "./panels";
 import type { BenchStatus, EmulateResult, Params, ValidationInput } from "./protocol";
+import { sensorCommands } from "./sensor";
 import { Node, ProjectsTree } from "./tree";
 
 /** What the benchmark panel draws: the status and, for n-class, each class's own-class probabilities. */
@@ -306,6 +307,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     }),
     "nanoforge.refresh": async () => tree.refresh(),
     "nanoforge.restart": guard(async () => d.restart()),
+    ...sensorCommands(ctx, d, guard, projectOf),
   };
   for (const [name, fn] of Object.entries(cmds)) ctx.subscriptions.push(vscode.commands.registerCommand(name, fn));
   ctx.subscriptions.push(vscode.workspace.onDidSaveTextDocument((doc) => {

@@ -152,6 +152,44 @@ export interface DataResult {
   note: string | null;
 }
 
+export interface DataloggerBoard {
+  name: string;
+  title: string;
+  /** baremetal, zephyr or arduino. */
+  framework: string;
+  /** Bare-metal: the MCU family of its UART driver. */
+  family: string;
+  core: string;
+}
+
+export interface DataloggerBoards {
+  boards: DataloggerBoard[];
+  sensors: string[];
+}
+
+export interface DataloggerParams {
+  board: string;
+  /** accel, gyro, imu, magn (Zephyr's channels) or generic. */
+  sensor?: string | null;
+  hz: number;
+  buffer: number;
+  axes: number;
+  continuous?: boolean | null;
+  /** Default 115200. */
+  baud?: number | null;
+  /** A new (or empty) folder. */
+  out_dir: string;
+}
+
+export interface DataloggerResult {
+  dir: string;
+  board: string;
+  framework: string;
+  files: string[];
+  /** What the user should know: a timer rate that is not exact, a UART too slow for the data. */
+  notes: string[];
+}
+
 export interface DeployParams {
   project: string;
   library?: string | null;
@@ -485,6 +523,127 @@ export interface ReportResult {
   pdf: string | null;
 }
 
+export interface SamplingCell {
+  hz: number;
+  /** Samples per axis. */
+  buffer: number;
+  duration_s: number;
+  /** Cross-validated balanced accuracy; null when the recordings are too short for it. */
+  score: number | null;
+  windows: number;
+}
+
+export interface SamplingFinderParams {
+  /** Continuous recordings at the highest rate, one sample per line; one file per class. */
+  paths: string[];
+  variables: number;
+  /** The rate the files were recorded at. */
+  hz: number;
+  /** The lowest rate to try; default hz / 32. */
+  min_hz?: number | null;
+  seed?: number | null;
+}
+
+export interface SamplingFinderResult {
+  files: string[];
+  variables: number;
+  hz: number;
+  samples: number[];
+  chance: number;
+  seed: number;
+  matrix: SamplingCell[];
+  recommendation: SamplingRecommendation | null;
+}
+
+export interface SamplingRecommendation {
+  hz: number;
+  buffer: number;
+  duration_s: number;
+  score: number;
+  best_score: number;
+  why: string;
+}
+
+export interface SerialEmulateParams {
+  project: string;
+  library?: string | null;
+  port: string;
+  baud: number;
+  /** Libraries that learn on the device: learn the first N signals, then detect. */
+  learn?: number | null;
+  lines?: number | null;
+  seconds?: number | null;
+}
+
+export interface SerialPort {
+  device: string;
+  description: string;
+  hwid: string;
+}
+
+export interface SerialPorts {
+  ports: SerialPort[];
+}
+
+/**
+ * Where the signals go: `out` (a new file), or `project` with `class_name`,
+ * `nominal` or `abnormal` (a new file in its signals/ folder, added to the project at
+ * the end).
+ */
+export interface SerialRecordParams {
+  port: string;
+  baud: number;
+  /** Default: the project's, else 1. */
+  axes?: number | null;
+  /** Samples per axis; buffered mode default: the project's, else learnt from the stream. */
+  buffer?: number | null;
+  /** One sample per line, cut into signals of `buffer` samples per axis. */
+  continuous?: boolean | null;
+  /** Continuous mode: samples shared by consecutive signals. */
+  overlap?: number | null;
+  /** Stop after this many signals. */
+  lines?: number | null;
+  seconds?: number | null;
+  out?: string | null;
+  project?: string | null;
+  class_name?: string | null;
+  nominal?: boolean | null;
+  abnormal?: boolean | null;
+}
+
+export interface SerialRunParams {
+  id: number;
+  /** Results already seen (the previous status's `next`). */
+  since?: number | null;
+}
+
+export interface SerialSkipped {
+  partial: number;
+  banner: number;
+  garbage: number;
+  width: number;
+}
+
+export interface SerialStatus {
+  id: number;
+  state: "running" | "done" | "failed";
+  port: string;
+  /** The file recorded into. */
+  path: string | null;
+  /** Lines accepted (samples in continuous mode). */
+  accepted: number;
+  signals: number;
+  skipped: SerialSkipped;
+  elapsed_s: number;
+  /** Accepted lines per second. */
+  rate: number;
+  /** Live emulation: one answer per signal since `since`, as `nanoforge/emulate` gives them. */
+  results: Record<string, unknown>[];
+  next: number;
+  error: string | null;
+  ended_by: "lines" | "seconds" | "stopped" | "disconnected" | "orphaned" | null;
+}
+
 export interface SignalFileInfo {
   /** The class name, or nominal / abnormal / training. */
   role: string;
@@ -595,6 +754,14 @@ export interface Requests {
   "nanoforge/validate/list": { params: ProjectParams; result: ExperimentList };
   "nanoforge/validate/show": { params: ExperimentParams; result: Experiment };
   "nanoforge/report": { params: ReportParams; result: ReportResult };
+  "nanoforge/sampling-finder": { params: SamplingFinderParams; result: SamplingFinderResult };
+  "nanoforge/serial/ports": { params: Empty; result: SerialPorts };
+  "nanoforge/datalogger/boards": { params: Empty; result: DataloggerBoards };
+  "nanoforge/datalogger": { params: DataloggerParams; result: DataloggerResult };
+  "nanoforge/serial/record": { params: SerialRecordParams; result: SerialStatus };
+  "nanoforge/serial/emulate": { params: SerialEmulateParams; result: SerialStatus };
+  "nanoforge/serial/status": { params: SerialRunParams; result: SerialStatus };
+  "nanoforge/serial/stop": { params: SerialRunParams; result: SerialStatus };
   "nanoforge/daemon/status": { params: Empty; result: DaemonStatus };
   "nanoforge/daemon/stop": { params: Empty; result: Stopping };
 }
