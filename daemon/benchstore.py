@@ -191,6 +191,8 @@ def summary(d: Path) -> dict[str, Any]:
     job = read_json(d / "job.json", {}) or {}
     return {"id": d.name, "state": st.get("state", "unknown"), "elapsed_s": round(float(st.get("elapsed_s", 0.0)), 1),
             "time_budget_s": job.get("time_budget"), "cores": job.get("cores"), "seed": job.get("seed"),
+            "cluster": job.get("cluster"), "workers": st.get("workers"),
+            "evals_per_s_per_worker": st.get("evals_per_s_per_worker"), "message": st.get("message"),
             "candidates_evaluated": st.get("candidates_evaluated", 0), "candidates_total": st.get("candidates_total"),
             "best": st.get("best"), "history": st.get("history", []), "error": st.get("error"),
             "updated": st.get("updated")}

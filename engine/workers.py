@@ -67,6 +67,36 @@ def run_batch(ctx: Context, prep: Dicts, models: Dicts, race_below: float | None
     return [kind.evaluate(ctx, {"blocks": prep, "model": m}, race_below) for m in models]
 
 
+_READY = False
+_INSTALLED: dict[str, Context] = {}  # on a worker of another engine: the datasets shipped to it, by token
+
+
+def install(token: str, ctx: Context | None) -> None:
+    """Keeps (or, with None, drops) a dataset shipped once to this worker process."""
+    if ctx is None:
+        _INSTALLED.pop(token, None)
+    else:
+        _INSTALLED[token] = ctx
+
+
+def evaluate_remote(token: str, prep: Dicts, models: Dicts, race_below: float | None) -> Dicts:
+    """A batch on a worker of another engine (Dask). The task names the dataset that was
+    installed on the worker once, the same object for every batch there (so its feature
+    cache is kept); a worker without it lost it, and the batch goes elsewhere."""
+    global _READY
+    ctx = _INSTALLED.get(token)
+    if ctx is None:
+        raise Lost(f"this worker has no dataset {token}")
+    if not _READY:
+        setup_process()
+        _READY = True
+    try:  # per thread, and the engine may run tasks on more than one
+        sklearn.set_config(skip_parameter_validation=True)
+    except TypeError:
+        pass
+    return run_batch(ctx, prep, models, race_below)
+
+
 _CTX: Context | None = None
 
 
