@@ -19,9 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import socket
+import subprocess
+import sys
 import time
 import uuid
 from concurrent.futures import Future
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from distributed import Client
@@ -184,3 +189,70 @@ class DaskWorkers:
             except Exception:  # noqa: BLE001 - closing a connection that is already gone
                 pass
             self.client = None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Loopback:
+    """A Dask cluster on this machine: `dask scheduler` and `dask worker` processes on
+    127.0.0.1 (one thread each), to try a cluster benchmark, measure it (bench/cluster.py)
+    and test it. Workers are stopped first, then the scheduler: a worker whose scheduler
+    went first keeps retrying."""
+
+    def __init__(self, logs: Path, workers: int = 2, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        self.logs = logs
+        self.env = dict(env if env is not None else os.environ, OMP_NUM_THREADS="1")
+        self.spawned = 0
+        self.start(workers)
+
+    def start(self, workers: int) -> None:
+        self.scheduler = self._spawn("scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard")
+        self.workers = [self.add_worker() for _ in range(workers)]
+        self.wait_for(workers)
+
+    def _spawn(self, role: str, *args: str) -> subprocess.Popen[bytes]:
+        self.spawned += 1
+        with open(self.logs / f"{self.spawned:02d}-{role}.log", "ab") as log:
+            return subprocess.Popen([sys.executable, "-m", "dask", role, *args], env=self.env,
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+
+    def add_worker(self) -> subprocess.Popen[bytes]:
+        return self._spawn("worker", self.address, "--nthreads", "1", "--nworkers", "1", "--no-nanny",
+                           "--no-dashboard", "--host", "127.0.0.1")
+
+    def wait_for(self, n: int) -> None:
+        with Client(self.address, timeout=60, set_as_default=False) as c:
+            c.wait_for_workers(n, timeout=120)
+
+    @staticmethod
+    def _stop(p: subprocess.Popen[bytes]) -> None:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(10)
+
+    def close(self) -> None:
+        for p in self.workers:
+            self._stop(p)
+        self._stop(self.scheduler)
+
+    def stop_scheduler(self) -> None:
+        self.scheduler.kill()
+        self.scheduler.wait(10)
+
+    def restart(self) -> None:
+        """A scheduler again at the same address, and two workers (those of the old one
+        may have given up on it)."""
+        for p in self.workers:
+            self._stop(p)
+        self.start(2)
