@@ -3,7 +3,9 @@
 job.json     what was asked (seed, time budget, cores), written once
 state.json   where it is (state, pid, elapsed, counts, best, score history), atomic
 results.jsonl one line per evaluated candidate, appended and flushed; a line cut by a
-             kill is ignored on reading, so a resumed run simply evaluates it again
+             kill is ignored on reading, so a resumed run simply evaluates it again; a
+             pruned candidate completed once the space is exhausted has a second, full
+             line, and the last line of a key is its record
 control      "run", "pause" or "stop", written by the daemon, read by the job
 libraries/   fitted library specs (msgpack): the best one is written before the state
              names it, so the best library is never lost

@@ -188,6 +188,8 @@ def test_the_daemon_killed_mid_run_resumes_on_the_cluster(cluster: Loopback, cli
     assert r.returncode == 0, r.stderr
     st = wait_until(cli, root, lambda s: s["candidates_evaluated"] >= 6 or s["state"] == "failed")
     assert st["state"] == "running" and st["cluster"] == cluster.address and st["workers"] == 2, st
+    assert "evals_per_s_per_worker" in st
+    assert "2 workers on " + cluster.address in cli("bench", "status", str(root)).stdout
     os.kill(json.loads(cli("daemon", "status", "--json").stdout)["pid"], signal.SIGKILL)
     st = wait_until(cli, root, lambda s: s["state"] == "interrupted", 30)  # the job died with its daemon
     assert st["candidates_evaluated"] < 24
