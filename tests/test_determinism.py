@@ -5,6 +5,9 @@ This is what lets a cluster (tests/test_cluster.py) promise a laptop's result.""
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
+import signal
 from typing import Any
 
 import numpy as np
@@ -95,3 +98,24 @@ def test_when_the_budget_ends_first_identical_evaluations_rank_identically() -> 
     rank1 = [r["key"] for r in search.ranked(one.done) if r["key"] in same]
     rank2 = [r["key"] for r in search.ranked(two.done) if r["key"] in same]
     assert rank1 == rank2
+
+
+def test_a_local_worker_killed_mid_run_changes_nothing(one_and_two: Any) -> None:
+    """Its pool breaks; the batches it was running are sent again to a fresh pool."""
+    (one, _), _ = one_and_two
+    killed: list[int] = []
+
+    def kill(rec: dict[str, Any]) -> None:
+        order.append((rec["key"], rec["state"]))
+        if len(order) == 6 and not killed:
+            child = mp.active_children()[0]  # a worker of the pool
+            assert child.pid is not None
+            os.kill(child.pid, signal.SIGKILL)
+            killed.append(child.pid)
+
+    order: list[tuple[str, str]] = []
+    sched = search.run(gunpoint_ctx(), 600.0, 2, on_record=kill)
+    assert killed and recorded_once(order)
+    assert set(sched.done) == set(one.done)
+    assert all(strip(rec) == strip(one.done[k]) for k, rec in sched.done.items())
+    assert sched.best()["key"] == one.best()["key"]
