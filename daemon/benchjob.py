@@ -16,11 +16,13 @@ import signal
 import sys
 import time
 import traceback
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 from nanoforge.engine import search, types
 from nanoforge.engine.project import load
+from nanoforge.engine.workers import LocalPool, Workers
 
 from . import benchstore as bs
 
@@ -80,9 +82,12 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
             last_write[0] = time.monotonic()
 
     results = open(d / "results.jsonl", "a")
+    workers = _workers(job, ctx)
+    recent: deque[float] = deque(maxlen=4096)  # when the latest records arrived, for the rate per worker
 
     def on_record(rec: dict[str, Any]) -> None:
         nonlocal best
+        recent.append(time.monotonic())
         results.write(_json(rec) + "\n")
         results.flush()
         state["candidates_evaluated"] = state.get("candidates_evaluated", 0) + 1
@@ -96,29 +101,66 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
         else:
             flush()
 
+    written = [0]
+
     def control() -> str:
         try:
             word = (d / "control").read_text().strip()
+            stamp = (d / "control").stat().st_mtime_ns
         except OSError:
-            word = "run"
-        if word == "pause" and not paused[0]:
-            paused[0] = True
-            state["state"] = "paused"
-            flush(force=True)
-        elif word != "pause" and paused[0]:
-            paused[0] = False
-            state["state"] = "running"
+            word, stamp = "run", written[0]
+        if stamp != written[0]:  # `bench resume` (or pause, stop) was asked
+            written[0] = stamp
+            if word == "run" and hasattr(workers, "retry_now"):
+                workers.retry_now()
+        waiting = workers.status()
+        held = word == "pause" or bool(waiting)
+        _progress(state, workers, recent)
+        if waiting != (state.get("message") or "") or held != paused[0]:
+            paused[0] = held
+            state["state"] = "paused" if held else "running"
+            state["message"] = waiting or None
             flush(force=True)
         return word if word in ("run", "pause", "stop") else "run"
 
     t0 = float(state.get("elapsed_s", 0.0))
-    sched = search.run(ctx, float(job["time_budget"]), int(job["cores"]), done, on_record, control, t0)
-    results.close()
+    try:
+        sched = search.run(ctx, float(job["time_budget"]), int(job["cores"]), done, on_record, control, t0,
+                           workers=workers)
+    finally:
+        workers.close()
+        results.close()
     stopped = control() == "stop"
-    state.update(state="stopped" if stopped else "finished", pid=None,
+    state.update(state="stopped" if stopped else "finished", pid=None, message=None,
                  elapsed_s=round(getattr(sched, "elapsed", t0), 3))
     flush(force=True)
     return 0
+
+
+def _workers(job: dict[str, Any], ctx: search.Context) -> Workers:
+    """Where the evaluations run: the cluster the job names, else local processes."""
+    address = job.get("cluster")
+    if address:
+        try:
+            from .cluster import DaskWorkers  # distributed is optional: imported only for a cluster
+        except ImportError:
+            raise ValueError("running on a cluster needs Dask distributed: pip install 'nanoforge[cluster]'") from None
+        return DaskWorkers(address, ctx)
+    return LocalPool(ctx, int(job["cores"]))
+
+
+RATE_WINDOW_S = 10.0
+
+
+def _progress(state: dict[str, Any], workers: Workers, recent: deque[float]) -> None:
+    """Workers in use and evaluations per second per worker over the latest seconds."""
+    n = workers.count()
+    now = time.monotonic()
+    while recent and now - recent[0] > RATE_WINDOW_S:
+        recent.popleft()
+    span = min(RATE_WINDOW_S, now - recent[0]) if len(recent) > 1 else 0.0
+    state["workers"] = n
+    state["evals_per_s_per_worker"] = round(len(recent) / span / n, 2) if span > 0.5 and n else None
 
 
 def _best(kind: types.ProjectType, rec: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 job.json     what was asked (seed, time budget, cores), written once
 state.json   where it is (state, pid, elapsed, counts, best, score history), atomic
 results.jsonl one line per evaluated candidate, appended and flushed; a line cut by a
-             kill is ignored on reading, so a resumed run simply evaluates it again
+             kill is ignored on reading, so a resumed run simply evaluates it again; a
+             pruned candidate completed once the space is exhausted has a second, full
+             line, and the last line of a key is its record
 control      "run", "pause" or "stop", written by the daemon, read by the job
 libraries/   fitted library specs (msgpack): the best one is written before the state
              names it, so the best library is never lost
@@ -191,6 +193,8 @@ def summary(d: Path) -> dict[str, Any]:
     job = read_json(d / "job.json", {}) or {}
     return {"id": d.name, "state": st.get("state", "unknown"), "elapsed_s": round(float(st.get("elapsed_s", 0.0)), 1),
             "time_budget_s": job.get("time_budget"), "cores": job.get("cores"), "seed": job.get("seed"),
+            "cluster": job.get("cluster"), "workers": st.get("workers"),
+            "evals_per_s_per_worker": st.get("evals_per_s_per_worker"), "message": st.get("message"),
             "candidates_evaluated": st.get("candidates_evaluated", 0), "candidates_total": st.get("candidates_total"),
             "best": st.get("best"), "history": st.get("history", []), "error": st.get("error"),
             "updated": st.get("updated")}

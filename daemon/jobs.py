@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from nanoforge.engine.project import load
+from nanoforge.engine.project import CLUSTER_ADDRESS, load
 
 from . import benchstore as bs
 
@@ -51,7 +51,10 @@ class Jobs:
 
     # ---------------------------------------------------------------- control
 
-    def start(self, root: Path, time_budget: float, cores: int, seed: int | None) -> dict[str, Any]:
+    def start(self, root: Path, time_budget: float, cores: int, seed: int | None,
+              cluster: str | None = None) -> dict[str, Any]:
+        """`cluster`: a Dask scheduler's address (else the project's `cluster`; "local"
+        runs on this machine even when the project names one)."""
         project, diags = load(root)
         if project is None:
             first = diags[0] if diags else None
@@ -63,11 +66,15 @@ class Jobs:
                                  f"(`nanoforge bench stop {root}`)")
         if time_budget <= 0 or cores < 1:
             raise ValueError("time budget must be > 0 seconds and cores ≥ 1")
+        address = project.cluster if cluster is None else (None if cluster == "local" else cluster)
+        if address and not CLUSTER_ADDRESS.match(address):
+            raise ValueError(f"cluster address {address!r} is not like tcp://HOST:PORT (a Dask scheduler's address), "
+                             "or 'local'")
         d = bs.new_bench_dir(root)
         bs.write_json(d / "job.json", {"id": d.name, "project": str(root), "type": project.type,
                                        "time_budget": float(time_budget),
                                        "cores": int(cores), "seed": project.seed if seed is None else int(seed),
-                                       "created": bs.now()})
+                                       "cluster": address, "created": bs.now()})
         bs.write_json(d / "state.json", {"elapsed_s": 0.0, "candidates_evaluated": 0})
         self._spawn(d)
         return self.status(root)

@@ -290,6 +290,14 @@ class BenchStatus(TypedDict):
     """[seconds, score, library] each time the best changed."""
     error: str | None
     updated: float | None
+    cluster: NotRequired[str | None]
+    """The Dask scheduler's address when the evaluations run on a cluster."""
+    workers: NotRequired[int | None]
+    """Workers evaluating now (local processes or Dask worker threads)."""
+    evals_per_s_per_worker: NotRequired[float | None]
+    """Evaluations per second per worker over the latest 10 s."""
+    message: NotRequired[str | None]
+    """Why a running benchmark is paused when nobody paused it (its cluster is unreachable)."""
 
 
 class BenchStartParams(TypedDict):
@@ -299,6 +307,8 @@ class BenchStartParams(TypedDict):
     cores: NotRequired[int | None]
     """Worker processes; default: one per core of the daemon's machine."""
     seed: NotRequired[int | None]
+    cluster: NotRequired[str | None]
+    """A Dask scheduler's address (tcp://HOST:PORT), or "local"; default: the project's `cluster`."""
 
 
 class BenchControlParams(TypedDict):

@@ -30,7 +30,9 @@ PROJECT_FILE = "nanoforge.toml"
 SIGNAL_SUFFIXES = (".csv", ".txt")
 
 _TOP_KEYS = {"type", "sensor", "axes", "variables", "buffer", "sampling_hz", "max_ram", "max_flash", "target",
-             "seed", "filter", "deploy", "signals", "name"}
+             "seed", "filter", "deploy", "signals", "name", "cluster"}
+# A Dask scheduler's address: the benchmark's evaluations run there (nanoforge[cluster]).
+CLUSTER_ADDRESS = re.compile(r"^(tcp|tls|ws|wss)://[^\s/]+:\d{1,5}$")
 _FILTER_KEYS = {"enabled", "low_hz", "high_hz", "order"}
 _DEPLOY_KEYS = {"dir"}
 _SIGNAL_KEYS = {"class", "file", "nominal", "abnormal"}
@@ -82,6 +84,7 @@ class Project:
     deploy_dir: str | None = None
     signals: tuple[SignalEntry, ...] = ()
     name: str = ""
+    cluster: str | None = None
 
     @property
     def file(self) -> Path:
@@ -285,6 +288,13 @@ def load(root: str | Path, text: str | None = None) -> tuple[Project | None, lis
         kw["seed"] = n
     if "name" in data:
         kw["name"] = str(data["name"])
+    if "cluster" in data:
+        c = data["cluster"]
+        if not isinstance(c, str) or not CLUSTER_ADDRESS.match(c):
+            v.at_value("", 0, "cluster", "NF302", f"cluster {c!r} is not a Dask scheduler's address",
+                       'write cluster = "tcp://HOST:8786" (the address `dask scheduler` prints)')
+        else:
+            kw["cluster"] = c
     if "target" in data:
         t = data["target"]
         if not isinstance(t, str) or targets.resolve(t) is None:

@@ -13,30 +13,37 @@ preprocessings are then opened to every model in the order of their probe score.
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing as mp
-import os
-import signal
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import sklearn
-from threadpoolctl import threadpool_limits
 
 from . import types
 from .evaluation import FOLDS, N_SPLITS, RACE_MARGIN, RACE_SPLITS, TEST_FRACTION, build
 from .pipeline import Pipeline, candidate_key
+from .workers import LocalPool, Lost, Workers
 
-__all__ = ["FOLDS", "N_SPLITS", "RACE_MARGIN", "RACE_SPLITS", "TEST_FRACTION", "Context", "Scheduler", "evaluate",
-           "fit_library", "ranked", "run"]
+__all__ = ["FOLDS", "N_SPLITS", "RACE_MARGIN", "RACE_SPLITS", "TEST_FRACTION", "Batch", "Context", "Scheduler",
+           "evaluate", "fit_library", "ranked", "run"]
 
 BATCH = 8  # candidates per task sent to a worker
+log = logging.getLogger("nanoforge.search")
+
+
+@dataclass
+class Batch:
+    """Candidates of one preprocessing sent to a worker together (its features are
+    computed once). `complete`: pruned candidates evaluated again on every split."""
+
+    prep: list[dict[str, Any]]
+    models: list[dict[str, Any]]
+    complete: bool = False
+    attempts: int = 0
 
 
 @dataclass
@@ -98,40 +105,18 @@ def fit_library(ctx: Context, cfg: dict[str, Any], meta: dict[str, Any]) -> Pipe
     return ctx.kind.fit(ctx, pipe)
 
 
-_CTX: Context | None = None
-
-
-def _init_worker(ctx: Context) -> None:
-    global _CTX
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    try:  # a worker must not outlive its job (Linux parent-death signal)
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-    _CTX = ctx
-    # One BLAS thread per worker: the pool already has a worker per core, and BLAS
-    # threads started before the fork (OMP_NUM_THREADS is read too late here) would
-    # oversubscribe the cores and spin.
-    threadpool_limits(1)
-    try:  # our estimators' parameters are fixed and valid; re-checking them costs ~7 %
-        sklearn.set_config(skip_parameter_validation=True)
-    except TypeError:
-        pass
-
-
-def _run_batch(prep: list[dict[str, Any]], models_: list[dict[str, Any]], race_below: float | None,
-               ctx: Context | None = None) -> list[dict[str, Any]]:
-    c = ctx or _CTX
-    assert c is not None
-    return [evaluate(c, config(prep, m), race_below) for m in models_]
-
-
 # ------------------------------------------------------------------ the scheduler
 
 
 class Scheduler:
     """Decides what to evaluate next from what has been evaluated; deterministic for a
-    seed and a set of finished records."""
+    seed and a set of finished records.
+
+    Racing prunes against the best full result found so far, and which one that is
+    depends on the order results come back in (the number of workers, their speed). So
+    once the space is exhausted with time left, the pruned candidates are evaluated on
+    every split: an exhausted space then has the same records, and the same best library,
+    whatever ran it."""
 
     def __init__(self, ctx: Context, done: dict[str, dict[str, Any]] | None = None) -> None:
         rng = np.random.default_rng(ctx.seed)
@@ -144,6 +129,7 @@ class Scheduler:
         self.main_metric = kind.main_metric
         self.done: dict[str, dict[str, Any]] = dict(done or {})
         self.issued: set[str] = set(self.done)
+        self.completing: set[str] = set()  # pruned candidates given back for every split
         self.total = len(self.preps) * len(self.models)
         # Recent cost per split, for deciding whether racing pays. Recent, because the
         # probe round computes every preprocessing's features and costs far more per
@@ -187,14 +173,21 @@ class Scheduler:
                 out.append(m)
         return out
 
-    def batches(self) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-        """Probe round first, then preprocessings by probe score. A generator that must
+    def fresh(self, rec: dict[str, Any]) -> bool:
+        """Whether `rec` adds to what is recorded: a candidate is recorded once, or twice
+        when a pruned record is completed on every split."""
+        old = self.done.get(rec["key"])
+        return old is None or (old.get("state") == "pruned" and rec.get("state") == "full")
+
+    def batches(self) -> Iterator[Batch]:
+        """Probe round first, then preprocessings by probe score, then (asked again once
+        nothing is running) the pruned candidates on every split. A generator that must
         be re-asked: later choices depend on results recorded meanwhile."""
         for prep in self.preps:
             todo = self._pending(prep, self.probes)
             if todo:
                 self._issue(prep, todo)
-                yield prep, todo
+                yield Batch(prep, todo)
         opened: set[int] = set()  # preprocessings already given every model
         while True:
             ranked = sorted(range(len(self.preps)), key=lambda i: (-self._prep_score(self.preps[i]), i))
@@ -206,10 +199,26 @@ class Scheduler:
                 if todo:
                     for j in range(0, len(todo), BATCH):  # small batches: the budget is kept
                         self._issue(self.preps[i], todo[j: j + BATCH])
-                        yield self.preps[i], todo[j: j + BATCH]
+                        yield Batch(self.preps[i], todo[j: j + BATCH])
                     break
             else:
-                return
+                break
+        yield from self._completion()
+
+    def unfinished(self) -> list[dict[str, Any]]:
+        return [r for r in self.done.values() if r.get("state") == "pruned" and r["key"] not in self.completing]
+
+    def _completion(self) -> Iterator[Batch]:
+        """The pruned candidates, grouped by preprocessing, in an order that depends on
+        the records only (not on when they arrived)."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for r in sorted(self.unfinished(), key=lambda r: r["key"]):
+            groups.setdefault(candidate_key({"blocks": r["config"]["blocks"], "model": None}), []).append(r)
+        for _, recs in sorted(groups.items()):
+            self.completing.update(r["key"] for r in recs)
+            for j in range(0, len(recs), BATCH):
+                part = recs[j: j + BATCH]
+                yield Batch(part[0]["config"]["blocks"], [r["config"]["model"] for r in part], complete=True)
 
     def _issue(self, prep: list[dict[str, Any]], models_: list[dict[str, Any]]) -> None:
         for m in models_:
@@ -231,77 +240,79 @@ def ranked(done: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 def run(ctx: Context, time_budget: float, cores: int = 1, done: dict[str, dict[str, Any]] | None = None,
         on_record: Callable[[dict[str, Any]], None] | None = None,
-        control: Callable[[], str] | None = None, elapsed0: float = 0.0) -> Scheduler:
+        control: Callable[[], str] | None = None, elapsed0: float = 0.0,
+        workers: Workers | None = None) -> Scheduler:
     """Evaluates until the space is exhausted, the time budget is spent, or `control()`
-    says "stop". "pause" holds dispatch (time does not count). A worker that dies is
-    replaced and its batch retried once."""
+    says "stop". "pause", or no worker within reach, holds dispatch (time does not
+    count). `workers` defaults to a local pool of `cores` processes. A batch whose
+    workers went away is sent again (once, when it may have killed its worker); a
+    candidate is never recorded twice."""
     sched = Scheduler(ctx, done)
     t_start = time.monotonic() - elapsed0
     paused = 0.0
     gen = sched.batches()
-    retried: set[str] = set()
+    w: Workers = workers if workers is not None else LocalPool(ctx, cores)
 
     def elapsed() -> float:
         return time.monotonic() - t_start - paused
 
-    def pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=cores, mp_context=mp.get_context("fork"),
-                                   initializer=_init_worker, initargs=(ctx,))
+    def next_batch() -> Batch | None:
+        nonlocal gen
+        if held:
+            return held.popleft()
+        for _ in range(2):
+            try:
+                return next(gen)
+            except StopIteration:
+                if running or not sched.unfinished():
+                    return None  # what is still running may be pruned and need completing
+                gen = sched.batches()
+        return None
 
-    ex = pool()
-    running: dict[Future[list[dict[str, Any]]], tuple[Any, Any]] = {}
-    exhausted = False
+    held: deque[Batch] = deque()  # lost with their workers, to be sent again
+    running: dict[Future[list[dict[str, Any]]], Batch] = {}
     try:
         while True:
             state = control() if control else "run"
             if state == "stop":
                 break
-            if state == "pause":
+            n = w.count()
+            if (state == "pause" or n == 0) and not running:
                 t = time.monotonic()
                 time.sleep(0.2)
-                if not running:
-                    paused += time.monotonic() - t
-                    continue
-            if elapsed() >= time_budget and not running:
-                break
-            while state == "run" and not exhausted and len(running) < 2 * cores and elapsed() < time_budget:
-                try:
-                    prep, todo = next(gen)
-                except StopIteration:
-                    exhausted = True
-                    break
-                race = sched.race_below(time_budget - elapsed(), cores)
-                running[ex.submit(_run_batch, prep, todo, race)] = (prep, todo)
-            if not running:
-                if exhausted or elapsed() >= time_budget:
-                    break
+                paused += time.monotonic() - t
                 continue
+            while state == "run" and len(running) < 2 * n and elapsed() < time_budget:
+                b = next_batch()
+                if b is None:
+                    break
+                race = None if b.complete else sched.race_below(time_budget - elapsed(), n)
+                running[w.submit(b.prep, b.models, race)] = b
+            if not running:
+                if held and elapsed() < time_budget:
+                    continue
+                break  # exhausted, or out of time
             finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
             for fut in finished:
-                prep, todo = running.pop(fut)
+                b = running.pop(fut)
                 try:
                     recs = fut.result()
-                except BrokenProcessPool:
-                    key = candidate_key({"blocks": prep, "model": None})
-                    for f in running:
-                        f.cancel()
-                    lost = list(running.values()) + [(prep, todo)]
-                    running.clear()
-                    ex.shutdown(wait=False, cancel_futures=True)
-                    ex = pool()
-                    for p2, t2 in lost:
-                        k2 = candidate_key({"blocks": p2, "model": None})
-                        if k2 == key and key in retried:
-                            continue
-                        retried.add(k2)
-                        running[ex.submit(_run_batch, p2, t2, sched.race_below(time_budget - elapsed(), cores))] = (p2, t2)
-                    break
+                except Lost as e:
+                    b.attempts += e.blame
+                    if b.attempts > 1:
+                        log.warning("dropped a batch that killed its workers twice: %s", e)
+                    else:
+                        held.append(b)
+                    continue
                 for rec in recs:
+                    if not sched.fresh(rec):
+                        continue
                     rec["t"] = round(elapsed(), 3)
                     sched.record(rec)
                     if on_record:
                         on_record(rec)
     finally:
-        ex.shutdown(wait=False, cancel_futures=True)
+        if workers is None:
+            w.close()
     sched.elapsed = elapsed()  # type: ignore[attr-defined]
     return sched

@@ -111,3 +111,15 @@ def test_signals_that_are_not_tables_get_a_diagnostic(tmp_path: Path) -> None:
     _, diags = load(tmp_path)
     bad = [d for d in diags if d.code == "NF302" and "not a table" in d.message]
     assert len(bad) == 2 and bad[0].line == 1
+
+
+def test_a_cluster_is_a_dask_scheduler_address(tmp_path: Path) -> None:
+    new_project(tmp_path / "p", "ncc")
+    toml = tmp_path / "p" / PROJECT_FILE
+    text = toml.read_text()
+    toml.write_text('cluster = "tcp://10.0.0.5:8786"\n' + text)
+    project, diags = load(tmp_path / "p")
+    assert project is not None and project.cluster == "tcp://10.0.0.5:8786"
+    toml.write_text('cluster = "10.0.0.5"\n' + text)
+    (d,) = [d for d in load(tmp_path / "p")[1] if d.code == "NF302"]
+    assert d.line == 1 and "tcp://HOST:8786" in d.hint

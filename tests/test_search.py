@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nanoforge.daemon import benchstore
-from nanoforge.engine import search
+from nanoforge.engine import search, workers
 from nanoforge.engine.dataset import deinterleave
 
 from .conftest import FIXTURES
@@ -65,7 +65,7 @@ def test_workers_use_one_blas_thread_each() -> None:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=search._init_worker,
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=workers._init_local,
                              initargs=(_ctx(),)) as ex:
         assert set(ex.submit(_blas_threads).result()) <= {1}
 

@@ -27,7 +27,14 @@ def _best_line(s: dict[str, Any]) -> str:
     best = f"best {b['score']:.2f} ({main}, {b['ram']} B RAM, {b['flash']} B flash)" if b else "no library yet"
     budget = s.get("time_budget_s")
     t = f"{s['elapsed_s']:.0f}/{budget:.0f} s" if budget else f"{s['elapsed_s']:.0f} s"
-    return f"{s['id']} {s['state']:<11} {t}  {s['candidates_evaluated']} candidates  {best}"
+    line = f"{s['id']} {s['state']:<11} {t}  {s['candidates_evaluated']} candidates  {best}"
+    if s.get("state") in ("running", "paused") and s.get("workers") is not None:
+        where = f" on {s['cluster']}" if s.get("cluster") else ""
+        rate = s.get("evals_per_s_per_worker")
+        line += f"  [{s['workers']} workers{where}" + (f", {rate:.2f} eval/s each]" if rate else "]")
+    if s.get("message"):
+        line += f"  ({s['message']})"
+    return line
 
 
 def _wait(c: Client, project: str, as_json: bool) -> dict[str, Any]:
@@ -59,7 +66,7 @@ def cmd_bench(c: Client, a: argparse.Namespace) -> int:
     project = _abs(a.project)
     if a.action == "start":
         s = c.request("nanoforge/bench/start", {"project": project, "time_budget": a.time_budget, "cores": a.cores,
-                                                "seed": a.seed})
+                                                "seed": a.seed, "cluster": a.cluster})
         if a.wait:
             s = _wait(c, project, a.json)
         if a.json or a.wait:
@@ -213,6 +220,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--cores", type=_positive(int), default=None, metavar="N",
                    help="worker processes (default: every core)")
     p.add_argument("--seed", type=int, default=None, help="default: the project's seed")
+    p.add_argument("--cluster", metavar="tcp://HOST:PORT", default=None,
+                   help="evaluate on this Dask scheduler's workers (needs nanoforge[cluster]); 'local': this "
+                   "machine (default: the project's cluster, else local)")
     p.add_argument("--wait", action="store_true", help="wait for the end, with a live line in a terminal")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_bench)

@@ -70,7 +70,7 @@ async def bench_start(core: Core, params: BenchStartParams) -> BenchStatus:
     budget, cores = params.get("time_budget"), params.get("cores")  # 0 is refused by start, not replaced
     return jobs.start(root, 300.0 if budget is None else float(budget),
                       (os.cpu_count() or 1) if cores is None else int(cores),
-                      params.get("seed"))
+                      params.get("seed"), params.get("cluster"))
 
 
 @handler("nanoforge/bench/status")

@@ -29,6 +29,8 @@ export interface BenchStartParams {
   /** Worker processes; default: one per core of the daemon's machine. */
   cores?: number | null;
   seed?: number | null;
+  /** A Dask scheduler's address (tcp://HOST:PORT), or "local"; default: the project's `cluster`. */
+  cluster?: string | null;
 }
 
 /** One benchmark; also the payload of the `nanoforge/bench/progress` notification. */
@@ -48,6 +50,14 @@ export interface BenchStatus {
   history: [number, number, string][];
   error: string | null;
   updated: number | null;
+  /** The Dask scheduler's address when the evaluations run on a cluster. */
+  cluster?: string | null;
+  /** Workers evaluating now (local processes or Dask worker threads). */
+  workers?: number | null;
+  /** Evaluations per second per worker over the latest 10 s. */
+  evals_per_s_per_worker?: number | null;
+  /** Why a running benchmark is paused when nobody paused it (its cluster is unreachable). */
+  message?: string | null;
 }
 
 /** The best library a benchmark found so far. */
