@@ -62,7 +62,7 @@ KNOWLEDGE_EMULATOR_C = r"""/* nanoforge emulator, @WHAT@: the library built for 
 #include "NanoEdgeAI.h"
 #include "knowledge.h"
 
-#define N_IN (DATA_INPUT_USER@S@ * AXIS_NUMBER@S@)
+#define N_IN (DATA_INPUT_USER@SU@ * AXIS_NUMBER@SU@)
 @READER@
 int main(int argc, char **argv)
 {
@@ -95,7 +95,7 @@ def fill(template: str, suffix: str, parts: dict[str, str] | None = None) -> str
     out = template.replace("@READER@", READER_C)
     for k, v in (parts or {}).items():
         out = out.replace(k, v)
-    return out.replace("@S@", suffix)
+    return out.replace("@SU@", suffix.upper()).replace("@S@", suffix)
 
 
 def rows(signals: np.ndarray) -> np.ndarray:

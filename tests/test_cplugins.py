@@ -160,7 +160,7 @@ def test_every_type_example_main_compiles_against_its_header(tmp_path: Path) -> 
         gen = library.generate(spec, "_s")
         (d / "NanoEdgeAI_s.h").write_text(gen.files["NanoEdgeAI.h"])
         (d / "knowledge_s.h").write_text(gen.files["knowledge.h"])
-        (d / "example.c").write_text(apis.get(type_name).example_main("_s"))
+        (d / "example.c").write_text(apis.get(type_name).example_main("_s", spec))
         p = subprocess.run([toolchain.ARM_CC, "-mcpu=cortex-m4", "-mthumb", *toolchain.STRICT, "-Os", "-I", str(d),
                             "-c", str(d / "example.c"), "-o", str(d / "example.o")], capture_output=True, text=True)
         assert p.returncode == 0, f"{type_name}: {p.stderr}"

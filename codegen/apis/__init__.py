@@ -26,6 +26,8 @@ import importlib
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
+
 from nanoforge.engine import types
 from nanoforge.engine.pipeline import Pipeline
 
@@ -58,9 +60,16 @@ class CApi:
         if cls.__dict__.get("name"):
             register(cls, replace=replace)
 
-    def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
-        """The library's files (neai.c, NanoEdgeAI.h, knowledge.h) and knowledge."""
+    def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "",
+                 pretrained: np.ndarray | None = None) -> Generated:
+        """The library's files (neai.c, NanoEdgeAI.h, knowledge.h) and knowledge;
+        `pretrained` is the state `pretrain` gave, for a library that learns on the device."""
         raise NotImplementedError
+
+    def pretrain(self, spec: dict[str, Any], cache: Path, nominal: list[Path]) -> np.ndarray:
+        """The learned state a library deployed with --pretrained starts from."""
+        raise ValueError(f"--pretrained is for libraries that learn on the device; a {self.title} library "
+                         "ships its knowledge already")
 
     def outputs(self, spec: dict[str, Any]) -> int:
         """Floats the model writes per call (for the footprint estimate)."""
@@ -70,11 +79,11 @@ class CApi:
         """metadata.json keys of this type, placed after "api"."""
         return {}
 
-    def example_main(self, sfx: str) -> str:
+    def example_main(self, sfx: str, spec: dict[str, Any]) -> str:
         """nanoforge_example.c: the hello world a user starts from."""
         raise NotImplementedError
 
-    def emulator_source(self, sfx: str) -> str:
+    def emulator_source(self, sfx: str, spec: dict[str, Any]) -> str:
         """The standalone emulator's main, built with the library for the host."""
         raise NotImplementedError
 
