@@ -60,9 +60,8 @@ KNOWLEDGE_EMULATOR_C = r"""/* nanoforge emulator, @WHAT@: the library built for 
 #include <stdlib.h>
 #include <string.h>
 #include "NanoEdgeAI.h"
-#include "knowledge.h"
-
-#define N_IN (DATA_INPUT_USER@SU@ * AXIS_NUMBER@SU@)
+@KH@
+#define N_IN (@LEN@@SU@ * @AXES@@SU@)
 @READER@
 int main(int argc, char **argv)
 {
@@ -79,7 +78,7 @@ int main(int argc, char **argv)
     if (argc != 2) { fprintf(stderr, "usage: %s FILE\n", argv[0]); return 2; }
     f = fopen(argv[1], "r");
     if (!f) { perror(argv[1]); return 2; }
-    if (neai_@API@_init@S@(knowledge@S@) != NEAI_OK) { fprintf(stderr, "knowledge rejected\n"); return 1; }
+    if (@INIT@ != NEAI_OK) { fprintf(stderr, "knowledge rejected\n"); return 1; }
     while ((r = nf_read_line(f, argv[1], &lineno, in, N_IN)) != 0) {
         if (r < 0) { bad = 1; continue; }
         @CALL@
@@ -90,10 +89,16 @@ int main(int argc, char **argv)
 """
 
 
+# The 4.x way of starting a library and sizing its input; a 5.x plug-in gives its own.
+V4_PARTS = {"@KH@": '#include "knowledge.h"\n', "@INIT@": "neai_@API@_init@S@(knowledge@S@)",
+            "@LEN@": "DATA_INPUT_USER", "@AXES@": "AXIS_NUMBER"}
+
+
 def fill(template: str, suffix: str, parts: dict[str, str] | None = None) -> str:
-    """An emulator main from its template: the reader, `parts` (@KEY@ → C), the suffix."""
+    """An emulator main from its template: the reader, `parts` (@KEY@ → C, over the 4.x
+    ones), the suffix."""
     out = template.replace("@READER@", READER_C)
-    for k, v in (parts or {}).items():
+    for k, v in {**V4_PARTS, **(parts or {})}.items():
         out = out.replace(k, v)
     return out.replace("@SU@", suffix.upper()).replace("@S@", suffix)
 
@@ -103,15 +108,17 @@ def rows(signals: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(interleave(signals), np.float32)
 
 
-def open_library(so: Path, gen: Generated, api: str, argtypes: list[Any]) -> tuple[Any, np.ndarray]:
-    """Loads a host library, declares `neai_<api>` and hands `neai_<api>_init` its knowledge."""
+def open_library(so: Path, gen: Generated, api: str, argtypes: list[Any], knowledge_arg: bool = True
+                 ) -> tuple[Any, np.ndarray]:
+    """Loads a host library, declares `neai_<api>` and calls `neai_<api>_init`: with its
+    knowledge (4.x), or without when the knowledge is inside (5.x, `knowledge_arg` False)."""
     lib = ctypes.CDLL(str(so))
     knowledge = np.ascontiguousarray(gen.knowledge, np.float32)
     fp = ctypes.POINTER(ctypes.c_float)
     init, fn = getattr(lib, f"neai_{api}_init"), getattr(lib, f"neai_{api}")
-    init.argtypes, init.restype = [fp], ctypes.c_int
+    init.argtypes, init.restype = ([fp] if knowledge_arg else []), ctypes.c_int
     fn.argtypes, fn.restype = argtypes, ctypes.c_int
-    st = init(knowledge.ctypes.data_as(fp))
+    st = init(knowledge.ctypes.data_as(fp)) if knowledge_arg else init()
     if st != 0:
         raise RuntimeError(f"neai_{api}_init returned {st}")
     return lib, knowledge

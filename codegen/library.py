@@ -198,13 +198,14 @@ def deploy_files(spec: dict[str, Any], cache: Path, core: str, suffix: str = "",
     files = {
         f"libneai{sfx}.a": lib.read_bytes(),
         f"NanoEdgeAI{sfx}.h": b.gen.files["NanoEdgeAI.h"].encode(),
-        f"knowledge{sfx}.h": b.gen.files["knowledge.h"].encode(),
         f"metadata{sfx}.json": (json.dumps(meta, indent=2) + "\n").encode(),
         f"neai_emulator{sfx}": exe.read_bytes(),
         f"nanoforge_example{sfx}.c": apis.for_spec(spec, api).example_main(sfx, spec).encode(),
         f"nanoforge{sfx}.mk": MAKE_SNIPPET.format(s=sfx, dir=".").encode(),
         f"nanoforge{sfx}.cmake": CMAKE_SNIPPET.format(s=sfx).encode(),
     }
+    if "knowledge.h" in b.gen.files:  # 5.x has its knowledge inside libneai.a
+        files[f"knowledge{sfx}.h"] = b.gen.files["knowledge.h"].encode()
     if source:
         files[f"neai{sfx}.c"] = library_source(b, sfx).encode()
     return files

@@ -14,7 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from nanoforge.codegen import apis, library, toolchain
+from nanoforge.codegen import apis, armrun, library, toolchain
+from nanoforge.codegen.apis.v4 import ad as v4ad
+from nanoforge.codegen.apis.v4 import ext as v4ext
+from nanoforge.codegen.apis.v4 import ncc as v4ncc
+from nanoforge.codegen.apis.v4 import oneclass as v4oneclass
 
 from .test_cplugins import _signals, _specs
 
@@ -116,3 +120,107 @@ def test_v4_pretrained_anomaly_detection_starts_where_learning_left(tmp_path: Pa
     assert lib.neai_anomalydetection_knowledge(other.ctypes.data_as(FP)) == 125  # NEAI_KNOWLEDGE_BUFFER_ERROR
     with pytest.raises(ValueError, match="--pretrained is for libraries that learn on the device"):
         apis.for_spec(specs["ncc"]).pretrain(specs["ncc"], cache, [])
+
+
+APIS = ("v4", "v5")
+
+
+def _arm_run(type_name: str, img: armrun.ArmImage, spec: dict[str, Any], x: np.ndarray, mem: int) -> list[np.ndarray]:
+    """What the device computed, read back the same way for both APIs (their harnesses
+    share the memory layout)."""
+    if type_name == "ncc":
+        p, i, _ = v4ncc.run_arm(img, x, len(spec["classes"]))
+        return [p, i]
+    if type_name == "1cc":
+        return list(v4oneclass.run_arm(img, x))
+    if type_name == "ext":
+        return [v4ext.run_arm(img, x)]
+    return list(v4ad.run_arm(img, x[:20], x[20:], mem))
+
+
+def _host_run(type_name: str, host: Any, x: np.ndarray) -> list[np.ndarray]:
+    if type_name == "ncc":
+        return list(host.classify(x))
+    if type_name == "1cc":
+        return list(host.oneclass(x))
+    if type_name == "ext":
+        return [host.extrapolate(x)]
+    host.init()
+    host.learn(x[:20])
+    return [host.detect(x[20:]), host.memory()]
+
+
+@ARM
+@pytest.mark.parametrize("type_name", ["ncc", "1cc", "ext", "ad"])
+def test_both_apis_compute_the_same_bits_on_the_host_and_the_cortex_m(tmp_path: Path, specs: dict[str, Any],
+                                                                         type_name: str) -> None:
+    """The 5.x plug-ins put other names on the same engine: host 4.x == host 5.x ==
+    Cortex-M4F 4.x == Cortex-M0+ 5.x (unicorn), bit for bit."""
+    x, _ = _signals()
+    spec = specs[type_name]
+    cache = tmp_path / "build"
+    want = _host_run(type_name, library.host_library(spec, cache, "v4"), x)
+    mem = len(want[-1])
+    for api, core in (("v4", "cortex-m4"), ("v5", "cortex-m0plus"), ("v5", "cortex-m4")):
+        if api == "v5":
+            got = _host_run(type_name, library.host_library(spec, cache, api), x)
+            assert all(a.tobytes() == b.tobytes() for a, b in zip(want, got, strict=True)), f"host {api}"
+        b = library.build_sources(spec, cache, "", api)
+        img = armrun.build_image(b.dir / "src", tmp_path / f"{api}-{core}", core, apis.for_spec(spec, api).harness)
+        dev = _arm_run(type_name, img, spec, x, mem)
+        assert all(a.tobytes() == d.tobytes() for a, d in zip(want, dev, strict=True)), f"{api} on {core}"
+
+
+def test_the_5x_header_has_the_names_values_and_guards_of_5x(specs: dict[str, Any]) -> None:
+    for type_name, spec in specs.items():
+        h = library.generate(spec, "", "v5").files["NanoEdgeAI.h"]
+        for text in ("#ifndef NANOEDGEAI_H", "#define NANOEDGEAI_H", "#define NEAI_INPUT_SIGNAL_LENGTH 32",
+                     "#define NEAI_INPUT_AXIS_NUMBER 1", "NEAI_OK = 0,", "NEAI_ERROR = 1,", "NEAI_NOT_INITIALIZED = 2,",
+                     "NEAI_INVALID_PARAM = 3,", "NEAI_NOT_SUPPORTED = 4,", "NEAI_LEARNING_DONE = 5,",
+                     "NEAI_LEARNING_IN_PROGRESS = 6", "char* neai_get_id(void);", "int neai_get_input_signal_size(void);",
+                     "int neai_get_axis_number(void);", 'extern "C" {', "Declarations to add to your main program"):
+            assert text in h, (type_name, text)
+        assert "knowledge.h" not in library.generate(spec, "", "v5").files  # inside libneai.a
+    want = {"ncc": ["#define NEAI_NUMBER_OF_CLASSES 2", "enum neai_state neai_classification_init(void);",
+                    "enum neai_state neai_classification(float *in, float *probabilities, int *id_class);",
+                    "int neai_get_number_of_classes(void);", "const char* neai_get_class_name(int id_class);"],
+            "ad": ["#include <stdbool.h>", "enum neai_state neai_anomalydetection_init(bool use_pretrained);",
+                   "enum neai_state neai_anomalydetection_learn(float *in);",
+                   "enum neai_state neai_anomalydetection_detect(float *in, uint8_t *similarity);"],
+            "1cc": ["enum neai_state neai_outlier_init(void);",
+                    "enum neai_state neai_outlier(float *in, uint8_t *is_outlier);"],
+            "ext": ["enum neai_state neai_extrapolation_init(void);",
+                    "enum neai_state neai_extrapolation(float *in, float *prediction);"]}
+    for type_name, texts in want.items():
+        h = library.generate(specs[type_name], "", "v5").files["NanoEdgeAI.h"]
+        assert [t for t in texts if t not in h] == []
+
+
+def test_states_before_init_and_for_non_finite_input_per_api(tmp_path: Path, specs: dict[str, Any]) -> None:
+    """Before init: 4.x NEAI_INIT_FCT_NOT_CALLED (123), 5.x NEAI_NOT_INITIALIZED (2); a NaN
+    in the input: 4.x NEAI_UNKNOWN_ERROR (128), 5.x NEAI_INVALID_PARAM (3). 5.x names,
+    class names by 0-based id and NULL out of range, init(true) without --pretrained."""
+    x, _ = _signals()
+    row = np.ascontiguousarray(x[0, 0], np.float32)
+    bad = row.copy()
+    bad[3] = np.nan
+    for api, not_init, invalid in (("v4", 123, 128), ("v5", 2, 3)):
+        b = library.build_sources(specs["ext"], tmp_path / "build", "", api)
+        lib = ctypes.CDLL(str(library.host_so(b)))  # a fresh load: init never called
+        out = ctypes.c_float()
+        assert lib.neai_extrapolation(row.ctypes.data_as(FP), ctypes.byref(out)) == not_init
+        host = library.host_library(specs["ext"], tmp_path / "build", api)
+        assert host.lib.neai_extrapolation(bad.ctypes.data_as(FP), ctypes.byref(out)) == invalid
+    ncc = library.host_library(specs["ncc"], tmp_path / "build", "v5")
+    ncc.lib.neai_get_id.restype = ctypes.c_char_p
+    assert ncc.lib.neai_get_id().decode() == library.neai_id(specs["ncc"])
+    assert ncc.lib.neai_get_input_signal_size() == 32 and ncc.lib.neai_get_axis_number() == 1
+    assert ncc.lib.neai_get_number_of_classes() == 2
+    assert [ncc.lib.neai_get_class_name(i) for i in (-1, 0, 1, 2)] == [None, b"a", b"b", None]
+    ad = library.host_library(specs["ad"], tmp_path / "build", "v5")
+    ad.lib.neai_anomalydetection_init.argtypes = [ctypes.c_bool]
+    assert ad.lib.neai_anomalydetection_init(True) == 4  # NEAI_NOT_SUPPORTED: deployed without --pretrained
+    assert ad.lib.neai_anomalydetection_learn(row.ctypes.data_as(FP)) == 2  # and not initialised
+    assert ad.lib.neai_anomalydetection_init(False) == 0
+    states = ad.learn(x[:6])
+    assert states == [6] * 4 + [5] * 2  # min_learn 5: in progress, then done

@@ -298,7 +298,7 @@ EMULATOR_C = r"""/* nanoforge emulator, anomaly detection: the library built for
 #include <string.h>
 #include "NanoEdgeAI.h"
 
-#define N_IN (DATA_INPUT_USER@SU@ * AXIS_NUMBER@SU@)
+#define N_IN (@LEN@@SU@ * @AXES@@SU@)
 @READER@
 static int run(const char *path, int learn)
 {
@@ -332,7 +332,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc < 3) { fprintf(stderr, "usage: %s [--sensitivity S] --learn FILE ... --detect FILE ...\n", argv[0]); return 2; }
-    neai_anomalydetection_init@S@();
+    @INIT@;
     for (i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--sensitivity")) {
             if (neai_anomalydetection_set_sensitivity@S@((float)atof(argv[i + 1])) != NEAI_OK) {
@@ -464,7 +464,7 @@ class AnomalyDetection(CApi):
         return example(EXAMPLE_MAIN, sfx)
 
     def emulator_source(self, sfx: str, spec: dict[str, Any]) -> str:
-        return fill(EMULATOR_C, sfx)
+        return fill(EMULATOR_C, sfx, {"@INIT@": "neai_anomalydetection_init@S@()"})
 
     def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> ADHostLibrary:
         return ADHostLibrary(so, int(spec["axes"]), int(spec["buffer"]))

@@ -108,7 +108,7 @@ class ExtHostLibrary:
         return per_row(self.lib.neai_extrapolation, rows(signals), ctypes.c_float, np.float32)
 
 
-HARNESS_C = armrun.harness("int n", """    const float *in = (const float *)NF_IN;
+HARNESS_C = armrun.harness("int n", """    float *in = (float *)NF_IN;
     float *out = (float *)NF_OUT;
     int i;
     if (neai_extrapolation_init(knowledge) != NEAI_OK) return -1;

@@ -155,29 +155,33 @@ EMULATOR_PARTS = {
 class HostLibrary:
     """A built host library with its knowledge, ready to classify float32 buffers."""
 
+    id_type: Any = ctypes.c_uint16  # how the API gives the class id
+    first_id = 1  # and the id of the first class
+
     def __init__(self, so: Path, gen: Generated, axes: int, length: int, n_classes: int) -> None:
         self.axes, self.length, self.n_classes = axes, length, n_classes
         fp = ctypes.POINTER(ctypes.c_float)
-        self.lib, self.knowledge = open_library(so, gen, "classification", [fp, fp, ctypes.POINTER(ctypes.c_uint16)])
+        self.lib, self.knowledge = open_library(so, gen, "classification", [fp, fp, ctypes.POINTER(self.id_type)],
+                                                knowledge_arg=self.first_id == 1)
 
     def classify(self, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """signals: (n, axes, length) → (probabilities (n, classes), 1-based ids)."""
+        """signals: (n, axes, length) → (probabilities (n, classes), 1-based ids, whatever the API)."""
         fp = ctypes.POINTER(ctypes.c_float)
         inter = rows(signals)
         probs = np.zeros((len(signals), self.n_classes), np.float32)
         ids = np.zeros(len(signals), np.uint16)
-        cid = ctypes.c_uint16()
+        cid = self.id_type()
         for i in range(len(signals)):
             row = inter[i]
             out = probs[i]
             st = self.lib.neai_classification(row.ctypes.data_as(fp), out.ctypes.data_as(fp), ctypes.byref(cid))
             if st != 0:
                 raise RuntimeError(f"neai_classification returned {st}")
-            ids[i] = cid.value
+            ids[i] = cid.value + 1 - self.first_id
         return probs, ids
 
 
-HARNESS_C = armrun.harness("int n", """    const float *in = (const float *)NF_IN;
+HARNESS_C = armrun.harness("int n", """    float *in = (float *)NF_IN;
     float *out = (float *)NF_OUT;
     uint16_t *ids = (uint16_t *)NF_IDS;
     int i;

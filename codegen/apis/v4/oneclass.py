@@ -138,7 +138,7 @@ class OCHostLibrary:
         return flags, scores
 
 
-HARNESS_C = armrun.harness("int n", """    const float *in = (const float *)NF_IN;
+HARNESS_C = armrun.harness("int n", """    float *in = (float *)NF_IN;
     float *score = (float *)NF_OUT;
     uint8_t *flag = (uint8_t *)NF_IDS;
     int i;
