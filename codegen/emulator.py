@@ -135,3 +135,133 @@ def per_row(fn: Any, inter: np.ndarray, ctype: Any, dtype: Any) -> np.ndarray:
             raise RuntimeError(f"{fn.__name__} returned {st}")
         out[i] = v.value
     return out
+
+
+# The command-line emulator deploy writes next to emulators/libneai.so: standalone
+# Python (standard library only) so firmware projects can script and test against the
+# library's own C. Options follow NanoEdge's emulators (--lib, --learn, --detect, -v);
+# @RUN@ is the project type's part (a plug-in's `script_run`), @CONSTANTS@ the library's.
+SCRIPT = r'''#!/usr/bin/env python3
+"""Emulator of NanoEdge AI library @NEAI_ID@ (@TITLE@, @API_NAME@ API), written by nanoforge.
+
+Runs libneai@SFX@.so, the library's own C built for this computer (the same bits as the
+device build), on signal files: one signal per line, values separated by commas,
+semicolons, tabs or spaces. Prints one line per signal and a summary (--json: one JSON
+object per signal, then the summary)."""
+
+import argparse
+import ctypes
+import json
+import os
+import re
+import sys
+
+@CONSTANTS@
+OK = 0
+_SEP = re.compile(r"[,;\s]+")
+
+
+def fail(message):
+    print(f"{os.path.basename(sys.argv[0])}: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def read_signals(path):
+    """(line number, values) of every signal of a file."""
+    want = AXES if MULTI else AXES * LENGTH
+    try:
+        f = open(path, encoding="utf-8")
+    except OSError as e:
+        fail(f"{path}: {e.strerror}")
+    with f:
+        for n, text in enumerate(f, 1):
+            text = text.strip()
+            if not text:
+                continue
+            try:
+                values = [float(v) for v in _SEP.split(text) if v]
+            except ValueError:
+                fail(f"{path}:{n}: not a number in this line")
+            if len(values) != want:
+                fail(f"{path}:{n}: expected {want} values, read {len(values)}")
+            yield n, values
+
+
+def buffer(values):
+    return (ctypes.c_float * len(values))(*values)
+
+
+class Library:
+    """The host library; `call("classification_init", ...)` calls neai_classification_init@SFX@."""
+
+    def __init__(self, path):
+        try:
+            self.lib = ctypes.CDLL(os.path.abspath(path))
+        except OSError as e:
+            fail(f"cannot load {path}: {e}")
+
+    def knowledge(self):
+        """KNOWLEDGE as a C array that lives as long as the library: 4.x init keeps its address."""
+        self.kept = buffer(KNOWLEDGE)
+        return self.kept
+
+    def fn(self, name, restype=ctypes.c_int):
+        f = getattr(self.lib, "neai_" + name + SUFFIX)
+        f.restype = restype
+        return f
+
+    def call(self, name, *args):
+        return self.fn(name)(*args)
+
+    def checked(self, name, *args, allowed=(OK,)):
+        st = self.call(name, *args)
+        if st not in allowed:
+            print(f"neai_{name}{SUFFIX} returned state {st}", file=sys.stderr)
+            sys.exit(1)
+        return st
+
+
+def show(args, where, text, record):
+    if args.json:
+        print(json.dumps(record))
+    else:
+        print(f"{where}  {text}")
+
+
+def where(args, path, line):
+    return f"{path}:{line}" if len(args.detect) > 1 else f"{line:>6}"
+
+@RUN@
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--lib", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), LIB),
+                   help="the host library (default: %(default)s)")
+    p.add_argument("--learn", action="append", default=[], metavar="F", help=LEARN_HELP)
+    p.add_argument("--detect", action="append", default=[], metavar="F",
+                   help="signals to run the library on (repeatable)")
+    p.add_argument("--sensitivity", type=float, default=None, metavar="S", help="anomaly detection (default 1)")
+    p.add_argument("--pretrained", action="store_true",
+                   help="anomaly detection deployed --pretrained: start from what was learned")
+    p.add_argument("-v", "--verbose", action="store_true", help="more detail on every line")
+    p.add_argument("--json", action="store_true", help="JSON lines")
+    args = p.parse_args(argv)
+    if not args.detect and not args.learn:
+        p.print_usage(sys.stderr)
+        fail("give --detect FILE" + (" (after --learn FILE)" if LEARNS else ""))
+    if not LEARNS and (args.learn or args.sensitivity is not None or args.pretrained):
+        fail("--learn, --sensitivity and --pretrained are for anomaly detection")
+    return run(Library(args.lib), args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
+
+def script(run: str, constants: dict[str, object], neai_id: str, title: str, api_name: str, sfx: str) -> str:
+    """The command-line emulator: the template around a type's `run`, with the library's
+    constants as Python literals."""
+    consts = "\n".join(f"{k} = {v!r}" for k, v in constants.items())
+    return (SCRIPT.replace("@CONSTANTS@", consts).replace("@RUN@", run).replace("@NEAI_ID@", neai_id)
+            .replace("@TITLE@", title).replace("@API_NAME@", api_name).replace("@SFX@", sfx))

@@ -204,6 +204,10 @@ def deploy_files(spec: dict[str, Any], cache: Path, core: str, suffix: str = "",
         f"nanoforge{sfx}.mk": MAKE_SNIPPET.format(s=sfx, dir=".").encode(),
         f"nanoforge{sfx}.cmake": CMAKE_SNIPPET.format(s=sfx).encode(),
     }
+    plugin = apis.for_spec(spec, api)
+    # the host library and its command-line emulator, for the user's scripts and tests
+    files[f"emulators/libneai{sfx}.so"] = host_so(b).read_bytes()
+    files[f"emulators/neai_emulator{sfx}.py"] = plugin.emulator_script(sfx, spec, b.gen, b.neai_id).encode()
     if "knowledge.h" in b.gen.files:  # 5.x has its knowledge inside libneai.a
         files[f"knowledge{sfx}.h"] = b.gen.files["knowledge.h"].encode()
     if source:

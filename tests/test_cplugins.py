@@ -93,6 +93,7 @@ def test_deploy_can_ship_the_source_which_builds_alone(tmp_path: Path, toy: type
     d = tmp_path / "fw"
     d.mkdir()
     for name, data in files.items():
+        (d / name).parent.mkdir(exist_ok=True)  # emulators/
         (d / name).write_bytes(data)
     src = files["neai_left.c"].decode()
     assert '#include "NanoEdgeAI_left.h"' in src and '#include "nf_' not in src

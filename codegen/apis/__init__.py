@@ -54,6 +54,7 @@ class CApi:
     title: ClassVar[str] = ""
     learns_on_device: ClassVar[bool] = False
     harness: ClassVar[str] = ""
+    script_run: ClassVar[str] = ""  # Python: `def run(lib, args)` of the command-line emulator
 
     def __init_subclass__(cls, replace: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -86,6 +87,20 @@ class CApi:
     def emulator_source(self, sfx: str, spec: dict[str, Any]) -> str:
         """The standalone emulator's main, built with the library for the host."""
         raise NotImplementedError
+
+    def emulator_script(self, sfx: str, spec: dict[str, Any], gen: Generated, neai_id: str) -> str:
+        """emulators/neai_emulator.py: the command-line emulator of the host library."""
+        from ..emulator import script
+
+        constants = {"LIB": f"libneai{sfx}.so", "SUFFIX": sfx, "API": self.api, "AXES": int(spec["axes"]),
+                     "LENGTH": int(spec["buffer"]), "MULTI": spec.get("sensor") == "multi",
+                     "CLASSES": list(spec["classes"]), "MIN_LEARN": int(spec.get("min_learn", 1)),
+                     "LEARNS": self.learns_on_device,
+                     "LEARN_HELP": "nominal signals to learn first (repeatable)" if self.learns_on_device
+                     else "anomaly detection only",
+                     "KNOWLEDGE": [float(v) for v in gen.knowledge]}
+        api_name = {"v4": "NanoEdge 4.x", "v5": "NanoEdge 5.x"}.get(self.api, self.api)
+        return script(self.script_run, constants, neai_id, self.title, api_name, sfx)
 
     def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> Any:
         """The host build of the library, loaded and ready to call from Python."""

@@ -430,11 +430,63 @@ def _signals(spec: dict[str, Any], file: str) -> np.ndarray:
     return load_file(file, int(spec["axes"]), int(spec["buffer"]))
 
 
+SCRIPT_RUN = r'''
+LEARNING = 6  # 5.x NEAI_LEARNING_IN_PROGRESS: detect() wrote a similarity all the same
+
+
+def run(lib, args):
+    if API == "v4":
+        lib.checked("anomalydetection_init")
+        if args.pretrained:
+            if not KNOWLEDGE:
+                fail("this library was deployed without --pretrained")
+            lib.checked("anomalydetection_knowledge", lib.knowledge())
+    else:
+        init = lib.fn("anomalydetection_init")
+        init.argtypes = [ctypes.c_bool]
+        st = init(bool(args.pretrained))
+        if st != OK:
+            fail("this library was deployed without --pretrained" if st == 4 else f"init returned state {st}")
+    if args.sensitivity is not None:
+        lib.fn("anomalydetection_set_sensitivity").argtypes = [ctypes.c_float]
+        if lib.call("anomalydetection_set_sensitivity", ctypes.c_float(args.sensitivity)) != OK:
+            fail("the sensitivity must be > 0 and <= 100")
+    learned = 0
+    for path in args.learn:
+        for line, values in read_signals(path):
+            st = lib.call("anomalydetection_learn", buffer(values))
+            learned += 1
+            if args.verbose and not args.json:
+                print(f"learn {path}:{line}  state {st}")
+    sim = ctypes.c_uint8()
+    sims = []
+    for path in args.detect:
+        for line, values in read_signals(path):
+            lib.checked("anomalydetection_detect", buffer(values), ctypes.byref(sim), allowed=(OK, LEARNING))
+            sims.append(sim.value)
+            status = "nominal" if sim.value >= 90 else "anomaly"
+            show(args, where(args, path, line), f"{sim.value:>3} %  {status}",
+                 {"file": path, "line": line, "similarity": sim.value, "status": status})
+    nominal = sum(v >= 90 for v in sims)
+    summary = {"learned": learned, "minimum_learn_calls": MIN_LEARN, "pretrained": bool(args.pretrained),
+               "signals": len(sims), "nominal": nominal, "anomalies": len(sims) - nominal,
+               "mean_similarity": sum(sims) / len(sims) if sims else None}
+    if args.json:
+        print(json.dumps({"summary": summary}))
+    else:
+        start = "started pretrained, " if args.pretrained else ""
+        print(f"{start}learned {learned} signals; {len(sims)} detected: {nominal} nominal, "
+              f"{len(sims) - nominal} anomalies")
+    return 0
+'''
+
+
 class AnomalyDetection(CApi):
     name = "ad"
     title = "anomaly detection"
     learns_on_device = True
     harness = HARNESS_C
+    script_run = SCRIPT_RUN
 
     def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "",
                  pretrained: np.ndarray | None = None) -> Generated:

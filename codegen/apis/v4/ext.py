@@ -125,10 +125,35 @@ def run_arm(img: armrun.ArmImage, signals: np.ndarray) -> np.ndarray:
     return np.frombuffer(bytes(uc.mem_read(armrun.OUT_ADDR, 4 * len(inter))), np.float32).copy()
 
 
+SCRIPT_RUN = r'''
+def run(lib, args):
+    if API == "v4":
+        lib.checked("extrapolation_init", lib.knowledge())
+    else:
+        lib.checked("extrapolation_init")
+    value = ctypes.c_float()
+    values_out = []
+    for path in args.detect:
+        for line, values in read_signals(path):
+            lib.checked("extrapolation", buffer(values), ctypes.byref(value))
+            values_out.append(float(value.value))
+            show(args, where(args, path, line), f"{value.value:.6g}", {"file": path, "line": line,
+                                                                     "value": float(value.value)})
+    mean = sum(values_out) / len(values_out) if values_out else None
+    summary = {"signals": len(values_out), "mean": mean}
+    if args.json:
+        print(json.dumps({"summary": summary}))
+    else:
+        print(f"{len(values_out)} signals" + (f", mean {mean:.6g}" if values_out else ""))
+    return 0
+'''
+
+
 class Extrapolation(CApi):
     name = "ext"
     title = "extrapolation"
     harness = HARNESS_C
+    script_run = SCRIPT_RUN
 
     def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
         return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), neai_id, suffix)

@@ -205,10 +205,40 @@ def run_arm(img: armrun.ArmImage, signals: np.ndarray, n_classes: int, count_ins
     return probs.reshape(len(inter), n_classes).copy(), ids.copy(), count[0]
 
 
+SCRIPT_RUN = r'''
+def run(lib, args):
+    n = len(CLASSES)
+    probs = (ctypes.c_float * n)()
+    cid = (ctypes.c_uint16 if API == "v4" else ctypes.c_int)()
+    first = 1 if API == "v4" else 0  # 4.x ids are 1-based, 5.x 0-based
+    if API == "v4":
+        lib.checked("classification_init", lib.knowledge())
+    else:
+        lib.checked("classification_init")
+    counts = [0] * n
+    for path in args.detect:
+        for line, values in read_signals(path):
+            lib.checked("classification", buffer(values), probs, ctypes.byref(cid))
+            k = cid.value - first
+            counts[k] += 1
+            detail = "  [" + " ".join(f"{p:.3f}" for p in probs) + "]" if args.verbose else ""
+            show(args, where(args, path, line), f"{CLASSES[k]:<16} id {cid.value}{detail}",
+                 {"file": path, "line": line, "class": CLASSES[k], "class_id": cid.value,
+                  "probabilities": [float(p) for p in probs]})
+    summary = {"signals": sum(counts), "per_class": dict(zip(CLASSES, counts))}
+    if args.json:
+        print(json.dumps({"summary": summary}))
+    else:
+        print(f"{summary['signals']} signals: " + ", ".join(f"{c}: {k}" for c, k in zip(CLASSES, counts)))
+    return 0
+'''
+
+
 class NClass(CApi):
     name = "ncc"
     title = "n-class classification"
     harness = HARNESS_C
+    script_run = SCRIPT_RUN
 
     def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
         return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), list(spec["classes"]),

@@ -160,10 +160,39 @@ def run_arm(img: armrun.ArmImage, signals: np.ndarray) -> tuple[np.ndarray, np.n
     return flags.copy(), scores.copy()
 
 
+SCRIPT_RUN = r'''
+def run(lib, args):
+    fn = "oneclass" if API == "v4" else "outlier"
+    score = lib.fn(fn + "_last_score", ctypes.c_float)
+    if API == "v4":
+        lib.checked(fn + "_init", lib.knowledge())
+    else:
+        lib.checked(fn + "_init")
+    flag = ctypes.c_uint8()
+    total = outliers = 0
+    for path in args.detect:
+        for line, values in read_signals(path):
+            lib.checked(fn, buffer(values), ctypes.byref(flag))
+            total += 1
+            outliers += flag.value
+            s = float(score())
+            show(args, where(args, path, line), ("outlier" if flag.value else "nominal")
+                 + (f"  score {s:.4g}" if args.verbose else ""),
+                 {"file": path, "line": line, "outlier": bool(flag.value), "score": s})
+    summary = {"signals": total, "outliers": outliers, "nominal": total - outliers}
+    if args.json:
+        print(json.dumps({"summary": summary}))
+    else:
+        print(f"{total} signals: {total - outliers} nominal, {outliers} outliers")
+    return 0
+'''
+
+
 class OneClass(CApi):
     name = "1cc"
     title = "1-class classification"
     harness = HARNESS_C
+    script_run = SCRIPT_RUN
 
     def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
         return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), neai_id, suffix)
