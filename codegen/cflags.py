@@ -60,12 +60,15 @@ def parse(text: str, core_name: str) -> BuildChoices:
     opt = DEFAULT_OPT
     for w in words:
         if w.startswith("-mfloat-abi="):
-            abi = w.split("=", 1)[1]
-            if abi not in FLOAT_ABIS:
+            new = w.split("=", 1)[1]
+            if new not in FLOAT_ABIS:
                 raise ValueError(f"cflags: {w}: the float ABI is one of {', '.join(FLOAT_ABIS)}")
-            if abi != "soft" and not core.fpu:
+            if new != "soft" and not core.fpu:
                 raise ValueError(f"cflags: {w} needs a floating-point unit and {core.name} has none "
                                  "(its floats are computed in software): use -mfloat-abi=soft or leave it out")
+            if abi not in (None, new):
+                raise ValueError(f"cflags: two float ABIs ({abi} and {new}): the firmware is built with one")
+            abi = new
         elif w in SWITCHES:
             if w not in switches:
                 switches.append(w)

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nanoforge.codegen import apis, armrun, library, toolchain
 from nanoforge.codegen.apis.v4 import ad as v4ad
@@ -272,3 +274,78 @@ def test_every_deploy_writes_the_host_library_and_an_emulator_that_answers_as_em
         bad = subprocess.run([sys.executable, str(d / "emulators/neai_emulator.py"), "--detect", str(tmp_path)],
                              capture_output=True, text=True)
         assert bad.returncode == 2 and str(tmp_path) in bad.stderr
+
+
+def test_cflags_are_checked_against_the_core() -> None:
+    from nanoforge.codegen import cflags
+
+    c = cflags.parse("-mfloat-abi=softfp -fshort-enums -fshort-wchar -O2", "cortex-m4")
+    assert c.flags(cflags.CORES["cortex-m4"]) == ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=softfp",
+                                                   "-mfpu=fpv4-sp-d16", "-fshort-enums", "-fshort-wchar", "-O2"]
+    assert cflags.parse("", "cortex-m0plus").flags(cflags.CORES["cortex-m0plus"])[-1] == "-Os"
+    assert cflags.parse("-mfloat-abi=soft", "cortex-m4").flags(cflags.CORES["cortex-m4"])[2:3] == ["-mfloat-abi=soft"]
+    with pytest.raises(ValueError, match="needs a floating-point unit and cortex-m0plus has none"):
+        cflags.parse("-mfloat-abi=hard", "cortex-m0plus")
+    with pytest.raises(ValueError, match="-ffast-math is not offered"):
+        cflags.parse("-ffast-math", "cortex-m4")
+    with pytest.raises(ValueError, match="come from the target"):
+        cflags.parse("-mfpu=fpv5-d16", "cortex-m7")
+    with pytest.raises(ValueError, match="float ABI is one of"):
+        cflags.parse("-mfloat-abi=double", "cortex-m4")
+
+
+@ARM
+def test_firmware_built_with_its_own_abi_choices_links_against_a_library_deployed_with_them(
+        tmp_path: Path, specs: dict[str, Any]) -> None:
+    """-fshort-enums and a soft-fp float ABI: a firmware built with them links cleanly (the
+    linker's enum-size and VFP-argument checks as errors) against a library deployed with
+    them, and not against the default build; metadata.json records the choice."""
+    import json
+
+    spec = specs["ad"]
+    cache = tmp_path / "build"
+    main = tmp_path / "main.c"
+    main.write_text('#include <stdint.h>\n#include "NanoEdgeAI.h"\nstatic float in[DATA_INPUT_USER * AXIS_NUMBER];\n'
+                    "int main(void) { uint8_t s = 0; neai_anomalydetection_init();\n"
+                    "    return neai_anomalydetection_detect(in, &s) == NEAI_OK ? 0 : 1; }\n")
+    fw_flags = ["-mfloat-abi=softfp", "-mfpu=fpv4-sp-d16", "-fshort-enums"]
+
+    def link(d: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", *fw_flags, "-std=c99", "-Wall",
+                               "-Wextra", "-Werror", "-Os", f"-I{d}", str(main), f"-L{d}", "-lneai",
+                               "--specs=nosys.specs", "-Wl,--fatal-warnings", "-o", str(d / "fw.elf")],
+                              capture_output=True, text=True)
+
+    plain, chosen = tmp_path / "plain", tmp_path / "chosen"
+    _deploy(spec, cache, plain)
+    files = _deploy(spec, cache, chosen, cflags="-mfloat-abi=softfp -fshort-enums")
+    assert link(plain).returncode != 0
+    r = link(chosen)
+    assert r.returncode == 0, r.stderr
+    meta = json.loads(files["metadata.json"])
+    assert meta["cflags"]["float_abi"] == "softfp" and meta["cflags"]["short_enums"] is True
+    assert meta["api_version"] == "v4"
+
+
+@given(st.lists(st.sampled_from(["-fshort-enums", "-fshort-wchar", "-O0", "-O2", "-Os", "-O3", "-mfloat-abi=soft",
+                                 "-mfloat-abi=softfp", "-mfloat-abi=hard"]), max_size=6),
+       st.sampled_from(["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33"]),
+       st.text(alphabet="abcxyz-=_0O", min_size=1, max_size=8))
+def test_cflags_parse_every_offered_choice_and_refuse_the_rest(words: list[str], core: str, junk: str) -> None:
+    from nanoforge.codegen import cflags
+
+    c = cflags.CORES[core]
+    fpu_abi = [w for w in words if w in ("-mfloat-abi=softfp", "-mfloat-abi=hard")]
+    if fpu_abi and not c.fpu:
+        with pytest.raises(ValueError, match="has none"):
+            cflags.parse(" ".join(words), core)
+    elif len({w for w in words if w.startswith("-mfloat-abi")}) > 1:
+        with pytest.raises(ValueError, match="two float ABIs"):
+            cflags.parse(" ".join(words), core)
+    else:
+        flags = cflags.parse(" ".join(words), core).flags(c)
+        assert set(w for w in words if not w.startswith("-O")) <= set(flags) | {"-mfloat-abi=hard"}
+        assert sum(f.startswith("-O") for f in flags) == 1 and flags[0] == f"-mcpu={c.gcc_cpu}"
+    if junk not in cflags.OPT_LEVELS and junk not in cflags.SWITCHES:
+        with pytest.raises(ValueError):
+            cflags.parse(junk, core)
