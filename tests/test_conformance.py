@@ -21,6 +21,7 @@ from nanoforge.codegen.apis.v4 import ad as v4ad
 from nanoforge.codegen.apis.v4 import ext as v4ext
 from nanoforge.codegen.apis.v4 import ncc as v4ncc
 from nanoforge.codegen.apis.v4 import oneclass as v4oneclass
+from nanoforge.codegen.emulator import rows
 
 from .test_cplugins import _signals, _specs
 
@@ -349,3 +350,409 @@ def test_cflags_parse_every_offered_choice_and_refuse_the_rest(words: list[str],
     if junk not in cflags.OPT_LEVELS and junk not in cflags.SWITCHES:
         with pytest.raises(ValueError):
             cflags.parse(junk, core)
+
+
+# ---------------------------------------------------------------- firmware programs
+# Our own programs, written the way NanoEdge firmware is: the header's sample declarations
+# pasted in, every function called, every state checked. Each returns 0 when all held,
+# else the number of the first check that failed.
+
+PRELUDE = """#include <stddef.h>
+#include <stdint.h>
+#include "NanoEdgeAI@S@.h"
+@KNOWLEDGE@
+@DECL@
+
+#define CHECK(c, code) do {{ if (!(c)) return code; }} while (0)
+
+static void fill(float *buf, int k)
+{{
+    int i;
+    for (i = 0; i < @N_IN@; i++) buf[i] = (float)((i * (k + 3)) % 17) * 0.1f - 0.8f + 0.01f * (float)k;
+}}
+"""
+
+PROGRAMS = {
+    ("v4", "ncc"): """
+int main(void)
+{{
+    int k, c;
+    volatile float zero = 0.0f;
+    CHECK(neai_classification@s@(input_user_buffer, output_class_buffer, &id_class) == NEAI_INIT_FCT_NOT_CALLED, 1);
+    CHECK(neai_classification_init@s@(knowledge@s@) == NEAI_OK, 2);
+    for (k = 0; k < 4; k++) {{
+        float sum = 0.0f;
+        fill(input_user_buffer, k);
+        CHECK(neai_classification@s@(input_user_buffer, output_class_buffer, &id_class) == NEAI_OK, 3);
+        CHECK(id_class >= 1 && id_class <= CLASS_NUMBER@S@ && id2class@s@[id_class][0] != '\\0', 4);
+        for (c = 0; c < CLASS_NUMBER@S@; c++) sum += output_class_buffer[c];
+        CHECK(sum > 0.99f && sum < 1.01f, 5);
+    }}
+    input_user_buffer[0] = zero / zero;
+    CHECK(neai_classification@s@(input_user_buffer, output_class_buffer, &id_class) == NEAI_UNKNOWN_ERROR, 6);
+    return 0;
+}}
+""",
+    ("v5", "ncc"): """
+int main(void)
+{{
+    int k;
+    volatile float zero = 0.0f;
+    CHECK(neai_get_id@s@()[0] != '\\0', 1);
+    CHECK(neai_get_input_signal_size@s@() == NEAI_INPUT_SIGNAL_LENGTH@S@, 2);
+    CHECK(neai_get_axis_number@s@() == NEAI_INPUT_AXIS_NUMBER@S@, 2);
+    CHECK(neai_get_number_of_classes@s@() == NEAI_NUMBER_OF_CLASSES@S@, 3);
+    CHECK(neai_get_class_name@s@(-1) == NULL && neai_get_class_name@s@(NEAI_NUMBER_OF_CLASSES@S@) == NULL, 4);
+    CHECK(neai_classification@s@(input_signal, output_probabilities, &id_class) == NEAI_NOT_INITIALIZED, 5);
+    CHECK(neai_classification_init@s@() == NEAI_OK, 6);
+    for (k = 0; k < 4; k++) {{
+        fill(input_signal, k);
+        CHECK(neai_classification@s@(input_signal, output_probabilities, &id_class) == NEAI_OK, 7);
+        CHECK(id_class >= 0 && id_class < NEAI_NUMBER_OF_CLASSES@S@ && neai_get_class_name@s@(id_class) != NULL, 8);
+    }}
+    input_signal[0] = zero / zero;
+    CHECK(neai_classification@s@(input_signal, output_probabilities, &id_class) == NEAI_INVALID_PARAM, 9);
+    return 0;
+}}
+""",
+    ("v4", "ad"): """
+int main(void)
+{{
+    int k;
+    enum neai_state st = NEAI_OK;
+    volatile float zero = 0.0f;
+    CHECK(neai_anomalydetection_learn@s@(input_user_buffer) == NEAI_INIT_FCT_NOT_CALLED, 1);
+    CHECK(neai_anomalydetection_init@s@() == NEAI_OK, 2);
+    CHECK(neai_anomalydetection_knowledge@s@(knowledge@s@) == NEAI_OK, 3);
+    fill(input_user_buffer, 0);
+    CHECK(neai_anomalydetection_detect@s@(input_user_buffer, &similarity) == NEAI_OK && similarity <= 100, 4);
+    CHECK(neai_anomalydetection_init@s@() == NEAI_OK, 5);
+    for (k = 0; k < 1000; k++) {{
+        fill(input_user_buffer, k % 7);
+        st = neai_anomalydetection_learn@s@(input_user_buffer);
+        if (st != NEAI_NOT_ENOUGH_CALL_TO_LEARNING) break;
+    }}
+    CHECK(st == NEAI_MINIMAL_RECOMMENDED_LEARNING_DONE && k + 1 == MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING@S@, 6);
+    CHECK(neai_anomalydetection_set_sensitivity@s@(2.0f) == NEAI_OK, 7);
+    CHECK(neai_anomalydetection_get_sensitivity@s@() > 1.5f, 7);
+    CHECK(neai_anomalydetection_set_sensitivity@s@(0.0f) == NEAI_UNKNOWN_ERROR, 8);
+    fill(input_user_buffer, 3);
+    CHECK(neai_anomalydetection_detect@s@(input_user_buffer, &similarity) == NEAI_OK && similarity <= 100, 9);
+    input_user_buffer[1] = zero / zero;
+    CHECK(neai_anomalydetection_learn@s@(input_user_buffer) == NEAI_UNKNOWN_ERROR, 10);
+    CHECK(neai_anomalydetection_detect@s@(input_user_buffer, &similarity) == NEAI_UNKNOWN_ERROR, 11);
+    return 0;
+}}
+""",
+    ("v5", "ad"): """
+int main(void)
+{{
+    int k;
+    enum neai_state st = NEAI_OK;
+    volatile float zero = 0.0f;
+    CHECK(neai_get_id@s@()[0] != '\\0' && neai_get_axis_number@s@() == NEAI_INPUT_AXIS_NUMBER@S@, 1);
+    CHECK(neai_anomalydetection_learn@s@(input_signal) == NEAI_NOT_INITIALIZED, 1);
+    CHECK(neai_anomalydetection_init@s@(true) == NEAI_OK, 2);
+    fill(input_signal, 0);
+    CHECK(neai_anomalydetection_detect@s@(input_signal, &similarity) == NEAI_OK && similarity <= 100, 3);
+    CHECK(neai_anomalydetection_learn@s@(input_signal) == NEAI_LEARNING_DONE, 4);
+    CHECK(neai_anomalydetection_init@s@(false) == NEAI_OK, 5);
+    CHECK(neai_anomalydetection_detect@s@(input_signal, &similarity) == NEAI_LEARNING_IN_PROGRESS, 6);
+    for (k = 0; k < 1000; k++) {{
+        fill(input_signal, k % 7);
+        st = neai_anomalydetection_learn@s@(input_signal);
+        if (st != NEAI_LEARNING_IN_PROGRESS) break;
+    }}
+    CHECK(st == NEAI_LEARNING_DONE && k + 1 == NEAI_MINIMUM_LEARNING_CALLS@S@, 7);
+    fill(input_signal, 3);
+    CHECK(neai_anomalydetection_detect@s@(input_signal, &similarity) == NEAI_OK && similarity <= 100, 8);
+    input_signal[1] = zero / zero;
+    CHECK(neai_anomalydetection_learn@s@(input_signal) == NEAI_INVALID_PARAM, 9);
+    CHECK(neai_anomalydetection_detect@s@(input_signal, &similarity) == NEAI_INVALID_PARAM, 10);
+    return 0;
+}}
+""",
+}
+
+# 1-class and extrapolation: one output per signal, the same checks in both APIs
+SINGLE = """
+int main(void)
+{{
+    int k;
+    volatile float zero = 0.0f;
+    CHECK(@FN@@s@(@IN@, &@OUT@) == @NOT_INIT@, 1);
+    CHECK(@INIT@ == NEAI_OK, 2);
+    for (k = 0; k < 4; k++) {{
+        fill(@IN@, k);
+        CHECK(@FN@@s@(@IN@, &@OUT@) == NEAI_OK && @VALID@, 3);
+    }}
+    @IN@[0] = zero / zero;
+    CHECK(@FN@@s@(@IN@, &@OUT@) == @INVALID@, 4);
+    return 0;
+}}
+"""
+V4_STATES = {"@IN@": "input_user_buffer", "@NOT_INIT@": "NEAI_INIT_FCT_NOT_CALLED", "@INVALID@": "NEAI_UNKNOWN_ERROR"}
+V5_STATES = {"@IN@": "input_signal", "@NOT_INIT@": "NEAI_NOT_INITIALIZED", "@INVALID@": "NEAI_INVALID_PARAM"}
+SINGLE_PARTS = {
+    ("v4", "1cc"): {**V4_STATES, "@FN@": "neai_oneclass", "@OUT@": "is_outlier",
+                    "@INIT@": "neai_oneclass_init@s@(knowledge@s@)",
+                    "@VALID@": "is_outlier <= 1 && neai_oneclass_last_score@s@() >= 0.0f"},
+    ("v5", "1cc"): {**V5_STATES, "@FN@": "neai_outlier", "@OUT@": "is_outlier", "@INIT@": "neai_outlier_init@s@()",
+                    "@VALID@": "is_outlier <= 1 && neai_outlier_last_score@s@() >= 0.0f"},
+    ("v4", "ext"): {**V4_STATES, "@FN@": "neai_extrapolation", "@OUT@": "extrapolated_value",
+                    "@INIT@": "neai_extrapolation_init@s@(knowledge@s@)",
+                    "@VALID@": "extrapolated_value - extrapolated_value == 0.0f"},
+    ("v5", "ext"): {**V5_STATES, "@FN@": "neai_extrapolation", "@OUT@": "prediction",
+                    "@INIT@": "neai_extrapolation_init@s@()", "@VALID@": "prediction - prediction == 0.0f"},
+}
+for _key, _parts in SINGLE_PARTS.items():
+    _text = SINGLE
+    for _k, _v in _parts.items():
+        _text = _text.replace(_k, _v)
+    PROGRAMS[_key] = _text
+
+# An Arduino sketch: setup() and loop(), C++ (the header's extern "C" does the linking).
+SKETCH = """
+static int failures = 0;
+
+void setup()
+{{
+    if (@INIT@ != NEAI_OK) failures++;
+}}
+
+void loop()
+{{
+    static int k = 0;
+    fill(@IN@, k++);
+    if (@RUN@ != NEAI_OK) failures++;
+    if (@CHECK@) failures++;
+}}
+
+int main()
+{{
+    setup();
+    for (int i = 0; i < 3; i++) loop();
+    return failures;
+}}
+"""
+SKETCH_PARTS = {
+    "v4": {"@INIT@": "neai_classification_init@s@(knowledge@s@)", "@IN@": "input_user_buffer",
+           "@RUN@": "neai_classification@s@(input_user_buffer, output_class_buffer, &id_class)",
+           "@CHECK@": "id2class@s@[id_class][0] == '\\0'"},
+    "v5": {"@INIT@": "neai_anomalydetection_init@s@(true)", "@IN@": "input_signal",
+           "@RUN@": "neai_anomalydetection_detect@s@(input_signal, &similarity)", "@CHECK@": "similarity > 100"},
+}
+
+
+def sketch(api: str) -> str:
+    out = SKETCH
+    for k, v in SKETCH_PARTS[api].items():
+        out = out.replace(k, v)
+    return out
+
+
+def program(body: str, header: str, api: str, sfx: str, knowledge: bool) -> str:
+    """A firmware source: the prelude (the header's declarations pasted) and `body`."""
+    S = sfx.upper()
+    n_in = (f"DATA_INPUT_USER{S} * AXIS_NUMBER{S}" if api == "v4"
+            else f"NEAI_INPUT_SIGNAL_LENGTH{S} * NEAI_INPUT_AXIS_NUMBER{S}")
+    text = (PRELUDE.replace("@KNOWLEDGE@", f'#include "knowledge{sfx}.h"\n' if knowledge else "")
+            .replace("@DECL@", declarations(header).replace("{", "{{").replace("}", "}}"))
+            .replace("@N_IN@", n_in) + body)
+    return text.replace("@s@", sfx).replace("@S@", S).format()
+
+
+ARM_CORES = {"cortex-m0plus": [], "cortex-m4": ["-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]}
+
+
+def _arm_link(d: Path, src: Path, core: str, libs: list[str], cpp: bool = False) -> None:
+    cc = ["arm-none-eabi-g++", "-std=gnu++11", "-fno-exceptions", "-fno-rtti"] if cpp else ["arm-none-eabi-gcc",
+                                                                                             "-std=c99"]
+    _cc([*cc, f"-mcpu={core}", "-mthumb", *ARM_CORES[core], "-Wall", "-Wextra", "-Werror", "-Os", f"-I{d}", str(src),
+         f"-L{d}", *[f"-l{x}" for x in libs], "--specs=nosys.specs", "-o", str(src.with_suffix(f".{core}.elf"))])
+
+
+def _host_run(d: Path, src: Path, libs: list[str], cpp: bool = False) -> None:
+    """Builds `src` for this computer against emulators/libneai*.so and runs it: exit 0."""
+    cc = ["g++", "-std=c++98"] if cpp else ["gcc", "-std=c99"]
+    exe = src.with_suffix(".host")
+    _cc([*cc, "-Wall", "-Wextra", "-Werror", f"-I{d}", str(src), f"-L{d / 'emulators'}",
+         *[f"-l{x}" for x in libs], f"-Wl,-rpath,{d / 'emulators'}", "-o", str(exe)])
+    r = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert r.returncode == 0, f"{src.name}: check {r.returncode} failed on the host"
+
+
+@ARM
+@pytest.mark.parametrize("api", APIS)
+def test_firmware_of_every_type_builds_for_m0plus_and_m4f_and_runs_on_the_host(
+        tmp_path: Path, specs: dict[str, Any], api: str) -> None:
+    """Per type, a C program calling every function as firmware does, -Wall -Wextra
+    -Werror, linked for Cortex-M0+ and M4F against what deploy wrote, then built for this
+    computer against emulators/libneai.so and run; and an Arduino-style C++ sketch."""
+    x, _ = _signals()
+    cache = tmp_path / "build"
+    state = _pretrained(specs["ad"], cache, x[:20])
+    for type_name, spec in specs.items():
+        pre = state if type_name == "ad" else None
+        for core in ARM_CORES:
+            d = tmp_path / f"{type_name}-{core}"
+            files = _deploy(spec, cache, d, core, api=api, pretrained=pre)
+            header = files["NanoEdgeAI.h"].decode()
+            knowledge = api == "v4"
+            src = d / "main.c"
+            src.write_text(program(PROGRAMS[api, type_name], header, api, "", knowledge))
+            _arm_link(d, src, core, ["neai"])
+            with_sketch = (api == "v4" and type_name == "ncc") or (api == "v5" and type_name == "ad")
+            if with_sketch:
+                cpp = d / "sketch.cpp"
+                cpp.write_text(program(sketch(api), header, api, "", knowledge))
+                _arm_link(d, cpp, core, ["neai"], cpp=True)
+        _host_run(d, src, ["neai"])
+        if with_sketch:
+            _host_run(d, cpp, ["neai"], cpp=True)
+
+
+MULTI_V4 = """#include <stdint.h>
+#include "NanoEdgeAI_fan.h"
+#include "knowledge_fan.h"
+#include "NanoEdgeAI_motor.h"
+#include "knowledge_motor.h"
+
+int run_v4(void);
+
+static float fan_in[DATA_INPUT_USER_FAN * AXIS_NUMBER_FAN];
+static float fan_probs[CLASS_NUMBER_FAN];
+static float motor_in[DATA_INPUT_USER_MOTOR * AXIS_NUMBER_MOTOR];
+
+int run_v4(void)
+{
+    uint16_t id = 0;
+    uint8_t similarity = 0;
+    int i;
+    for (i = 0; i < DATA_INPUT_USER_FAN * AXIS_NUMBER_FAN; i++) fan_in[i] = (float)(i % 5) * 0.25f;
+    for (i = 0; i < DATA_INPUT_USER_MOTOR * AXIS_NUMBER_MOTOR; i++) motor_in[i] = (float)(i % 7) * 0.125f;
+    if (neai_classification_init_fan(knowledge_fan) != NEAI_OK) return 1;
+    if (neai_classification_fan(fan_in, fan_probs, &id) != NEAI_OK || id < 1 || id > CLASS_NUMBER_FAN) return 2;
+    if (neai_anomalydetection_init_motor() != NEAI_OK) return 3;
+    if (neai_anomalydetection_knowledge_motor(knowledge_motor) != NEAI_OK) return 4;
+    if (neai_anomalydetection_detect_motor(motor_in, &similarity) != NEAI_OK || similarity > 100) return 5;
+    if (neai_classification_init_fan(knowledge_motor) != NEAI_KNOWLEDGE_BUFFER_ERROR) return 6;
+    return 0;
+}
+"""
+
+MULTI_V5 = """#include <stdint.h>
+#include "NanoEdgeAI.h"
+
+int run_v5(void);
+
+static float in[NEAI_INPUT_SIGNAL_LENGTH * NEAI_INPUT_AXIS_NUMBER];
+
+int run_v5(void)
+{
+    float prediction = 0.0f;
+    if (neai_extrapolation_init() != NEAI_OK) return 11;
+    if (neai_extrapolation(in, &prediction) != NEAI_OK) return 12;
+    return neai_get_input_signal_size() == NEAI_INPUT_SIGNAL_LENGTH ? 0 : 13;
+}
+"""
+
+MULTI_MAIN = """int run_v4(void);
+int run_v5(void);
+
+int main(void)
+{
+    int r = run_v4();
+    return r ? r : run_v5();
+}
+"""
+
+
+@ARM
+def test_two_suffixed_libraries_and_a_5x_library_in_one_firmware(tmp_path: Path, specs: dict[str, Any]) -> None:
+    """The suffix is on every function, macro, file and the knowledge array, so two 4.x
+    libraries share a translation unit, and a 5.x library links next to them."""
+    x, _ = _signals()
+    cache = tmp_path / "build"
+    state = _pretrained(specs["ad"], cache, x[:20])
+    for core in ARM_CORES:
+        d = tmp_path / core
+        fan = _deploy(specs["ncc"], cache, d, core, "fan")
+        motor = _deploy(specs["ad"], cache, d, core, "motor", pretrained=state)
+        _deploy(specs["ext"], cache, d, core, api="v5")
+        assert {"NanoEdgeAI_fan.h", "knowledge_fan.h", "libneai_fan.a", "emulators/libneai_fan.so"} <= set(fan)
+        assert "static const float knowledge_motor[" in motor["knowledge_motor.h"].decode()
+        for name, text in (("v4.c", MULTI_V4), ("v5.c", MULTI_V5), ("main.c", MULTI_MAIN)):
+            (d / name).write_text(text)
+        srcs = [str(d / n) for n in ("main.c", "v4.c", "v5.c")]
+        _cc(["arm-none-eabi-gcc", f"-mcpu={core}", "-mthumb", *ARM_CORES[core], "-std=c99", "-Wall", "-Wextra",
+             "-Werror", "-Os", f"-I{d}", *srcs, f"-L{d}", "-lneai_fan", "-lneai_motor", "-lneai",
+             "--specs=nosys.specs", "-o", str(d / "fw.elf")])
+    emu = d / "emulators"
+    _cc(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{d}", *srcs, f"-L{emu}", "-lneai_fan", "-lneai_motor",
+         "-lneai", f"-Wl,-rpath,{emu}", "-o", str(d / "fw.host")])
+    r = subprocess.run([str(d / "fw.host")])
+    assert r.returncode == 0, f"check {r.returncode} failed"
+
+
+PRETRAINED_HARNESS = armrun.harness("int n", """    float *in = (float *)NF_IN;
+    uint8_t *sims = (uint8_t *)NF_OUT;
+    int i;
+    if (neai_anomalydetection_init(true) != NEAI_OK) return -1;
+    for (i = 0; i < n; i++)
+        if (neai_anomalydetection_detect(in + i * NEAI_INPUT_SIGNAL_LENGTH * NEAI_INPUT_AXIS_NUMBER, sims + i) != NEAI_OK)
+            return -2;
+    return 0;
+""", knowledge=False)
+
+
+@ARM
+def test_a_5x_pretrained_deploy_detects_on_the_device_as_emulate_does(tmp_path: Path) -> None:
+    """`deploy --api v5 --pretrained`: firmware calling init(true) and detecting — on the
+    emulated Cortex-M4 (unicorn) and on the host through emulators/libneai.so — gives
+    exactly `nanoforge emulate --learn <the project's nominal file> --detect F`."""
+    import json
+    import sys
+
+    from nanoforge.engine.dataset import load_file
+
+    from .conftest import FIXTURES, bench_wait, nanoforge
+    from .test_ad import _project
+
+    for _ in range(3):  # a loaded machine can take longer than the CLI waits for the daemon
+        if nanoforge("daemon", "start").returncode == 0:
+            break
+    root = _project(tmp_path)
+    assert bench_wait(root, 8)["state"] == "finished"
+    fw = tmp_path / "fw"
+    r = nanoforge("deploy", str(root), "--api", "v5", "--pretrained", "--source", "--dir", str(fw), "--json")
+    assert r.returncode == 0, r.stderr
+    meta = json.loads((fw / "metadata.json").read_text())
+    assert meta["api_version"] == "v5" and meta["pretrained"] is True
+    assert not (fw / "knowledge.h").exists()  # 5.x: the knowledge is inside libneai.a
+    nominal = root / "signals" / "nominal.csv"
+    detect = [FIXTURES / "basicmotions_anomaly_test_nominal.csv", FIXTURES / "basicmotions_anomaly_test_abnormal.csv"]
+    r = nanoforge("emulate", str(root), "--learn", str(nominal), *[a for f in detect for a in ("--detect", str(f))],
+                  "--json")
+    assert r.returncode == 0, r.stderr
+    want = [x["similarity"] for x in json.loads(r.stdout)["results"]]
+
+    x = np.concatenate([load_file(f, meta["axes"], meta["buffer"]) for f in detect])
+    img = armrun.build_image(fw, tmp_path / "arm", "cortex-m4", PRETRAINED_HARNESS)
+    uc, _ = armrun.machine(img, rows(x), len(x), 4, (len(x),))
+    assert list(np.frombuffer(bytes(uc.mem_read(armrun.OUT_ADDR, len(x))), np.uint8)) == want
+
+    out = subprocess.run([sys.executable, str(fw / "emulators" / "neai_emulator.py"), "--pretrained",
+                          *[a for f in detect for a in ("--detect", str(f))], "--json"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert [json.loads(s)["similarity"] for s in out[:-1]] == want
+
+    # without --pretrained, init(true) says it is not supported; an FPU ABI on an M0+ is refused
+    r = nanoforge("deploy", str(root), "--api", "v5", "--dir", str(tmp_path / "plain"), "--json")
+    assert r.returncode == 0, r.stderr
+    bad = subprocess.run([sys.executable, str(tmp_path / "plain" / "emulators" / "neai_emulator.py"), "--pretrained",
+                          "--detect", str(detect[0])], capture_output=True, text=True)
+    assert bad.returncode == 2 and "without --pretrained" in bad.stderr
+    r = nanoforge("deploy", str(root), "--target", "cortex-m0plus", "--cflags=-mfloat-abi=hard", "--dir",
+                  str(tmp_path / "m0"))
+    assert r.returncode != 0 and "cortex-m0plus has none" in r.stderr

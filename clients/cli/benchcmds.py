@@ -254,7 +254,8 @@ def add_parsers(sub: Any) -> None:
                    help="NanoEdge AI Library API: v4 (Studio 4.x) or v5 (5.x); default: the project's api, else v4")
     p.add_argument("--pretrained", action="store_true", help="anomaly detection: the library starts from the "
                    "project's nominal signals (4.x: knowledge.h + neai_anomalydetection_knowledge; 5.x: init(true))")
-    p.add_argument("--cflags", metavar="FLAGS", default=None, help='your build choices, e.g. "-mfloat-abi=softfp '
-                   '-fshort-enums -O2" (float ABI, -fshort-enums, -fshort-wchar, -O level); default: [deploy] cflags')
+    p.add_argument("--cflags", metavar="FLAGS", default=None, help='your build choices, e.g. --cflags="-mfloat-abi='
+                   'softfp -fshort-enums -O2" (float ABI, -fshort-enums, -fshort-wchar, -O level; write the = '
+                   'before a single flag); default: [deploy] cflags')
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_deploy)
