@@ -55,20 +55,20 @@ class Built:
     spec: dict[str, Any] | None = None
 
 
-def variant(suffix: str, api: str, pretrained: np.ndarray | None) -> str:
-    """The build folder's name after the library id: one folder per suffix, API and
-    pretrained state, so each is built once."""
-    key = suffix + ("" if api == apis.DEFAULT_API else f"-{api}")
-    if pretrained is not None:
-        key += "-p" + hashlib.sha1(np.asarray(pretrained, np.float32).tobytes()).hexdigest()[:10]
-    return key
+def sources_hash(gen: Generated) -> str:
+    """Names the build folder after what is built: another suffix, API, pretrained state
+    or nanoforge version that changes the C builds anew, never reusing a stale libneai.a."""
+    h = hashlib.sha1()
+    for name, text in sorted(gen.files.items()):
+        h.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return h.hexdigest()[:10]
 
 
 def build_sources(spec: dict[str, Any], cache: Path, suffix: str = "", api: str = apis.DEFAULT_API,
                   pretrained: np.ndarray | None = None) -> Built:
     nid = neai_id(spec)
-    d = cache / f"{nid}{variant(suffix, api, pretrained)}"
     gen = generate(spec, suffix, api, pretrained)
+    d = cache / f"{nid}{suffix}-{api}-{sources_hash(gen)}"
     if not (d / "src" / "neai.c").exists():
         cache.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".build-"))

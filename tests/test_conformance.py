@@ -572,7 +572,7 @@ def _arm_link(d: Path, src: Path, core: str, libs: list[str], cpp: bool = False)
          f"-L{d}", *[f"-l{x}" for x in libs], "--specs=nosys.specs", "-o", str(src.with_suffix(f".{core}.elf"))])
 
 
-def _host_run(d: Path, src: Path, libs: list[str], cpp: bool = False) -> None:
+def _run_on_host(d: Path, src: Path, libs: list[str], cpp: bool = False) -> None:
     """Builds `src` for this computer against emulators/libneai*.so and runs it: exit 0."""
     cc = ["g++", "-std=c++98"] if cpp else ["gcc", "-std=c99"]
     exe = src.with_suffix(".host")
@@ -607,9 +607,9 @@ def test_firmware_of_every_type_builds_for_m0plus_and_m4f_and_runs_on_the_host(
                 cpp = d / "sketch.cpp"
                 cpp.write_text(program(sketch(api), header, api, "", knowledge))
                 _arm_link(d, cpp, core, ["neai"], cpp=True)
-        _host_run(d, src, ["neai"])
+        _run_on_host(d, src, ["neai"])
         if with_sketch:
-            _host_run(d, cpp, ["neai"], cpp=True)
+            _run_on_host(d, cpp, ["neai"], cpp=True)
 
 
 MULTI_V4 = """#include <stdint.h>

@@ -74,11 +74,11 @@ def identification(s: str) -> str:
     """neai.c's identification functions."""
     S = s.upper()
     return f"""
-static char nf_id[] = NEAI_ID{S};
+static const char nf_id[] = NEAI_ID{S}; /* flash, not RAM: the firmware reads it, never writes it */
 
 char *neai_get_id{s}(void)
 {{
-    return nf_id;
+    return (char *)nf_id;
 }}
 
 int neai_get_input_signal_size{s}(void)
