@@ -8,6 +8,7 @@ differs between project types is asked of the type's plug-in (codegen/apis/).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -15,9 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nanoforge.engine.pipeline import Pipeline, pack, spec_json
+from nanoforge.engine.targets import CORES
 
 from . import apis, toolchain
+from .cflags import BuildChoices
+from .cflags import parse as parse_cflags
 from .cgen import Generated, library_id
 
 
@@ -25,8 +31,12 @@ def neai_id(spec: dict[str, Any]) -> str:
     return library_id(pack(spec))
 
 
-def generate(spec: dict[str, Any], suffix: str = "") -> Generated:
-    return apis.for_spec(spec).generate(spec, neai_id(spec), suffix)
+def generate(spec: dict[str, Any], suffix: str = "", api: str = apis.DEFAULT_API,
+             pretrained: np.ndarray | None = None) -> Generated:
+    plugin = apis.for_spec(spec, api)
+    if pretrained is None:
+        return plugin.generate(spec, neai_id(spec), suffix)
+    return plugin.generate(spec, neai_id(spec), suffix, pretrained)
 
 
 def write_sources(gen: Generated, d: Path) -> None:
@@ -41,12 +51,24 @@ class Built:
     neai_id: str
     gen: Generated
     type_name: str = apis.DEFAULT_TYPE
+    api: str = apis.DEFAULT_API
+    spec: dict[str, Any] | None = None
 
 
-def build_sources(spec: dict[str, Any], cache: Path, suffix: str = "") -> Built:
+def sources_hash(gen: Generated) -> str:
+    """Names the build folder after what is built: another suffix, API, pretrained state
+    or nanoforge version that changes the C builds anew, never reusing a stale libneai.a."""
+    h = hashlib.sha1()
+    for name, text in sorted(gen.files.items()):
+        h.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return h.hexdigest()[:10]
+
+
+def build_sources(spec: dict[str, Any], cache: Path, suffix: str = "", api: str = apis.DEFAULT_API,
+                  pretrained: np.ndarray | None = None) -> Built:
     nid = neai_id(spec)
-    d = cache / f"{nid}{suffix}"
-    gen = generate(spec, suffix)
+    gen = generate(spec, suffix, api, pretrained)
+    d = cache / f"{nid}{suffix}-{api}-{sources_hash(gen)}"
     if not (d / "src" / "neai.c").exists():
         cache.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".build-"))
@@ -55,22 +77,29 @@ def build_sources(spec: dict[str, Any], cache: Path, suffix: str = "") -> Built:
             tmp.replace(d)
         except OSError:  # built meanwhile by another request
             shutil.rmtree(tmp, ignore_errors=True)
-    return Built(d, nid, gen, apis.type_of(spec))
+    return Built(d, nid, gen, apis.type_of(spec), api, spec)
 
 
-def host_library(spec: dict[str, Any], cache: Path) -> Any:
-    """The library built for this computer and loaded, as the type's plug-in drives it."""
-    b = build_sources(spec, cache)
+def host_so(b: Built) -> Path:
+    """The library built for this computer (a shared library, the same C)."""
     so = b.dir / "host" / "libneai_host.so"
     if not so.exists():
         toolchain.build_host(b.dir / "src", b.dir / "host")
-    return apis.for_spec(spec).host(so, b.gen, spec)
+    return so
 
 
-def emulate(spec: dict[str, Any], cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+def host_library(spec: dict[str, Any], cache: Path, api: str = apis.DEFAULT_API,
+                 pretrained: np.ndarray | None = None) -> Any:
+    """The library built for this computer and loaded, as the type's plug-in drives it."""
+    b = build_sources(spec, cache, "", api, pretrained)
+    return apis.for_spec(spec, api).host(host_so(b), b.gen, spec)
+
+
+def emulate(spec: dict[str, Any], cache: Path, params: dict[str, Any], api: str = apis.DEFAULT_API
+            ) -> dict[str, Any]:
     """Runs the host build on the files in `params` ({"file", "targets"} or {"learn",
     "detect", "sensitivity"}, as the type expects); ValueError when they do not fit."""
-    return apis.for_spec(spec).emulate(spec, cache, params)
+    return apis.for_spec(spec, api).emulate(spec, cache, params)
 
 
 def host_emulator(b: Built, suffix: str = "") -> Path:
@@ -78,20 +107,23 @@ def host_emulator(b: Built, suffix: str = "") -> Path:
     if not exe.exists():
         (b.dir / "host").mkdir(parents=True, exist_ok=True)
         c = b.dir / "host" / "emulator.c"
-        c.write_text(apis.get(b.type_name).emulator_source(suffix))
+        c.write_text(apis.get(b.type_name, b.api).emulator_source(suffix, b.spec or {}))
         toolchain.build_host_emulator(b.dir / "src", c, exe)
     return exe
 
 
-def arm_library(b: Built, core: str, suffix: str = "") -> tuple[Path, dict[str, int]]:
-    """libneai.a for `core` and its measured footprint; flash includes the knowledge
-    array the firmware links from knowledge.h."""
-    out = b.dir / core
+def arm_library(b: Built, core: str, suffix: str = "", choices: BuildChoices | None = None
+                ) -> tuple[Path, dict[str, int]]:
+    """libneai.a for `core` (built with the user's `choices`) and its measured footprint;
+    flash includes the knowledge array the firmware links from knowledge.h."""
+    key = choices.key() if choices else ""
+    out = b.dir / (f"{core}-{key}" if key else core)
     lib = out / f"libneai{suffix}.a"
     fp_file = out / "footprint.json"
     if lib.exists() and fp_file.exists():
         return lib, json.loads(fp_file.read_text())
-    lib, fp = toolchain.build_arm(b.dir / "src", out, core, suffix)
+    lib, fp = toolchain.build_arm(b.dir / "src", out, core, suffix,
+                                  choices.flags(CORES[core]) if choices else None)
     kbytes = 4 * len(b.gen.knowledge)
     info = {"flash": fp.flash + kbytes, "flash_code": fp.flash, "flash_knowledge": kbytes, "ram": fp.ram + fp.stack,
             "ram_static": fp.ram, "stack": fp.stack}
@@ -99,9 +131,10 @@ def arm_library(b: Built, core: str, suffix: str = "") -> tuple[Path, dict[str, 
     return lib, info
 
 
-def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int] | None) -> dict[str, Any]:
+def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int] | None,
+             api: str = apis.DEFAULT_API) -> dict[str, Any]:
     """What the library is, without anything personal (no paths, users or hosts)."""
-    plugin = apis.for_spec(spec)
+    plugin = apis.for_spec(spec, api)
     pipe = Pipeline.from_spec(spec)
     axes, length = int(spec["axes"]), int(spec["buffer"])
     est_flash, est_ram = pipe.footprint(axes, length, 0, plugin.outputs(spec))
@@ -109,6 +142,7 @@ def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int]
     return {
         "generator": "nanoforge",
         "api": "NanoEdge AI Library, " + plugin.title,
+        "api_version": api,
         **plugin.metadata(spec, pipe),
         "neai_id": nid,
         "project_type": apis.type_of(spec),
@@ -145,26 +179,37 @@ def library_source(b: Built, sfx: str) -> str:
     return b.gen.files["neai.c"].replace('#include "NanoEdgeAI.h"', f'#include "NanoEdgeAI{sfx}.h"', 1)
 
 
-def deploy_files(spec: dict[str, Any], cache: Path, core: str, suffix: str = "", source: bool = False
+def deploy_files(spec: dict[str, Any], cache: Path, core: str, suffix: str = "", source: bool = False,
+                 api: str = apis.DEFAULT_API, pretrained: np.ndarray | None = None, cflags: str = ""
                  ) -> dict[str, bytes]:
     """Every file deploy writes, by name, for one core; with `source`, also the library's
-    C source (neai{sfx}.c), to build it with the firmware instead of linking libneai.a."""
+    C source (neai{sfx}.c), to build it with the firmware instead of linking libneai.a;
+    with `pretrained`, the state a library that learns on the device starts from;
+    `cflags`, the firmware's build choices (codegen/cflags.py)."""
     sfx = f"_{suffix}" if suffix else ""
-    b = build_sources(spec, cache, sfx)
-    lib, measured = arm_library(b, core, sfx)
+    choices = parse_cflags(cflags, core)
+    b = build_sources(spec, cache, sfx, api, pretrained)
+    lib, measured = arm_library(b, core, sfx, choices)
     exe = host_emulator(b, sfx)
-    meta = metadata(spec, b.neai_id, core, measured)
+    meta = metadata(spec, b.neai_id, core, measured, api)
     meta["suffix"] = suffix
+    meta["pretrained"] = pretrained is not None
+    meta["cflags"] = choices.record(CORES[core])
     files = {
         f"libneai{sfx}.a": lib.read_bytes(),
         f"NanoEdgeAI{sfx}.h": b.gen.files["NanoEdgeAI.h"].encode(),
-        f"knowledge{sfx}.h": b.gen.files["knowledge.h"].encode(),
         f"metadata{sfx}.json": (json.dumps(meta, indent=2) + "\n").encode(),
         f"neai_emulator{sfx}": exe.read_bytes(),
-        f"nanoforge_example{sfx}.c": apis.for_spec(spec).example_main(sfx).encode(),
+        f"nanoforge_example{sfx}.c": apis.for_spec(spec, api).example_main(sfx, spec).encode(),
         f"nanoforge{sfx}.mk": MAKE_SNIPPET.format(s=sfx, dir=".").encode(),
         f"nanoforge{sfx}.cmake": CMAKE_SNIPPET.format(s=sfx).encode(),
     }
+    plugin = apis.for_spec(spec, api)
+    # the host library and its command-line emulator, for the user's scripts and tests
+    files[f"emulators/libneai{sfx}.so"] = host_so(b).read_bytes()
+    files[f"emulators/neai_emulator{sfx}.py"] = plugin.emulator_script(sfx, spec, b.gen, b.neai_id).encode()
+    if "knowledge.h" in b.gen.files:  # 5.x has its knowledge inside libneai.a
+        files[f"knowledge{sfx}.h"] = b.gen.files["knowledge.h"].encode()
     if source:
         files[f"neai{sfx}.c"] = library_source(b, sfx).encode()
     return files

@@ -74,14 +74,17 @@ class Footprint:
     stack: int
 
 
-def build_arm(src_dir: Path, out_dir: Path, core_name: str, suffix: str = "") -> tuple[Path, Footprint]:
-    """libneai.a for one core, and its measured footprint."""
+def build_arm(src_dir: Path, out_dir: Path, core_name: str, suffix: str = "", flags: list[str] | None = None
+              ) -> tuple[Path, Footprint]:
+    """libneai.a for one core, and its measured footprint; `flags` (the user's build
+    choices, codegen/cflags.py) replace the core's float ABI and -Os."""
     if not have_arm():
         raise ToolchainError(f"{ARM_CC} not found: install gcc-arm-none-eabi and libnewlib-arm-none-eabi")
     core = CORES[core_name]
     out_dir.mkdir(parents=True, exist_ok=True)
     obj = out_dir / "neai.o"
-    _run([ARM_CC, *STRICT, *EXACT, *SECTIONS, *arm_flags(core), "-Os", "-fcallgraph-info=su", "-I", str(src_dir), "-c",
+    chosen = flags if flags is not None else [*arm_flags(core), "-Os"]
+    _run([ARM_CC, *STRICT, *EXACT, *SECTIONS, *chosen, "-fcallgraph-info=su", "-I", str(src_dir), "-c",
           str(src_dir / "neai.c"), "-o", str(obj)], out_dir)
     lib = out_dir / f"libneai{suffix}.a"
     lib.unlink(missing_ok=True)

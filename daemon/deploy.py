@@ -85,6 +85,7 @@ def recover(target: Path) -> None:
         staged = target / Path(j["staging"]).name
         for name in j["files"]:
             if (staged / name).is_file():
+                (target / name).parent.mkdir(exist_ok=True)
                 os.replace(staged / name, target / name)
         _write_json(target / MANIFEST, {"files": {**_read_manifest(target), **j["files"]}})
     journal.unlink(missing_ok=True)
@@ -102,10 +103,14 @@ def write(target: Path, files: dict[str, bytes], force: bool = False) -> list[st
     recover(target)
     ours = _read_manifest(target)
     for name in files:
-        if "/" in name or name.startswith(".") or name in ("", ".."):
+        # a plain file name, or one folder deep (emulators/libneai.so)
+        parts = name.split("/")
+        if len(parts) > 2 or any(p.startswith(".") or p == "" for p in parts):
             raise ValueError(f"refusing to write '{name}': not a plain file name")
         dest = target / name
-        if dest.resolve().parent != target:
+        if len(parts) == 2:
+            dest.parent.mkdir(exist_ok=True)
+        if dest.resolve().parent != (target / parts[0] if len(parts) == 2 else target):
             raise ValueError(f"refusing to write {dest}: it resolves outside {target}")
         if dest.exists() and not force:
             recorded = ours.get(name, "")
@@ -116,11 +121,12 @@ def write(target: Path, files: dict[str, bytes], force: bool = False) -> list[st
     staged = Path(tempfile.mkdtemp(prefix=STAGING, dir=target))
     try:
         for name, data in files.items():
+            (staged / name).parent.mkdir(exist_ok=True)
             with open(staged / name, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
-            if name.startswith("neai_emulator"):
+            if Path(name).name.startswith("neai_emulator"):
                 (staged / name).chmod(0o755)
     except BaseException:  # a full disk, say: nothing was committed, nothing is left
         shutil.rmtree(staged, ignore_errors=True)

@@ -661,6 +661,13 @@ class DeployParams(TypedDict):
     """Replace files nanoforge did not write."""
     source: NotRequired[bool | None]
     """Also write the library's C source (neai.c), for firmware that builds it itself."""
+    api: NotRequired[str | None]
+    """"v4" or "v5" (NanoEdge AI Studio 4.x or 5.x API); default: the project's api."""
+    pretrained: NotRequired[bool | None]
+    """Anomaly detection: start from the project's nominal signals, learned by the same C."""
+    cflags: NotRequired[str | None]
+    """The firmware's build choices (float ABI, -fshort-enums, -fshort-wchar, -O level);
+    default: the project's [deploy] cflags."""
 
 
 class MeasuredFootprint(TypedDict):

@@ -30,11 +30,12 @@ PROJECT_FILE = "nanoforge.toml"
 SIGNAL_SUFFIXES = (".csv", ".txt")
 
 _TOP_KEYS = {"type", "sensor", "axes", "variables", "buffer", "sampling_hz", "max_ram", "max_flash", "target",
-             "seed", "filter", "deploy", "signals", "name", "cluster"}
+             "seed", "filter", "deploy", "signals", "name", "cluster", "api"}
 # A Dask scheduler's address: the benchmark's evaluations run there (nanoforge[cluster]).
 CLUSTER_ADDRESS = re.compile(r"^(tcp|tls|ws|wss)://[^\s/]+:\d{1,5}$")
 _FILTER_KEYS = {"enabled", "low_hz", "high_hz", "order"}
-_DEPLOY_KEYS = {"dir"}
+_DEPLOY_KEYS = {"dir", "cflags"}
+APIS = ("v4", "v5")  # the NanoEdge AI Library API generations a library can be deployed with
 _SIGNAL_KEYS = {"class", "file", "nominal", "abnormal"}
 
 
@@ -82,6 +83,8 @@ class Project:
     seed: int = 0
     filter: BandPass = field(default_factory=BandPass)
     deploy_dir: str | None = None
+    deploy_cflags: str = ""
+    api: str = "v4"
     signals: tuple[SignalEntry, ...] = ()
     name: str = ""
     cluster: str | None = None
@@ -304,6 +307,12 @@ def load(root: str | Path, text: str | None = None) -> tuple[Project | None, lis
         else:
             kw["target"] = t
 
+    if "api" in data:
+        if data["api"] in APIS:
+            kw["api"] = data["api"]
+        else:
+            v.at_value("", 0, "api", "NF302", f"api {data['api']!r} is not one of {', '.join(APIS)}",
+                       'write api = "v4" (NanoEdge AI Studio 4.x) or api = "v5" (5.x)')
     kw["filter"] = _filter(v, data.get("filter"), kw.get("sampling_hz", 1000.0))
     dep = data.get("deploy")
     if dep is not None:
@@ -319,6 +328,12 @@ def load(root: str | Path, text: str | None = None) -> tuple[Project | None, lis
                 else:
                     v.at_value("deploy", 0, "dir", "NF302", "deploy dir must be a folder path",
                                'write dir = "../firmware/nanoforge"')
+            if "cflags" in dep:
+                if isinstance(dep["cflags"], str):
+                    kw["deploy_cflags"] = dep["cflags"]
+                else:
+                    v.at_value("deploy", 0, "cflags", "NF302", "deploy cflags must be a string",
+                               'write cflags = "-mfloat-abi=softfp -fshort-enums"')
 
     kw["signals"] = tuple(_signals(v, root, kind, data.get("signals", [])))
     project = Project(root=root, **kw)

@@ -96,9 +96,10 @@ def cases() -> dict[str, tuple[str, list[dict[str, Any]], dict[str, Any], int, i
     return out
 
 
-def digest(case: tuple[str, list[dict[str, Any]], dict[str, Any], int, int], suffix: str = "") -> str:
+def digest(case: tuple[str, list[dict[str, Any]], dict[str, Any], int, int], suffix: str = "", api: str = "v4"
+           ) -> str:
     spec = _spec(*case)
-    gen = library.generate(spec, suffix)
+    gen = library.generate(spec, suffix, api)
     h = hashlib.sha256()
     for name in sorted(gen.files):
         h.update(name.encode() + b"\0" + gen.files[name].encode() + b"\0")
@@ -110,6 +111,9 @@ def digest(case: tuple[str, list[dict[str, Any]], dict[str, Any], int, int], suf
 def all_digests() -> dict[str, str]:
     out = {name: digest(case) for name, case in cases().items()}
     out["suffix"] = digest(cases()["model-gbt-2"], "_s")
+    for t in ("ncc", "1cc", "ext", "ad"):  # the 5.x entry points around one library of each type
+        first = next(c for c in cases().values() if c[0] == t)
+        out[f"v5-{t}"] = digest(first, "_s", "v5")
     return out
 
 

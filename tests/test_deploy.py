@@ -94,3 +94,22 @@ def test_a_file_changed_since_we_wrote_it_is_the_users(tmp_path: Path) -> None:
     assert (target / "NanoEdgeAI.h").read_text() == "/* my own header now */\n"
     deploy.write(target, _library("B"), force=True)
     assert (target / "NanoEdgeAI.h").read_bytes() == _library("B")["NanoEdgeAI.h"]
+
+
+def test_files_one_folder_deep_are_written_and_anything_deeper_refused(tmp_path: Path) -> None:
+    """emulators/libneai.so goes in a folder of its own; a deeper or hidden path never."""
+    target = tmp_path / "fw"
+    files = {**_library("A"), "emulators/libneai.so": b"so", "emulators/neai_emulator.py": b"py"}
+    deploy.write(target, files)
+    assert (target / "emulators" / "libneai.so").read_bytes() == b"so"
+    assert (target / "emulators" / "neai_emulator.py").stat().st_mode & 0o111  # runnable
+    assert "emulators/libneai.so" in json.loads((target / deploy.MANIFEST).read_text())["files"]
+    deploy.write(target, {**files, "emulators/libneai.so": b"so2"})  # ours: replaced without --force
+    assert (target / "emulators" / "libneai.so").read_bytes() == b"so2"
+    for bad in ("a/b/c.h", "../x.h", "emulators/.hidden", ".git/config"):
+        with pytest.raises(ValueError, match="not a plain file name"):
+            deploy.write(target, {bad: b"x"})
+    (tmp_path / "elsewhere").mkdir()
+    (target / "linked").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ValueError, match="resolves outside"):
+        deploy.write(target, {"linked/x.h": b"x"})

@@ -123,3 +123,13 @@ def test_a_cluster_is_a_dask_scheduler_address(tmp_path: Path) -> None:
     toml.write_text('cluster = "10.0.0.5"\n' + text)
     (d,) = [d for d in load(tmp_path / "p")[1] if d.code == "NF302"]
     assert d.line == 1 and "tcp://HOST:8786" in d.hint
+def test_api_and_deploy_cflags_are_read_and_checked(tmp_path: Path) -> None:
+    (tmp_path / PROJECT_FILE).write_text('type = "ad"\napi = "v5"\n\n[deploy]\ndir = "fw"\ncflags = "-fshort-enums"\n')
+    project, diags = load(tmp_path)
+    assert project is not None and not diags
+    assert (project.api, project.deploy_cflags) == ("v5", "-fshort-enums")
+    assert load(tmp_path, 'type = "ad"\n')[0].api == "v4"  # the default
+    diags = {d.code + ":" + str(d.line): d for d in diag_for('type = "ncc"\napi = "v6"\n\n[deploy]\ncflags = 3\n',
+                                                              tmp_path)}
+    assert "v5" in diags["NF302:2"].hint and diags["NF302:2"].column == 7
+    assert "cflags" in diags["NF302:5"].message

@@ -185,7 +185,8 @@ def _emulate_ad(c: Client, a: argparse.Namespace) -> int:
 def cmd_deploy(c: Client, a: argparse.Namespace) -> int:
     res = c.request("nanoforge/deploy", {"project": _abs(a.project), "library": a.library, "target": a.target,
                                          "dir": _abs(a.dir) if a.dir else None, "suffix": a.suffix, "force": a.force,
-                                         "source": a.source})
+                                         "source": a.source, "api": a.api, "pretrained": a.pretrained,
+                                         "cflags": a.cflags})
     if a.json:
         print(json.dumps(res))
     else:
@@ -263,5 +264,12 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--force", action="store_true", help="replace files nanoforge did not write")
     p.add_argument("--source", action="store_true", help="also write the library's C source (neai.c) to build "
                    "with the firmware instead of linking libneai.a")
+    p.add_argument("--api", choices=("v4", "v5"), default=None,
+                   help="NanoEdge AI Library API: v4 (Studio 4.x) or v5 (5.x); default: the project's api, else v4")
+    p.add_argument("--pretrained", action="store_true", help="anomaly detection: the library starts from the "
+                   "project's nominal signals (4.x: knowledge.h + neai_anomalydetection_knowledge; 5.x: init(true))")
+    p.add_argument("--cflags", metavar="FLAGS", default=None, help='your build choices, e.g. --cflags="-mfloat-abi='
+                   'softfp -fshort-enums -O2" (float ABI, -fshort-enums, -fshort-wchar, -O level; write the = '
+                   'before a single flag); default: [deploy] cflags')
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_deploy)

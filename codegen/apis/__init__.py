@@ -26,6 +26,8 @@ import importlib
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
+
 from nanoforge.engine import types
 from nanoforge.engine.pipeline import Pipeline
 
@@ -52,15 +54,23 @@ class CApi:
     title: ClassVar[str] = ""
     learns_on_device: ClassVar[bool] = False
     harness: ClassVar[str] = ""
+    script_run: ClassVar[str] = ""  # Python: `def run(lib, args)` of the command-line emulator
 
     def __init_subclass__(cls, replace: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("name"):
             register(cls, replace=replace)
 
-    def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
-        """The library's files (neai.c, NanoEdgeAI.h, knowledge.h) and knowledge."""
+    def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "",
+                 pretrained: np.ndarray | None = None) -> Generated:
+        """The library's files (neai.c, NanoEdgeAI.h, knowledge.h) and knowledge;
+        `pretrained` is the state `pretrain` gave, for a library that learns on the device."""
         raise NotImplementedError
+
+    def pretrain(self, spec: dict[str, Any], cache: Path, nominal: list[Path]) -> np.ndarray:
+        """The learned state a library deployed with --pretrained starts from."""
+        raise ValueError(f"--pretrained is for libraries that learn on the device; a {self.title} library "
+                         "ships its knowledge already")
 
     def outputs(self, spec: dict[str, Any]) -> int:
         """Floats the model writes per call (for the footprint estimate)."""
@@ -70,13 +80,27 @@ class CApi:
         """metadata.json keys of this type, placed after "api"."""
         return {}
 
-    def example_main(self, sfx: str) -> str:
+    def example_main(self, sfx: str, spec: dict[str, Any]) -> str:
         """nanoforge_example.c: the hello world a user starts from."""
         raise NotImplementedError
 
-    def emulator_source(self, sfx: str) -> str:
+    def emulator_source(self, sfx: str, spec: dict[str, Any]) -> str:
         """The standalone emulator's main, built with the library for the host."""
         raise NotImplementedError
+
+    def emulator_script(self, sfx: str, spec: dict[str, Any], gen: Generated, neai_id: str) -> str:
+        """emulators/neai_emulator.py: the command-line emulator of the host library."""
+        from ..emulator import script
+
+        constants = {"LIB": f"libneai{sfx}.so", "SUFFIX": sfx, "API": self.api, "AXES": int(spec["axes"]),
+                     "LENGTH": int(spec["buffer"]), "MULTI": spec.get("sensor") == "multi",
+                     "CLASSES": list(spec["classes"]), "MIN_LEARN": int(spec.get("min_learn", 1)),
+                     "LEARNS": self.learns_on_device,
+                     "LEARN_HELP": "nominal signals to learn first (repeatable)" if self.learns_on_device
+                     else "anomaly detection only",
+                     "KNOWLEDGE": [float(v) for v in gen.knowledge]}
+        api_name = {"v4": "NanoEdge 4.x", "v5": "NanoEdge 5.x"}.get(self.api, self.api)
+        return script(self.script_run, constants, neai_id, self.title, api_name, sfx)
 
     def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> Any:
         """The host build of the library, loaded and ready to call from Python."""

@@ -12,4 +12,5 @@ from ..registry import handler, in_thread
 async def deploy_rpc(core: Core, params: DeployParams) -> DeployResult:
     root = _root(params)
     return await in_thread(core, deploy, root, params.get("library"), params.get("target"), params.get("dir"),
-                           params.get("suffix"), bool(params.get("force")), bool(params.get("source")))
+                           params.get("suffix"), bool(params.get("force")), bool(params.get("source")),
+                           params.get("api"), bool(params.get("pretrained")), params.get("cflags"))

@@ -212,6 +212,15 @@ export interface DeployParams {
   force?: boolean | null;
   /** Also write the library's C source (neai.c), for firmware that builds it itself. */
   source?: boolean | null;
+  /** "v4" or "v5" (NanoEdge AI Studio 4.x or 5.x API); default: the project's api. */
+  api?: string | null;
+  /** Anomaly detection: start from the project's nominal signals, learned by the same C. */
+  pretrained?: boolean | null;
+  /**
+   * The firmware's build choices (float ABI, -fshort-enums, -fshort-wchar, -O level);
+   * default: the project's [deploy] cflags.
+   */
+  cflags?: string | null;
 }
 
 export interface DeployResult {

@@ -25,10 +25,14 @@ from ...cgen import (
     HEADER_CLOSE,
     HEADER_OPEN,
     NEAI_STATE_ENUM,
+    V4,
+    ApiNames,
     Generated,
     LibraryGen,
     c_array,
     c_float,
+    check_number,
+    declarations,
     header_top,
     indent,
     local_ints,
@@ -44,16 +48,17 @@ NOMINAL_SIMILARITY = 90  # detect() at or above this is nominal
 
 
 def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, min_learn: int, sensor: str = "generic",
-             suffix: str = "") -> Generated:
-    return ADGen(pipe, axes, length, neai_id, min_learn, sensor, suffix).build()
+             suffix: str = "", pretrained: np.ndarray | None = None) -> Generated:
+    return ADGen(pipe, axes, length, neai_id, min_learn, sensor, suffix, pretrained).build()
 
 
 class ADGen(LibraryGen):
     def __init__(self, pipe: Pipeline, axes: int, length: int, neai_id: str, min_learn: int, sensor: str,
-                 suffix: str) -> None:
+                 suffix: str, pretrained: np.ndarray | None = None) -> None:
         super().__init__(pipe, axes, length, neai_id, suffix)
         self.min_learn = max(1, int(min_learn))
         self.sensor = sensor
+        self.pretrained = None if pretrained is None else np.asarray(pretrained, np.float32)
 
     def model(self, v: str, d: int) -> None:
         """The defines every on-device model shares, then the model's own (its emitter's)."""
@@ -62,17 +67,23 @@ class ADGen(LibraryGen):
         em = OnDeviceEmitter.lookup(m.kind)
         self.vec_name = v
         self.mem = m.state_floats(d)
+        if self.pretrained is not None and len(self.pretrained) != self.mem:
+            raise ValueError(f"pretrained state of {len(self.pretrained)} floats for a library of {self.mem}")
         self.buf("nf_w", d)
         self.buf("nf_calbuf", CAL)
         defs = [f"#define NF_D {d}", f"#define NF_CAL {CAL}", f"#define NF_WARMUP {m.warmup}",
                 f"#define NF_MARGIN {c_float(float(m.params.get('margin', 3.0)))}",
-                f"#define NF_MODEL_OFF {2 * d + 2 + CAL}", f"#define NF_MEM_SIZE {self.mem}"]
+                f"#define NF_MODEL_OFF {2 * d + 2 + CAL}", f"#define NF_MEM_SIZE {self.mem}",
+                f"#define NF_MEM_CHECK {c_float(check_number(self.neai_id))}"]
         own, self.rng_init = em.setup(self, m, d)
         self.ad_defs = "\n".join(defs + own) + "\n"
         self.use("nf_ad", em.module)
 
-    def emit(self) -> Generated:
-        s = self.sfx
+    def source(self, names: ApiNames, init_sig: str, on_init: list[str], learn_ret: str, detect_ret: str,
+               statics: str = "", after: str = "") -> str:
+        """neai.c of either API: the learning and detection they share, with the init
+        (`init_sig`, then `on_init` after the reset) and return states given."""
+        s, n_in = self.sfx, names.n_in(self.sfx)
         # constants (band-pass, scaling) stay in flash: a knowledge array nobody passes in,
         # its offsets taken after the usual 2-float header
         konst_c = ""
@@ -87,20 +98,21 @@ class ADGen(LibraryGen):
 #include <stdint.h>
 #include "NanoEdgeAI.h"
 """
-        state = "static float nf_mem[NF_MEM_SIZE];\nstatic float nf_sens = 1.0f;\nstatic int nf_ready;\n"
-        src = sections(head, self.ad_defs, konst_c, state + self.buffers_c(), "\n".join(self.tables),
-                       self.kernels_c()) + f"""
+        state = "static float nf_mem[NF_MEM_SIZE];\nstatic float nf_sens = 1.0f;\nstatic int nf_ready;\n" + statics
+        return sections(head, self.ad_defs, konst_c, state + self.buffers_c(), "\n".join(self.tables),
+                        self.kernels_c()) + f"""
 static void nf_features(const float data_input[])
 {{
     {local_ints("a, t", self.body)}
 {indent(self.body)}
 }}
 
-enum neai_state neai_anomalydetection_init{s}(void)
+{init_sig}
 {{
     int i;
+    nf_ready = 0;
     for (i = 0; i < NF_MEM_SIZE; i++) nf_mem[i] = 0.0f;
-{indent(resets)}
+{indent(resets + on_init)}
     nf_sens = 1.0f;
     nf_ready = 1;
     return NEAI_OK;
@@ -108,29 +120,28 @@ enum neai_state neai_anomalydetection_init{s}(void)
 
 enum neai_state neai_anomalydetection_learn{s}(float data_input[])
 {{
-    if (!nf_ready) return NEAI_INIT_FCT_NOT_CALLED;
-    if (!data_input) return NEAI_UNKNOWN_ERROR;
-    if (!nf_base_finite(data_input, DATA_INPUT_USER{s} * AXIS_NUMBER{s})) return NEAI_UNKNOWN_ERROR;
+    if (!nf_ready) return {names.not_init};
+    if (!data_input) return {names.bad_input};
+    if (!nf_base_finite(data_input, {n_in})) return {names.bad_input};
     nf_features(data_input);
     nf_ad_learn({self.vec_name});
-    return NF_N < (float)MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s}
-        ? NEAI_NOT_ENOUGH_CALL_TO_LEARNING : NEAI_MINIMAL_RECOMMENDED_LEARNING_DONE;
+    return {learn_ret};
 }}
 
 enum neai_state neai_anomalydetection_detect{s}(float data_input[], uint8_t *similarity)
 {{
-    if (!nf_ready) return NEAI_INIT_FCT_NOT_CALLED;
-    if (!data_input || !similarity) return NEAI_UNKNOWN_ERROR;
-    if (!nf_base_finite(data_input, DATA_INPUT_USER{s} * AXIS_NUMBER{s})) return NEAI_UNKNOWN_ERROR;
+    if (!nf_ready) return {names.not_init};
+    if (!data_input || !similarity) return {names.bad_input};
+    if (!nf_base_finite(data_input, {n_in})) return {names.bad_input};
     nf_features(data_input);
     *similarity = nf_ad_similarity({self.vec_name}, nf_sens);
-    return NEAI_OK;
+    return {detect_ret};
 }}
 
 enum neai_state neai_anomalydetection_set_sensitivity{s}(float sensitivity)
 {{
-    if (!nf_ready) return NEAI_INIT_FCT_NOT_CALLED;
-    if (!(sensitivity > 0.0f) || sensitivity > 100.0f) return NEAI_UNKNOWN_ERROR;
+    if (!nf_ready) return {names.not_init};
+    if (!(sensitivity > 0.0f) || sensitivity > 100.0f) return {names.bad_input};
     nf_sens = sensitivity;
     return NEAI_OK;
 }}
@@ -145,54 +156,111 @@ float *neai_anomalydetection_memory{s}(uint32_t *n_floats)
     if (n_floats) *n_floats = NF_MEM_SIZE;
     return nf_mem;
 }}
-"""
+""" + after
+
+    def knowledge(self) -> np.ndarray:
+        """knowledge.h's array when deployed pretrained: check number, length, learned state."""
+        if self.pretrained is None:
+            return np.zeros(0, np.float32)
+        head = np.asarray([check_number(self.neai_id), float(self.mem + 2)], np.float32)
+        return np.concatenate([head, self.pretrained])
+
+    def emit(self) -> Generated:
+        s, S = self.sfx, self.sfx.upper()
+        src = self.source(V4, f"enum neai_state neai_anomalydetection_init{s}(void)", [],
+                          f"NF_N < (float)MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{S}\n"
+                          "        ? NEAI_NOT_ENOUGH_CALL_TO_LEARNING : NEAI_MINIMAL_RECOMMENDED_LEARNING_DONE", "NEAI_OK",
+                          after=f"""
+enum neai_state neai_anomalydetection_knowledge{s}(const float knowledge_buffer[])
+{{
+    int i;
+    if (!nf_ready) return NEAI_INIT_FCT_NOT_CALLED;
+    if (!knowledge_buffer || knowledge_buffer[0] != NF_MEM_CHECK || knowledge_buffer[1] != (float)(NF_MEM_SIZE + 2)
+        || !nf_base_finite(knowledge_buffer, NF_MEM_SIZE + 2))
+        return NEAI_KNOWLEDGE_BUFFER_ERROR;
+    for (i = 0; i < NF_MEM_SIZE; i++) nf_mem[i] = knowledge_buffer[i + 2];
+    return NEAI_OK;
+}}
+""")
         header = header_text(self.neai_id, self.axes, self.length, self.min_learn, self.sensor, s)
-        know = f"""/* nanoforge library {self.neai_id}: anomaly detection learns on the device, so there is no
-   knowledge to load. neai_anomalydetection_memory{s}() gives the learned state to save. */
-#ifndef NANOFORGE_KNOWLEDGE{s.upper()}_H
-#define NANOFORGE_KNOWLEDGE{s.upper()}_H
+        kn = self.knowledge()
+        if len(kn):
+            know = f"""/* nanoforge knowledge for library {self.neai_id}: what it learned from the project's nominal
+   signals; pass it to neai_anomalydetection_knowledge{s}() after neai_anomalydetection_init{s}(). */
+#ifndef NANOFORGE_KNOWLEDGE{S}_H
+#define NANOFORGE_KNOWLEDGE{S}_H
+
+static const float knowledge{s}[{len(kn)}] = {{
+{c_array(kn)}
+}};
+
 #endif
 """
-        return Generated({"neai.c": src, "NanoEdgeAI.h": header, "knowledge.h": know}, np.zeros(0, np.float32),
+        else:
+            know = f"""/* nanoforge library {self.neai_id}: deployed without --pretrained, it starts empty and learns on
+   the device, so there is no knowledge to load. neai_anomalydetection_memory{s}() gives the
+   learned state to save. */
+#ifndef NANOFORGE_KNOWLEDGE{S}_H
+#define NANOFORGE_KNOWLEDGE{S}_H
+#endif
+"""
+        return Generated({"neai.c": src, "NanoEdgeAI.h": header, "knowledge.h": know}, kn,
                          self.ram() + self.mem, {"memory_floats": self.mem})
 
 
 def header_text(neai_id: str, axes: int, length: int, min_learn: int, sensor: str, s: str = "") -> str:
+    S = s.upper()
     shape = ("one sample of AXIS_NUMBER variables per call" if sensor == "multi"
              else "DATA_INPUT_USER samples x AXIS_NUMBER axes, interleaved (x0 y0 z0 x1 ...)")
     top = header_top("anomaly detection", neai_id, axes, length, s,
                      intro="\n   Learns on the device: init, then learn() nominal buffers, then detect().",
                      shape=f": {shape}",
                      extra_defines="/* learn() calls the benchmark found enough (its learning curve) */\n"
-                                   f"#define MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s} {min_learn}\n")
+                                   f"#define MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{S} {min_learn}\n")
+    decl = declarations([f"float input_user_buffer[DATA_INPUT_USER{S} * AXIS_NUMBER{S}]; // buffer of input values",
+                         "uint8_t similarity = 0; // 0-100, nominal at 90 and above"])
     return top + f"""#ifndef MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING
-#define MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s}
+#define MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{S}
 #endif
 
 {NEAI_STATE_ENUM}
 {HEADER_OPEN}
-/* Empties what was learned; call once before learning. */
+/* Empties what was learned; call once before anything else.
+   Returns NEAI_OK. */
 enum neai_state neai_anomalydetection_init{s}(void);
 
-/* Learns one nominal buffer. Returns NEAI_NOT_ENOUGH_CALL_TO_LEARNING until
-   MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING calls, then
-   NEAI_MINIMAL_RECOMMENDED_LEARNING_DONE. */
+/* Learns one nominal signal.
+   data_input: DATA_INPUT_USER{S} samples x AXIS_NUMBER{S} axes, interleaved; read only.
+   Returns NEAI_NOT_ENOUGH_CALL_TO_LEARNING until MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{S}
+   calls, then NEAI_MINIMAL_RECOMMENDED_LEARNING_DONE; NEAI_INIT_FCT_NOT_CALLED before init;
+   NEAI_UNKNOWN_ERROR for a null pointer or a non-finite input (nothing learned). */
 enum neai_state neai_anomalydetection_learn{s}(float data_input[]);
 
-/* Similarity 0-100 of one buffer to what was learned; nominal at 90 and above. */
+/* Similarity of one signal to what was learned.
+   data_input: as for learn; read only.
+   similarity: 0-100, written; nominal at 90 and above.
+   Returns NEAI_OK; NEAI_INIT_FCT_NOT_CALLED before init; NEAI_UNKNOWN_ERROR for a null
+   pointer or a non-finite input. */
 enum neai_state neai_anomalydetection_detect{s}(float data_input[], uint8_t *similarity);
 
 /* similarity = 100 * 9 / (9 + (sensitivity * score / T)^2), T calibrated on the
    learned nominal buffers. Default 1; 2 doubles every score (more anomalies),
-   0.5 halves it. Accepted: 0 < sensitivity <= 100. */
+   0.5 halves it. Accepted: 0 < sensitivity <= 100, else NEAI_UNKNOWN_ERROR. */
 enum neai_state neai_anomalydetection_set_sensitivity{s}(float sensitivity);
 float neai_anomalydetection_get_sensitivity{s}(void);
 
-/* nanoforge extension: the learned state (NF floats), to save in flash and copy back
-   after a reset, following an init. */
+/* Loads what the library learned from the project's nominal signals (knowledge{s} in
+   knowledge{s}.h, written by `nanoforge deploy --pretrained`); call after init.
+   learn() afterwards enriches it.
+   Returns NEAI_OK; NEAI_INIT_FCT_NOT_CALLED before init; NEAI_KNOWLEDGE_BUFFER_ERROR for
+   knowledge of another library. */
+enum neai_state neai_anomalydetection_knowledge{s}(const float knowledge_buffer[]);
+
+/* nanoforge extension: the learned state (n_floats floats), to save in flash and copy
+   back after a reset, following an init. */
 float *neai_anomalydetection_memory{s}(uint32_t *n_floats);
 
-{HEADER_CLOSE}"""
+{HEADER_CLOSE}{decl}"""
 
 
 EXAMPLE_MAIN = """/* Hello world for the nanoforge anomaly-detection library: learn, then detect.
@@ -208,7 +276,7 @@ int main(void)
     int i;
     if (neai_anomalydetection_init{s}() != NEAI_OK) return 1;
     /* Learn the machine running normally; learn more than the minimum when you can. */
-    for (i = 0; i < MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{s}; i++) {{
+    for (i = 0; i < MINIMUM_ITERATION_CALLS_FOR_EFFICIENT_LEARNING{S}; i++) {{
         fill_buffer(input_user_buffer);
         neai_anomalydetection_learn{s}(input_user_buffer);
     }}
@@ -230,7 +298,7 @@ EMULATOR_C = r"""/* nanoforge emulator, anomaly detection: the library built for
 #include <string.h>
 #include "NanoEdgeAI.h"
 
-#define N_IN (DATA_INPUT_USER@S@ * AXIS_NUMBER@S@)
+#define N_IN (@LEN@@SU@ * @AXES@@SU@)
 @READER@
 static int run(const char *path, int learn)
 {
@@ -264,7 +332,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc < 3) { fprintf(stderr, "usage: %s [--sensitivity S] --learn FILE ... --detect FILE ...\n", argv[0]); return 2; }
-    neai_anomalydetection_init@S@();
+    @INIT@;
     for (i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--sensitivity")) {
             if (neai_anomalydetection_set_sensitivity@S@((float)atof(argv[i + 1])) != NEAI_OK) {
@@ -362,25 +430,93 @@ def _signals(spec: dict[str, Any], file: str) -> np.ndarray:
     return load_file(file, int(spec["axes"]), int(spec["buffer"]))
 
 
+SCRIPT_RUN = r'''
+LEARNING = 6  # 5.x NEAI_LEARNING_IN_PROGRESS: detect() wrote a similarity all the same
+
+
+def run(lib, args):
+    if API == "v4":
+        lib.checked("anomalydetection_init")
+        if args.pretrained:
+            if not KNOWLEDGE:
+                fail("this library was deployed without --pretrained")
+            lib.checked("anomalydetection_knowledge", lib.knowledge())
+    else:
+        init = lib.fn("anomalydetection_init")
+        init.argtypes = [ctypes.c_bool]
+        st = init(bool(args.pretrained))
+        if st != OK:
+            fail("this library was deployed without --pretrained" if st == 4 else f"init returned state {st}")
+    if args.sensitivity is not None:
+        lib.fn("anomalydetection_set_sensitivity").argtypes = [ctypes.c_float]
+        if lib.call("anomalydetection_set_sensitivity", ctypes.c_float(args.sensitivity)) != OK:
+            fail("the sensitivity must be > 0 and <= 100")
+    learned = 0
+    for path in args.learn:
+        for line, values in read_signals(path):
+            st = lib.call("anomalydetection_learn", buffer(values))
+            learned += 1
+            if args.verbose and not args.json:
+                print(f"learn {path}:{line}  state {st}")
+    sim = ctypes.c_uint8()
+    sims = []
+    for path in args.detect:
+        for line, values in read_signals(path):
+            lib.checked("anomalydetection_detect", buffer(values), ctypes.byref(sim), allowed=(OK, LEARNING))
+            sims.append(sim.value)
+            status = "nominal" if sim.value >= 90 else "anomaly"
+            show(args, where(args, path, line), f"{sim.value:>3} %  {status}",
+                 {"file": path, "line": line, "similarity": sim.value, "status": status})
+    nominal = sum(v >= 90 for v in sims)
+    summary = {"learned": learned, "minimum_learn_calls": MIN_LEARN, "pretrained": bool(args.pretrained),
+               "signals": len(sims), "nominal": nominal, "anomalies": len(sims) - nominal,
+               "mean_similarity": sum(sims) / len(sims) if sims else None}
+    if args.json:
+        print(json.dumps({"summary": summary}))
+    else:
+        start = "started pretrained, " if args.pretrained else ""
+        print(f"{start}learned {learned} signals; {len(sims)} detected: {nominal} nominal, "
+              f"{len(sims) - nominal} anomalies")
+    return 0
+'''
+
+
 class AnomalyDetection(CApi):
     name = "ad"
     title = "anomaly detection"
     learns_on_device = True
     harness = HARNESS_C
+    script_run = SCRIPT_RUN
 
-    def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
+    def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "",
+                 pretrained: np.ndarray | None = None) -> Generated:
         return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), neai_id,
-                        int(spec.get("min_learn", 1)), spec.get("sensor", "generic"), suffix)
+                        int(spec.get("min_learn", 1)), spec.get("sensor", "generic"), suffix, pretrained)
+
+    def pretrain(self, spec: dict[str, Any], cache: Path, nominal: list[Path]) -> np.ndarray:
+        """What the device holds after learning the project's nominal signals in order,
+        learned by the same C (the host build): the state `--pretrained` ships."""
+        from ...library import host_library
+
+        xs = [_signals(spec, str(f)) for f in nominal]
+        if not xs:
+            raise ValueError("--pretrained learns the project's nominal signals, and it has none")
+        with _HOST_LOCK:
+            host = host_library(spec, cache)
+            host.init()
+            for x in xs:
+                host.learn(x)
+            return host.memory()
 
     def metadata(self, spec: dict[str, Any], pipe: Pipeline) -> dict[str, Any]:
         return {"sensor": spec.get("sensor", "generic"), "minimum_learn_calls": int(spec.get("min_learn", 1)),
                 "nominal_similarity": NOMINAL_SIMILARITY}
 
-    def example_main(self, sfx: str) -> str:
+    def example_main(self, sfx: str, spec: dict[str, Any]) -> str:
         return example(EXAMPLE_MAIN, sfx)
 
-    def emulator_source(self, sfx: str) -> str:
-        return fill(EMULATOR_C, sfx)
+    def emulator_source(self, sfx: str, spec: dict[str, Any]) -> str:
+        return fill(EMULATOR_C, sfx, {"@INIT@": "neai_anomalydetection_init@S@()"})
 
     def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> ADHostLibrary:
         return ADHostLibrary(so, int(spec["axes"]), int(spec["buffer"]))
@@ -401,7 +537,7 @@ class AnomalyDetection(CApi):
         learn_x = [_signals(spec, f) for f in learn]
         detect_x = [(f, _signals(spec, f)) for f in detect]
         with _HOST_LOCK:
-            host = host_library(spec, cache)
+            host = host_library(spec, cache, self.api)
             host.init()
             if sensitivity is not None and host.set_sensitivity(float(sensitivity)) != 0:
                 raise ValueError(f"sensitivity {sensitivity} refused: it must be > 0 and ≤ 100")

@@ -8,20 +8,23 @@ import numpy as np
 
 from nanoforge.engine.dataset import load_file
 
-FILL = """static float input_user_buffer[DATA_INPUT_USER{s} * AXIS_NUMBER{s}];
+from ...cgen import V4, ApiNames
 
-/* Replace with your sensor read: DATA_INPUT_USER samples of AXIS_NUMBER axes, interleaved. */
+FILL = """static float input_user_buffer[@LEN@{S} * @AXES@{S}];
+
+/* Replace with your sensor read: @LEN@ samples of @AXES@ axes, interleaved. */
 static void fill_buffer(float *buffer)
 {{
     int i;
-    for (i = 0; i < DATA_INPUT_USER{s} * AXIS_NUMBER{s}; i++) buffer[i] = 0.0f;
+    for (i = 0; i < @LEN@{S} * @AXES@{S}; i++) buffer[i] = 0.0f;
 }}
 """
 
 
-def example(template: str, sfx: str) -> str:
-    """An example main from its template: @FILL@ is the sensor stub, {s} the suffix."""
-    return template.replace("@FILL@", FILL).format(s=sfx)
+def example(template: str, sfx: str, names: ApiNames = V4) -> str:
+    """An example main from its template: @FILL@ is the sensor stub, {s} the suffix, {S} the suffix of macros (upper case)."""
+    fill = FILL.replace("@LEN@", names.length).replace("@AXES@", names.axes)
+    return template.replace("@FILL@", fill).format(s=sfx, S=sfx.upper())
 
 
 def signals(spec: dict[str, Any], file: str) -> np.ndarray:

@@ -14,7 +14,7 @@ from nanoforge.engine.metrics import regression
 from nanoforge.engine.pipeline import Pipeline
 
 from ... import armrun
-from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, header_top
+from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, declarations, header_top
 from ...emit import ModelEmitter
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, per_row, rows
 from .. import CApi
@@ -50,17 +50,25 @@ class ExtGen(LibraryGen):
 
 
 def header_text(neai_id: str, axes: int, length: int, s: str = "") -> str:
+    S = s.upper()
+    decl = declarations([f"float input_user_buffer[DATA_INPUT_USER{S} * AXIS_NUMBER{S}]; // buffer of input values",
+                         "float extrapolated_value = 0.0f; // the estimate"])
     return header_top("extrapolation", neai_id, axes, length, s) + f"""
 {NEAI_STATE_ENUM}
 {HEADER_OPEN}
-/* Checks and stores the knowledge (from knowledge.h); call once before extrapolating. */
+/* Checks and stores the knowledge (knowledge{s} from knowledge{s}.h); call once first.
+   Returns NEAI_OK, or NEAI_KNOWLEDGE_BUFFER_ERROR for knowledge of another library. */
 enum neai_state neai_extrapolation_init{s}(const float knowledge_buffer[]);
 
-/* Estimates the target from one buffer of DATA_INPUT_USER samples x AXIS_NUMBER axes,
-   interleaved (x0 y0 z0 x1 ...). */
-enum neai_state neai_extrapolation{s}(const float data_input[], float *extrapolated_value);
+/* Estimates the target from one signal.
+   data_input: DATA_INPUT_USER{S} samples x AXIS_NUMBER{S} axes, interleaved (x0 y0 z0 x1 ...);
+               read only.
+   extrapolated_value: the estimate, written.
+   Returns NEAI_OK; NEAI_INIT_FCT_NOT_CALLED before init; NEAI_UNKNOWN_ERROR for a null
+   pointer or a non-finite input (nothing written). */
+enum neai_state neai_extrapolation{s}(float data_input[], float *extrapolated_value);
 
-{HEADER_CLOSE}"""
+{HEADER_CLOSE}{decl}"""
 
 
 EXAMPLE_MAIN = """/* Hello world for the nanoforge extrapolation library: estimate a value from a buffer.
@@ -100,7 +108,7 @@ class ExtHostLibrary:
         return per_row(self.lib.neai_extrapolation, rows(signals), ctypes.c_float, np.float32)
 
 
-HARNESS_C = armrun.harness("int n", """    const float *in = (const float *)NF_IN;
+HARNESS_C = armrun.harness("int n", """    float *in = (float *)NF_IN;
     float *out = (float *)NF_OUT;
     int i;
     if (neai_extrapolation_init(knowledge) != NEAI_OK) return -1;
@@ -117,10 +125,35 @@ def run_arm(img: armrun.ArmImage, signals: np.ndarray) -> np.ndarray:
     return np.frombuffer(bytes(uc.mem_read(armrun.OUT_ADDR, 4 * len(inter))), np.float32).copy()
 
 
+SCRIPT_RUN = r'''
+def run(lib, args):
+    if API == "v4":
+        lib.checked("extrapolation_init", lib.knowledge())
+    else:
+        lib.checked("extrapolation_init")
+    value = ctypes.c_float()
+    values_out = []
+    for path in args.detect:
+        for line, values in read_signals(path):
+            lib.checked("extrapolation", buffer(values), ctypes.byref(value))
+            values_out.append(float(value.value))
+            show(args, where(args, path, line), f"{value.value:.6g}", {"file": path, "line": line,
+                                                                     "value": float(value.value)})
+    mean = sum(values_out) / len(values_out) if values_out else None
+    summary = {"signals": len(values_out), "mean": mean}
+    if args.json:
+        print(json.dumps({"summary": summary}))
+    else:
+        print(f"{len(values_out)} signals" + (f", mean {mean:.6g}" if values_out else ""))
+    return 0
+'''
+
+
 class Extrapolation(CApi):
     name = "ext"
     title = "extrapolation"
     harness = HARNESS_C
+    script_run = SCRIPT_RUN
 
     def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
         return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), neai_id, suffix)
@@ -128,10 +161,10 @@ class Extrapolation(CApi):
     def outputs(self, spec: dict[str, Any]) -> int:
         return 1
 
-    def example_main(self, sfx: str) -> str:
+    def example_main(self, sfx: str, spec: dict[str, Any]) -> str:
         return example(EXAMPLE_MAIN, sfx)
 
-    def emulator_source(self, sfx: str) -> str:
+    def emulator_source(self, sfx: str, spec: dict[str, Any]) -> str:
         return fill(KNOWLEDGE_EMULATOR_C, sfx, EMULATOR_PARTS)
 
     def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> ExtHostLibrary:
@@ -143,7 +176,7 @@ class Extrapolation(CApi):
         if learn_detect(params) is not None:
             raise ValueError(f"library {spec.get('library')} is not anomaly detection; use --file")
         file, targets = file_and_targets(params)
-        host = host_library(spec, cache)
+        host = host_library(spec, cache, self.api)
         values = host.extrapolate(signals(spec, file))
         results = [{"line": i + 1, "value": float(v)} for i, v in enumerate(values)]
         summary: dict[str, Any] = {"signals": len(results),

@@ -16,14 +16,15 @@ from ...cgen import (
     HEADER_CLOSE,
     HEADER_OPEN,
     NEAI_STATE_ENUM,
+    V4,
     Generated,
     LibraryGen,
+    declarations,
+    entry_point,
     header_top,
-    indent,
     init_function,
-    local_ints,
 )
-from ...ctext import c_string
+from ...ctext import c_string_in_comment
 from ...emit import ModelEmitter
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
 from .. import CApi
@@ -51,51 +52,65 @@ class NccGen(LibraryGen):
             self.body.append(f"nf_math_softmax({out}, {c});")
 
     def emit(self) -> Generated:
-        s = self.sfx
-        src = self.prelude("n-class") + "\n" + init_function("classification", s) + f"""
-enum neai_state neai_classification{s}(const float data_input[], float output_buffer[], uint16_t *id_class)
-{{
-    {local_ints("a, t, best", self.body)}
-    if (!nf_k) return NEAI_INIT_FCT_NOT_CALLED;
-    if (!data_input || !output_buffer || !id_class) return NEAI_UNKNOWN_ERROR;
-    if (!nf_base_finite(data_input, DATA_INPUT_USER{s} * AXIS_NUMBER{s})) return NEAI_UNKNOWN_ERROR;
-{indent(self.body)}
-    best = 0;
-    for (t = 1; t < CLASS_NUMBER{s}; t++) if (output_buffer[t] > output_buffer[best]) best = t;
-    *id_class = (uint16_t)(best + 1);
-    return NEAI_OK;
-}}
-"""
+        s, S = self.sfx, self.sfx.upper()
+        src = self.prelude("n-class") + "\n" + init_function("classification", s) + entry_point(
+            self, V4, f"enum neai_state neai_classification{s}(float data_input[], float output_buffer[], "
+            "uint16_t *id_class)", ["output_buffer", "id_class"], "a, t, best",
+            ["best = 0;", f"for (t = 1; t < CLASS_NUMBER{S}; t++) if (output_buffer[t] > output_buffer[best]) best = t;",
+             "*id_class = (uint16_t)(best + 1);"])
         know, kn = self.knowledge_h("neai_classification_init")
         files = {"neai.c": src, "NanoEdgeAI.h": header_text(self.neai_id, self.axes, self.length, self.classes, s),
                  "knowledge.h": know}
         return Generated(files, kn, self.ram(), {"classes": len(self.classes)})
 
 
+def id2class(classes: list[str], s: str, qualifiers: str = "const char *") -> list[str]:
+    """The C lines defining id2class{s}: class names by 1-based id, "unknown" at 0."""
+    names = [c_string_in_comment(n) for n in ["unknown", *classes]]
+    return [f"{qualifiers}id2class{s}[CLASS_NUMBER{s.upper()} + 1] = {{", *[f"    {n}," for n in names], "};"]
+
+
+def id2class_c(spec: dict[str, Any], sfx: str) -> str:
+    """id2class as firmware declares it from the header's closing comment."""
+    return "\n".join(id2class(list(spec["classes"]), sfx, "static const char *const "))
+
+
+def class_list(classes: list[str]) -> str:
+    """The library's classes by id, for the header's comment."""
+    return "\n".join(f"     {i}: {c_string_in_comment(c)}" for i, c in enumerate(classes, 1))
+
+
 def header_text(neai_id: str, axes: int, length: int, classes: list[str], s: str = "") -> str:
-    names = ",\n    ".join(c_string(n) for n in ["unknown", *classes])
+    S = s.upper()
     top = header_top("n-class classification", neai_id, axes, length, s,
-                     extra_defines=f"#define CLASS_NUMBER{s} {len(classes)}\n",
-                     extra_aliases=f"#define CLASS_NUMBER CLASS_NUMBER{s}\n")
+                     extra_defines=f"#define CLASS_NUMBER{S} {len(classes)}\n",
+                     extra_aliases=f"#define CLASS_NUMBER CLASS_NUMBER{S}\n")
+    decl = declarations([
+        "uint16_t id_class = 0; // the class found, 1 .. CLASS_NUMBER",
+        f"float input_user_buffer[DATA_INPUT_USER{S} * AXIS_NUMBER{S}]; // buffer of input values",
+        f"float output_class_buffer[CLASS_NUMBER{S}]; // class probabilities",
+        *id2class(classes, s)])
     return top + f"""
 {NEAI_STATE_ENUM}
-/* Class names by id: id_class 1 .. CLASS_NUMBER, 0 is never returned. */
-#if defined(__GNUC__)
-__attribute__((unused))
-#endif
-static const char *const id2class{s}[CLASS_NUMBER{s} + 1] = {{
-    {names}
-}};
+/* Classes, by the id neai_classification{s}() gives:
+{class_list(classes)} */
 
 {HEADER_OPEN}
-/* Checks and stores the knowledge (from knowledge.h); call once before classifying. */
+/* Checks and stores the knowledge (knowledge{s} from knowledge{s}.h); call once first.
+   knowledge_buffer: the library's knowledge array.
+   Returns NEAI_OK, or NEAI_KNOWLEDGE_BUFFER_ERROR for knowledge of another library. */
 enum neai_state neai_classification_init{s}(const float knowledge_buffer[]);
 
-/* Classifies one buffer of DATA_INPUT_USER samples x AXIS_NUMBER axes, interleaved
-   (x0 y0 z0 x1 ...). Writes CLASS_NUMBER probabilities and the 1-based class id. */
-enum neai_state neai_classification{s}(const float data_input[], float output_buffer[], uint16_t *id_class);
+/* Classifies one signal.
+   data_input: DATA_INPUT_USER{S} samples x AXIS_NUMBER{S} axes, interleaved (x0 y0 z0 x1 ...);
+               read only.
+   output_buffer: CLASS_NUMBER{S} probabilities, written.
+   id_class: the most probable class, 1 .. CLASS_NUMBER{S} (id2class{s}[id_class] names it).
+   Returns NEAI_OK; NEAI_INIT_FCT_NOT_CALLED before init; NEAI_UNKNOWN_ERROR for a null
+   pointer or a non-finite input (nothing written). */
+enum neai_state neai_classification{s}(float data_input[], float output_buffer[], uint16_t *id_class);
 
-{HEADER_CLOSE}"""
+{HEADER_CLOSE}{decl}"""
 
 
 EXAMPLE_MAIN = """/* Hello world for the nanoforge library: classify one buffer.
@@ -104,7 +119,8 @@ EXAMPLE_MAIN = """/* Hello world for the nanoforge library: classify one buffer.
 #include "NanoEdgeAI{s}.h"
 #include "knowledge{s}.h"
 
-@FILL@static float output_class_buffer[CLASS_NUMBER{s}];
+@FILL@static float output_class_buffer[CLASS_NUMBER{S}];
+@ID2CLASS@
 
 int main(void)
 {{
@@ -122,7 +138,7 @@ int main(void)
 
 EMULATOR_PARTS = {
     "@WHAT@": "n-class classification", "@API@": "classification",
-    "@DECL@": "float probs[CLASS_NUMBER@S@];\n    uint16_t id = 0;\n    int i;\n    const char *c;",
+    "@DECL@": "float probs[CLASS_NUMBER@SU@];\n    @ID2CLASS@\n    uint16_t id = 0;\n    int i;\n    const char *c;",
     # the class name as a JSON string: a user's name may hold quotes, backslashes, controls
     "@CALL@": 'neai_classification@S@(in, probs, &id);\n'
               '        printf("{\\"line\\": %ld, \\"class\\": \\"", lineno);\n'
@@ -132,36 +148,40 @@ EMULATOR_PARTS = {
               '            else putchar(*c);\n'
               '        }\n'
               '        printf("\\", \\"class_id\\": %u, \\"probabilities\\": [", id);\n'
-              '        for (i = 0; i < CLASS_NUMBER@S@; i++) printf("%s%.9g", i ? ", " : "", (double)probs[i]);\n'
+              '        for (i = 0; i < CLASS_NUMBER@SU@; i++) printf("%s%.9g", i ? ", " : "", (double)probs[i]);\n'
               '        printf("]}\\n");'}
 
 
 class HostLibrary:
     """A built host library with its knowledge, ready to classify float32 buffers."""
 
+    id_type: Any = ctypes.c_uint16  # how the API gives the class id
+    first_id = 1  # and the id of the first class
+
     def __init__(self, so: Path, gen: Generated, axes: int, length: int, n_classes: int) -> None:
         self.axes, self.length, self.n_classes = axes, length, n_classes
         fp = ctypes.POINTER(ctypes.c_float)
-        self.lib, self.knowledge = open_library(so, gen, "classification", [fp, fp, ctypes.POINTER(ctypes.c_uint16)])
+        self.lib, self.knowledge = open_library(so, gen, "classification", [fp, fp, ctypes.POINTER(self.id_type)],
+                                                knowledge_arg=self.first_id == 1)
 
     def classify(self, signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """signals: (n, axes, length) → (probabilities (n, classes), 1-based ids)."""
+        """signals: (n, axes, length) → (probabilities (n, classes), 1-based ids, whatever the API)."""
         fp = ctypes.POINTER(ctypes.c_float)
         inter = rows(signals)
         probs = np.zeros((len(signals), self.n_classes), np.float32)
         ids = np.zeros(len(signals), np.uint16)
-        cid = ctypes.c_uint16()
+        cid = self.id_type()
         for i in range(len(signals)):
             row = inter[i]
             out = probs[i]
             st = self.lib.neai_classification(row.ctypes.data_as(fp), out.ctypes.data_as(fp), ctypes.byref(cid))
             if st != 0:
                 raise RuntimeError(f"neai_classification returned {st}")
-            ids[i] = cid.value
+            ids[i] = cid.value + 1 - self.first_id
         return probs, ids
 
 
-HARNESS_C = armrun.harness("int n", """    const float *in = (const float *)NF_IN;
+HARNESS_C = armrun.harness("int n", """    float *in = (float *)NF_IN;
     float *out = (float *)NF_OUT;
     uint16_t *ids = (uint16_t *)NF_IDS;
     int i;
@@ -185,20 +205,51 @@ def run_arm(img: armrun.ArmImage, signals: np.ndarray, n_classes: int, count_ins
     return probs.reshape(len(inter), n_classes).copy(), ids.copy(), count[0]
 
 
+SCRIPT_RUN = r'''
+def run(lib, args):
+    n = len(CLASSES)
+    probs = (ctypes.c_float * n)()
+    cid = (ctypes.c_uint16 if API == "v4" else ctypes.c_int)()
+    first = 1 if API == "v4" else 0  # 4.x ids are 1-based, 5.x 0-based
+    if API == "v4":
+        lib.checked("classification_init", lib.knowledge())
+    else:
+        lib.checked("classification_init")
+    counts = [0] * n
+    for path in args.detect:
+        for line, values in read_signals(path):
+            lib.checked("classification", buffer(values), probs, ctypes.byref(cid))
+            k = cid.value - first
+            counts[k] += 1
+            detail = "  [" + " ".join(f"{p:.3f}" for p in probs) + "]" if args.verbose else ""
+            show(args, where(args, path, line), f"{CLASSES[k]:<16} id {cid.value}{detail}",
+                 {"file": path, "line": line, "class": CLASSES[k], "class_id": cid.value,
+                  "probabilities": [float(p) for p in probs]})
+    summary = {"signals": sum(counts), "per_class": dict(zip(CLASSES, counts))}
+    if args.json:
+        print(json.dumps({"summary": summary}))
+    else:
+        print(f"{summary['signals']} signals: " + ", ".join(f"{c}: {k}" for c, k in zip(CLASSES, counts)))
+    return 0
+'''
+
+
 class NClass(CApi):
     name = "ncc"
     title = "n-class classification"
     harness = HARNESS_C
+    script_run = SCRIPT_RUN
 
     def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
         return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), list(spec["classes"]),
                         neai_id, suffix)
 
-    def example_main(self, sfx: str) -> str:
-        return example(EXAMPLE_MAIN, sfx)
+    def example_main(self, sfx: str, spec: dict[str, Any]) -> str:
+        names = id2class_c(spec, sfx).replace("{", "{{").replace("}", "}}")  # for the example's str.format
+        return example(EXAMPLE_MAIN.replace("@ID2CLASS@", names), sfx)
 
-    def emulator_source(self, sfx: str) -> str:
-        return fill(KNOWLEDGE_EMULATOR_C, sfx, EMULATOR_PARTS)
+    def emulator_source(self, sfx: str, spec: dict[str, Any]) -> str:
+        return fill(KNOWLEDGE_EMULATOR_C, sfx, {**EMULATOR_PARTS, "@ID2CLASS@": id2class_c(spec, sfx)})
 
     def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> HostLibrary:
         return HostLibrary(so, gen, int(spec["axes"]), int(spec["buffer"]), len(spec["classes"]))
@@ -207,7 +258,7 @@ class NClass(CApi):
         from ...library import host_library
 
         file = one_file(spec, params)
-        host = host_library(spec, cache)
+        host = host_library(spec, cache, self.api)
         probs, ids = host.classify(signals(spec, file))
         classes = list(spec["classes"])
         results = [{"line": i + 1, "class": classes[int(c) - 1], "class_id": int(c),

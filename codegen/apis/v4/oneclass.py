@@ -17,7 +17,7 @@ import numpy as np
 from nanoforge.engine.pipeline import Pipeline
 
 from ... import armrun
-from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, header_top
+from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, declarations, header_top
 from ...emit import ModelEmitter
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
 from .. import CApi
@@ -58,21 +58,29 @@ float neai_oneclass_last_score{s}(void)
 
 
 def header_text(neai_id: str, axes: int, length: int, s: str = "") -> str:
+    S = s.upper()
+    decl = declarations([f"float input_user_buffer[DATA_INPUT_USER{S} * AXIS_NUMBER{S}]; // buffer of input values",
+                         "uint8_t is_outlier = 0; // 1: outside the nominal class"])
     return header_top("1-class classification", neai_id, axes, length, s) + f"""
 {NEAI_STATE_ENUM}
 {HEADER_OPEN}
-/* Checks and stores the knowledge (from knowledge.h); call once before classifying. */
+/* Checks and stores the knowledge (knowledge{s} from knowledge{s}.h); call once first.
+   Returns NEAI_OK, or NEAI_KNOWLEDGE_BUFFER_ERROR for knowledge of another library. */
 enum neai_state neai_oneclass_init{s}(const float knowledge_buffer[]);
 
-/* Tells whether one buffer of DATA_INPUT_USER samples x AXIS_NUMBER axes, interleaved
-   (x0 y0 z0 x1 ...), falls outside the nominal class: *is_outlier = 1, else 0. */
-enum neai_state neai_oneclass{s}(const float data_input[], uint8_t *is_outlier);
+/* Tells whether one signal falls outside the nominal class.
+   data_input: DATA_INPUT_USER{S} samples x AXIS_NUMBER{S} axes, interleaved (x0 y0 z0 x1 ...);
+               read only.
+   is_outlier: 1 outside, 0 nominal; written.
+   Returns NEAI_OK; NEAI_INIT_FCT_NOT_CALLED before init; NEAI_UNKNOWN_ERROR for a null
+   pointer or a non-finite input (nothing written). */
+enum neai_state neai_oneclass{s}(float data_input[], uint8_t *is_outlier);
 
 /* nanoforge extension: the outlier score behind the last neai_oneclass{s}() call
    (outlier when it exceeds the library's threshold, in metadata.json). */
 float neai_oneclass_last_score{s}(void);
 
-{HEADER_CLOSE}"""
+{HEADER_CLOSE}{decl}"""
 
 
 EXAMPLE_MAIN = """/* Hello world for the nanoforge 1-class library: is this buffer still nominal?
@@ -130,7 +138,7 @@ class OCHostLibrary:
         return flags, scores
 
 
-HARNESS_C = armrun.harness("int n", """    const float *in = (const float *)NF_IN;
+HARNESS_C = armrun.harness("int n", """    float *in = (float *)NF_IN;
     float *score = (float *)NF_OUT;
     uint8_t *flag = (uint8_t *)NF_IDS;
     int i;
@@ -152,10 +160,39 @@ def run_arm(img: armrun.ArmImage, signals: np.ndarray) -> tuple[np.ndarray, np.n
     return flags.copy(), scores.copy()
 
 
+SCRIPT_RUN = r'''
+def run(lib, args):
+    fn = "oneclass" if API == "v4" else "outlier"
+    score = lib.fn(fn + "_last_score", ctypes.c_float)
+    if API == "v4":
+        lib.checked(fn + "_init", lib.knowledge())
+    else:
+        lib.checked(fn + "_init")
+    flag = ctypes.c_uint8()
+    total = outliers = 0
+    for path in args.detect:
+        for line, values in read_signals(path):
+            lib.checked(fn, buffer(values), ctypes.byref(flag))
+            total += 1
+            outliers += flag.value
+            s = float(score())
+            show(args, where(args, path, line), ("outlier" if flag.value else "nominal")
+                 + (f"  score {s:.4g}" if args.verbose else ""),
+                 {"file": path, "line": line, "outlier": bool(flag.value), "score": s})
+    summary = {"signals": total, "outliers": outliers, "nominal": total - outliers}
+    if args.json:
+        print(json.dumps({"summary": summary}))
+    else:
+        print(f"{total} signals: {total - outliers} nominal, {outliers} outliers")
+    return 0
+'''
+
+
 class OneClass(CApi):
     name = "1cc"
     title = "1-class classification"
     harness = HARNESS_C
+    script_run = SCRIPT_RUN
 
     def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
         return generate(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), neai_id, suffix)
@@ -166,10 +203,10 @@ class OneClass(CApi):
     def metadata(self, spec: dict[str, Any], pipe: Pipeline) -> dict[str, Any]:
         return {"outlier_threshold": float(pipe.model.state["limit"][0])}
 
-    def example_main(self, sfx: str) -> str:
+    def example_main(self, sfx: str, spec: dict[str, Any]) -> str:
         return example(EXAMPLE_MAIN, sfx)
 
-    def emulator_source(self, sfx: str) -> str:
+    def emulator_source(self, sfx: str, spec: dict[str, Any]) -> str:
         return fill(KNOWLEDGE_EMULATOR_C, sfx, EMULATOR_PARTS)
 
     def host(self, so: Path, gen: Generated, spec: dict[str, Any]) -> OCHostLibrary:
@@ -179,7 +216,7 @@ class OneClass(CApi):
         from ...library import host_library
 
         file = one_file(spec, params)
-        host = host_library(spec, cache)
+        host = host_library(spec, cache, self.api)
         flags, scores = host.oneclass(signals(spec, file))
         results = [{"line": i + 1, "outlier": bool(f), "score": float(v)}
                    for i, (f, v) in enumerate(zip(flags, scores, strict=True))]
