@@ -14,6 +14,7 @@ from nanoforge.engine.project import find_root, load
 from nanoforge.engine.targets import resolve
 
 from . import benchstore as bs
+from . import budget
 from . import deploy as dep
 
 
@@ -59,5 +60,7 @@ def deploy(root: Path, key: str | None, target: str | None, out_dir: str | None,
     files = library.deploy_files(spec, root / ".nanoforge" / "build", core, suffix or "", source)
     meta_name = next(n for n in files if n.startswith("metadata"))
     meta = json.loads(files[meta_name])
+    warnings = budget.check(meta["footprint"]["measured"], project.max_flash, project.max_ram, force,
+                            f"library {meta['neai_id']} on {core} ({root / 'nanoforge.toml'})")
     written = dep.write(dest, files, force)
-    return dep.summary(dest, written, meta)
+    return {**dep.summary(dest, written, meta), **({"warnings": warnings} if warnings else {})}

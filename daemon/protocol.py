@@ -478,7 +478,8 @@ class DeployParams(TypedDict):
     """Default: the project's [deploy] dir."""
     suffix: NotRequired[str | None]
     force: NotRequired[bool | None]
-    """Replace files nanoforge did not write."""
+    """Replace files nanoforge did not write, and deploy a library whose measured flash or
+    RAM is over the project's max_flash / max_ram (refused otherwise)."""
     source: NotRequired[bool | None]
     """Also write the library's C source (neai.c), for firmware that builds it itself."""
 
@@ -508,6 +509,8 @@ class DeployResult(TypedDict):
     neai_id: str | None
     target: str | None
     footprint: Footprint | None
+    warnings: NotRequired[list[str]]
+    """What --force let through (a library over budget), to show the user."""
 
 
 # ---------------------------------------------------------------- the daemon

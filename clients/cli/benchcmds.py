@@ -176,6 +176,8 @@ def cmd_deploy(c: Client, a: argparse.Namespace) -> int:
     res = c.request("nanoforge/deploy", {"project": _abs(a.project), "library": a.library, "target": a.target,
                                          "dir": _abs(a.dir) if a.dir else None, "suffix": a.suffix, "force": a.force,
                                          "source": a.source})
+    for w in res.get("warnings") or []:
+        print(f"nanoforge deploy: warning: {w}", file=sys.stderr)
     if a.json:
         print(json.dumps(res))
     else:
@@ -246,7 +248,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--target", metavar="CORE|MCU", help="default: the project's target")
     p.add_argument("--dir", metavar="DIR", help="default: the project's [deploy] dir")
     p.add_argument("--suffix", metavar="NAME", help="multi-library: appended to every symbol and file")
-    p.add_argument("--force", action="store_true", help="replace files nanoforge did not write")
+    p.add_argument("--force", action="store_true", help="replace files nanoforge did not write, and deploy "
+                   "a library measured over max_flash / max_ram (refused otherwise)")
     p.add_argument("--source", action="store_true", help="also write the library's C source (neai.c) to build "
                    "with the firmware instead of linking libneai.a")
     p.add_argument("--json", action="store_true")

@@ -160,7 +160,10 @@ export interface DeployParams {
   /** Default: the project's [deploy] dir. */
   dir?: string | null;
   suffix?: string | null;
-  /** Replace files nanoforge did not write. */
+  /**
+   * Replace files nanoforge did not write, and deploy a library whose measured flash or
+   * RAM is over the project's max_flash / max_ram (refused otherwise).
+   */
   force?: boolean | null;
   /** Also write the library's C source (neai.c), for firmware that builds it itself. */
   source?: boolean | null;
@@ -172,6 +175,8 @@ export interface DeployResult {
   neai_id: string | null;
   target: string | null;
   footprint: Footprint | null;
+  /** What --force let through (a library over budget), to show the user. */
+  warnings?: string[];
 }
 
 export interface DetectLine {
