@@ -58,9 +58,8 @@ def deploy(root: Path, key: str | None, target: str | None, out_dir: str | None,
     core = found[0].name
     dest = dep.resolve_dir(root, project.deploy_dir, out_dir)
     files = library.deploy_files(spec, root / ".nanoforge" / "build", core, suffix or "", source)
+    files, warnings = budget.before_write(root, project, spec, core, files, force)
     meta_name = next(n for n in files if n.startswith("metadata"))
     meta = json.loads(files[meta_name])
-    warnings = budget.check(meta["footprint"]["measured"], project.max_flash, project.max_ram, force,
-                            f"library {meta['neai_id']} on {core} ({root / 'nanoforge.toml'})")
     written = dep.write(dest, files, force)
     return {**dep.summary(dest, written, meta), **({"warnings": warnings} if warnings else {})}

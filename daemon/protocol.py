@@ -312,6 +312,11 @@ class CandidatesParams(TypedDict):
     limit: NotRequired[int | None]
 
 
+class MeasuredSize(TypedDict):
+    flash: int
+    ram: int
+
+
 class Candidate(Metrics):
     library: str
     score: float
@@ -322,6 +327,13 @@ class Candidate(Metrics):
     pipeline: list[str]
     model: str
     ci95: list[float] | None
+    measured: NotRequired[MeasuredSize | None]
+    """Flash and RAM (static + stack) measured on the project's core, once the candidate's
+    library has been built (deployed or timed); the search's estimate is ram/flash."""
+    cycles: NotRequired[dict[str, int] | None]
+    """Cycles per call on the project's core (mean; `nanoforge timing`), once counted."""
+    over_latency: NotRequired[bool]
+    """Its slowest call is over max_latency_ms at clock_hz (known once its cycles are)."""
 
 
 class Candidates(TypedDict):
@@ -513,6 +525,47 @@ class DeployResult(TypedDict):
     """What --force let through (a library over budget), to show the user."""
 
 
+# ---------------------------------------------------------------- timing
+
+
+class TimingParams(TypedDict):
+    project: str
+    library: NotRequired[str | None]
+    """Default: the best of the latest benchmark."""
+    clock: NotRequired[float | None]
+    """Hz; default: the project's clock_hz (80 MHz unless set)."""
+
+
+class CallTiming(TypedDict):
+    cycles: int
+    """Mean over the calls made (one per signal run)."""
+    max: int
+    calls: int
+    ms: float
+    """cycles at the clock, zero wait states."""
+
+
+class CoreTiming(TypedDict):
+    core: str
+    available: bool
+    reason: NotRequired[str]
+    """Why there is no figure (the emulator cannot run the core, say)."""
+    calls: NotRequired[dict[str, CallTiming]]
+    """By C function: neai_classification_init, neai_classification, …"""
+
+
+class TimingResult(TypedDict):
+    library: str
+    neai_id: str
+    clock_hz: float
+    signals: int
+    """Project signals each inference entry point ran on."""
+    target: str
+    """The project's core."""
+    max_latency_ms: float | None
+    cores: list[CoreTiming]
+
+
 # ---------------------------------------------------------------- the daemon
 
 
@@ -550,6 +603,7 @@ REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/bench/plot": (LibraryParams, PlotResult),
     "nanoforge/emulate": (EmulateParams, EmulateResult),
     "nanoforge/deploy": (DeployParams, DeployResult),
+    "nanoforge/timing": (TimingParams, TimingResult),
     "nanoforge/daemon/status": (Empty, DaemonStatus),
     "nanoforge/daemon/stop": (Empty, Stopping),
 }

@@ -26,6 +26,8 @@ import importlib
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
+
 from nanoforge.engine import types
 from nanoforge.engine.pipeline import Pipeline
 
@@ -69,6 +71,11 @@ class CApi:
     def metadata(self, spec: dict[str, Any], pipe: Pipeline) -> dict[str, Any]:
         """metadata.json keys of this type, placed after "api"."""
         return {}
+
+    def timing_inputs(self, signals: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+        """The signals `harness` reads and its arguments, so that each entry point runs on
+        every one of `signals` (codegen/timing.py counts the cycles of each call)."""
+        return signals, (len(signals),)
 
     def example_main(self, sfx: str) -> str:
         """nanoforge_example.c: the hello world a user starts from."""

@@ -64,6 +64,15 @@ export interface BestLibrary extends Metrics {
   warning?: string;
 }
 
+export interface CallTiming {
+  /** Mean over the calls made (one per signal run). */
+  cycles: number;
+  max: number;
+  calls: number;
+  /** cycles at the clock, zero wait states. */
+  ms: number;
+}
+
 export interface Candidate extends Metrics {
   library: string;
   score: number;
@@ -74,6 +83,15 @@ export interface Candidate extends Metrics {
   pipeline: string[];
   model: string;
   ci95: number[] | null;
+  /**
+   * Flash and RAM (static + stack) measured on the project's core, once the candidate's
+   * library has been built (deployed or timed); the search's estimate is ram/flash.
+   */
+  measured?: MeasuredSize | null;
+  /** Cycles per call on the project's core (mean; `nanoforge timing`), once counted. */
+  cycles?: Record<string, number> | null;
+  /** Its slowest call is over max_latency_ms at clock_hz (known once its cycles are). */
+  over_latency?: boolean;
 }
 
 export interface Candidates {
@@ -118,6 +136,15 @@ export interface ClassifySummary {
   signals: number;
   per_class: Record<string, number>;
   mean_certainty: number | null;
+}
+
+export interface CoreTiming {
+  core: string;
+  available: boolean;
+  /** Why there is no figure (the emulator cannot run the core, say). */
+  reason?: string;
+  /** By C function: neai_classification_init, neai_classification, … */
+  calls?: Record<string, CallTiming>;
 }
 
 export interface DaemonStatus {
@@ -305,6 +332,11 @@ export interface MeasuredFootprint {
   stack: number;
 }
 
+export interface MeasuredSize {
+  flash: number;
+  ram: number;
+}
+
 /** A library's scores on the worst evaluation split; which ones depends on the project type. */
 export interface Metrics {
   /** n-class, 1-class, anomaly detection. */
@@ -475,6 +507,26 @@ export interface SummaryParams {
   axes?: number | null;
 }
 
+export interface TimingParams {
+  project: string;
+  /** Default: the best of the latest benchmark. */
+  library?: string | null;
+  /** Hz; default: the project's clock_hz (80 MHz unless set). */
+  clock?: number | null;
+}
+
+export interface TimingResult {
+  library: string;
+  neai_id: string;
+  clock_hz: number;
+  /** Project signals each inference entry point ran on. */
+  signals: number;
+  /** The project's core. */
+  target: string;
+  max_latency_ms: number | null;
+  cores: CoreTiming[];
+}
+
 export interface TypeList {
   types: ProjectTypeInfo[];
 }
@@ -497,6 +549,7 @@ export interface Requests {
   "nanoforge/bench/plot": { params: LibraryParams; result: PlotResult };
   "nanoforge/emulate": { params: EmulateParams; result: EmulateResult };
   "nanoforge/deploy": { params: DeployParams; result: DeployResult };
+  "nanoforge/timing": { params: TimingParams; result: TimingResult };
   "nanoforge/daemon/status": { params: Empty; result: DaemonStatus };
   "nanoforge/daemon/stop": { params: Empty; result: Stopping };
 }
