@@ -135,3 +135,24 @@ def test_mnemonics_are_classified_with_their_condition_and_flags_removed() -> No
     assert cycletable.cost(t, "vpush", "{s16-s19}", False) == (1 + 4, True)
     assert cycletable.cost(t, "vmov", "r0, r1, d0", False) == (2, False)
     assert cycletable.cost(t, "udiv", "r0, r1, r2", False) == (7, False)
+
+
+def test_anomaly_detection_times_init_learn_and_detect(tmp_path: Path) -> None:
+    """The AD type's harness learns then detects each signal: both are timed, per call."""
+    from nanoforge.codegen import timing
+    from nanoforge.engine.pipeline import Pipeline
+
+    pipe = Pipeline.from_config({"blocks": [{"kind": "stats", "params": {}}],
+                                 "model": {"kind": "kmeans", "params": {"k": 3, "margin": 3.0}}})
+    spec = {**pipe.to_spec(), "type": "ad", "axes": 2, "buffer": 64, "classes": ["nominal"], "min_learn": 2}
+    x = np.sin(np.linspace(0, 20, 4 * 2 * 64, dtype=np.float32)).reshape(4, 2, 64)
+    res = {r["core"]: r for r in timing.library_timing(spec, tmp_path, timing.pick(x), 1e6,
+                                                       ("cortex-m0plus", "cortex-m4"))}
+    for core in ("cortex-m0plus", "cortex-m4"):
+        calls = res[core]["calls"]
+        assert calls["neai_anomalydetection_learn"]["calls"] == 3
+        assert calls["neai_anomalydetection_detect"]["calls"] == 3
+        assert calls["neai_anomalydetection_init"]["calls"] == 1
+        assert calls["neai_anomalydetection_learn"]["ms"] == calls["neai_anomalydetection_learn"]["cycles"] / 1e3
+    assert (res["cortex-m4"]["calls"]["neai_anomalydetection_detect"]["cycles"]
+            < res["cortex-m0plus"]["calls"]["neai_anomalydetection_detect"]["cycles"])
