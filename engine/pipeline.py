@@ -30,7 +30,7 @@ CODE_SCALE = {"cortex-m0plus": 1.10, "cortex-m3": 1.08, "cortex-m4": 1.04, "cort
 from falling more than 2 % under a build (ARMv6-M has 16-bit instructions only; soft float
 turns each operation into a call with its moves)."""
 DEFAULT_CODE_SCALE = 1.10  # an unknown core: the largest
-STACK_EXTRA = {"cortex-m0plus": 64, "cortex-m3": 32}
+STACK_EXTRA = {"cortex-m0plus": 64, "cortex-m3": 96}
 """Soft-float calls keep more values on the stack."""
 
 

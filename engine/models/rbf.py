@@ -44,7 +44,7 @@ class SVMRBF(KernelMachine, Classifier):
     fit, so the device needs nothing beyond the scores."""
 
     kind = "svm_rbf"
-    code_bytes = 240
+    code_bytes = 340
 
     C = Param(float, 1.0, low=0.0, open_low=True, doc="inverse regularisation")
 
