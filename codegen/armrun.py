@@ -10,6 +10,7 @@ plug-in (codegen/apis/) has its harness and reads its results back.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ class ArmImage:
     core: str
     image: bytes
     entry: int
+    elf: Path | None = None  # for the disassembly and symbols the cycle count needs
 
 
 def build_image(src_dir: Path, out_dir: Path, core: str, harness: str) -> ArmImage:
@@ -74,23 +76,31 @@ def build_image(src_dir: Path, out_dir: Path, core: str, harness: str) -> ArmIma
     a project type's CApi.harness) into one image for `core`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "harness.c").write_text(harness)
+    return link_image([out_dir / "harness.c", src_dir / "neai.c"], out_dir, core, ["-I", str(src_dir)])
+
+
+def link_image(sources: list[Path], out_dir: Path, core: str, extra: list[str] | None = None) -> ArmImage:
+    """C or assembly `sources`, one of them defining `nf_harness`, linked bare-metal for `core`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "link.ld").write_text(LINK_LD)
     elf = out_dir / "harness.elf"
     _run([ARM_CC, *WARN, *EXACT, *SECTIONS, *arm_flags(CORES[core]), "-Os", "-nostdlib", "-nostartfiles",
-          "-I", str(src_dir), str(out_dir / "harness.c"), str(src_dir / "neai.c"), "-T", str(out_dir / "link.ld"),
+          *(extra or []), *map(str, sources), "-T", str(out_dir / "link.ld"),
           "-Wl,--gc-sections", "-Wl,-e,nf_harness", "-lgcc", "-o", str(elf)], out_dir)
     binf = out_dir / "harness.bin"
     _run(["arm-none-eabi-objcopy", "-O", "binary", str(elf), str(binf)], out_dir)
     nm = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
     entry = next(int(line.split()[0], 16) for line in nm.splitlines() if line.endswith(" nf_harness"))
-    return ArmImage(core, binf.read_bytes(), entry)
+    return ArmImage(core, binf.read_bytes(), entry, elf)
 
 
 def machine(img: ArmImage, inter: np.ndarray, out_bytes: int, ids_bytes: int, args: tuple[int, ...],
-            count_instructions: bool = False) -> tuple[Any, list[int]]:
+            count_instructions: bool = False, on_start: Callable[[Any], None] | None = None
+            ) -> tuple[Any, list[int]]:
     """Runs `nf_harness(*args)` with the interleaved signals at IN_ADDR and `out_bytes` at
     OUT_ADDR, `ids_bytes` at IDS_ADDR for its results; the machine after the run to read
-    them from, and the instructions executed (counted when asked: it slows the run)."""
+    them from, and the instructions executed (counted when asked: it slows the run).
+    `on_start(uc)` runs just before, to add hooks (codegen/cycles.py)."""
     from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
     from unicorn import arm_const as ac
 
@@ -115,6 +125,8 @@ def machine(img: ArmImage, inter: np.ndarray, out_bytes: int, ids_bytes: int, ar
         def hook(_uc: object, _addr: int, _size: int, _data: object) -> None:
             count[0] += 1
         uc.hook_add(UC_HOOK_CODE, hook)
+    if on_start is not None:
+        on_start(uc)
     uc.emu_start(img.entry | 1, RETURN_MAGIC)
     rc = uc.reg_read(ac.UC_ARM_REG_R0)
     if rc != 0:

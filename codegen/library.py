@@ -137,7 +137,7 @@ def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int]
     plugin = apis.for_spec(spec, api)
     pipe = Pipeline.from_spec(spec)
     axes, length = int(spec["axes"]), int(spec["buffer"])
-    est_flash, est_ram = pipe.footprint(axes, length, 0, plugin.outputs(spec))
+    est_flash, est_ram = pipe.footprint(axes, length, 0, plugin.outputs(spec), core)
     body = spec_json({k: v for k, v in spec.items() if k not in ("blocks", "model")})
     return {
         "generator": "nanoforge",

@@ -23,6 +23,7 @@ from nanoforge.engine.atomic import write_atomic
 from nanoforge.engine.bandpass import design
 from nanoforge.engine.pipeline import pack, unpack
 from nanoforge.engine.project import Project, load
+from nanoforge.engine.targets import resolve
 
 ACTIVE = ("running", "paused", "starting")
 
@@ -126,7 +127,8 @@ def context(project: Project) -> tuple[search.Context, dict[str, Any]]:
     if project.filter.enabled and project.sensor != "multi":
         f = project.filter
         sos = design(f.low_hz, f.high_hz, project.sampling_hz, f.order).tolist()
-    data = {"groups": ds.groups, "multi": project.sensor == "multi"}
+    found = resolve(project.target)
+    data = {"groups": ds.groups, "multi": project.sensor == "multi", "core": found[0].name if found else None}
     ctx = search.Context(ds.x, ds.y, ds.classes, project.max_ram, project.max_flash, project.seed, sos,
                          type=project.type, data=data)
     meta = {"type": project.type, "axes": project.axes, "buffer": int(ds.x.shape[2]),

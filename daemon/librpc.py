@@ -14,6 +14,7 @@ from nanoforge.engine.project import APIS, find_root, load
 from nanoforge.engine.targets import resolve
 
 from . import benchstore as bs
+from . import budget
 from . import deploy as dep
 
 
@@ -69,7 +70,8 @@ def deploy(root: Path, key: str | None, target: str | None, out_dir: str | None,
         state = apis.for_spec(spec).pretrain(spec, cache, nominal)
     flags = project.deploy_cflags if cflags is None else cflags
     files = library.deploy_files(spec, cache, core, suffix or "", source, api, state, flags)
+    files, warnings = budget.before_write(root, project, spec, core, files, force)
     meta_name = next(n for n in files if n.startswith("metadata"))
     meta = json.loads(files[meta_name])
     written = dep.write(dest, files, force)
-    return dep.summary(dest, written, meta)
+    return {**dep.summary(dest, written, meta), **({"warnings": warnings} if warnings else {})}

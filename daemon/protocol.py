@@ -325,6 +325,11 @@ class CandidatesParams(TypedDict):
     limit: NotRequired[int | None]
 
 
+class MeasuredSize(TypedDict):
+    flash: int
+    ram: int
+
+
 class Candidate(Metrics):
     library: str
     score: float
@@ -335,6 +340,13 @@ class Candidate(Metrics):
     pipeline: list[str]
     model: str
     ci95: list[float] | None
+    measured: NotRequired[MeasuredSize | None]
+    """Flash and RAM (static + stack) measured on the project's core, once the candidate's
+    library has been built (deployed or timed); the search's estimate is ram/flash."""
+    cycles: NotRequired[dict[str, int] | None]
+    """Cycles per call on the project's core (mean; `nanoforge timing`), once counted."""
+    over_latency: NotRequired[bool]
+    """Its slowest call is over max_latency_ms at clock_hz (known once its cycles are)."""
 
 
 class Candidates(TypedDict):
@@ -658,7 +670,8 @@ class DeployParams(TypedDict):
     """Default: the project's [deploy] dir."""
     suffix: NotRequired[str | None]
     force: NotRequired[bool | None]
-    """Replace files nanoforge did not write."""
+    """Replace files nanoforge did not write, and deploy a library whose measured flash or
+    RAM is over the project's max_flash / max_ram (refused otherwise)."""
     source: NotRequired[bool | None]
     """Also write the library's C source (neai.c), for firmware that builds it itself."""
     api: NotRequired[str | None]
@@ -695,6 +708,49 @@ class DeployResult(TypedDict):
     neai_id: str | None
     target: str | None
     footprint: Footprint | None
+    warnings: NotRequired[list[str]]
+    """What --force let through (a library over budget), to show the user."""
+
+
+# ---------------------------------------------------------------- timing
+
+
+class TimingParams(TypedDict):
+    project: str
+    library: NotRequired[str | None]
+    """Default: the best of the latest benchmark."""
+    clock: NotRequired[float | None]
+    """Hz; default: the project's clock_hz (80 MHz unless set)."""
+
+
+class CallTiming(TypedDict):
+    cycles: int
+    """Mean over the calls made (one per signal run)."""
+    max: int
+    calls: int
+    ms: float
+    """cycles at the clock, zero wait states."""
+
+
+class CoreTiming(TypedDict):
+    core: str
+    available: bool
+    reason: NotRequired[str]
+    """Why there is no figure (the emulator cannot run the core, say)."""
+    calls: NotRequired[dict[str, CallTiming]]
+    """By C function: neai_classification_init, neai_classification, …"""
+
+
+class TimingResult(TypedDict):
+    library: str
+    neai_id: str
+    clock_hz: float
+    signals: int
+    """Project signals each inference entry point ran on."""
+    target: str
+    """The project's core."""
+    max_latency_ms: float | None
+    cores: list[CoreTiming]
 
 
 # ---------------------------------------------------------------- the daemon
@@ -843,6 +899,7 @@ REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/serial/emulate": (SerialEmulateParams, SerialStatus),
     "nanoforge/serial/status": (SerialRunParams, SerialStatus),
     "nanoforge/serial/stop": (SerialRunParams, SerialStatus),
+    "nanoforge/timing": (TimingParams, TimingResult),
     "nanoforge/daemon/status": (Empty, DaemonStatus),
     "nanoforge/daemon/stop": (Empty, Stopping),
 }

@@ -30,7 +30,8 @@ PROJECT_FILE = "nanoforge.toml"
 SIGNAL_SUFFIXES = (".csv", ".txt")
 
 _TOP_KEYS = {"type", "sensor", "axes", "variables", "buffer", "sampling_hz", "max_ram", "max_flash", "target",
-             "seed", "filter", "deploy", "signals", "name", "cluster", "api"}
+             "seed", "filter", "deploy", "signals", "name", "cluster", "api",
+             "clock_hz", "max_latency_ms"}
 # A Dask scheduler's address: the benchmark's evaluations run there (nanoforge[cluster]).
 CLUSTER_ADDRESS = re.compile(r"^(tcp|tls|ws|wss)://[^\s/]+:\d{1,5}$")
 _FILTER_KEYS = {"enabled", "low_hz", "high_hz", "order"}
@@ -80,6 +81,8 @@ class Project:
     max_ram: int = 16384
     max_flash: int = 65536
     target: str = "cortex-m4"
+    clock_hz: float = 80e6  # the core's clock, for milliseconds per call (codegen/timing.py)
+    max_latency_ms: float | None = None  # an inference call's budget on the target core, at clock_hz
     seed: int = 0
     filter: BandPass = field(default_factory=BandPass)
     deploy_dir: str | None = None
@@ -287,6 +290,10 @@ def load(root: str | Path, text: str | None = None) -> tuple[Project | None, lis
     for key in ("max_ram", "max_flash"):
         if key in data and (n := _int(v, "", key, data[key], 256, 1 << 30)) is not None:
             kw[key] = n
+    if "clock_hz" in data and (f := _float(v, "", "clock_hz", data["clock_hz"], 1e3)) is not None:
+        kw["clock_hz"] = f
+    if "max_latency_ms" in data and (f := _float(v, "", "max_latency_ms", data["max_latency_ms"], 1e-6)) is not None:
+        kw["max_latency_ms"] = f
     if "seed" in data and (n := _int(v, "", "seed", data["seed"], 0, 2**32 - 1)) is not None:
         kw["seed"] = n
     if "name" in data:

@@ -42,6 +42,18 @@ def bench_wait(root: Path, seconds: int) -> dict:
     return json.loads(r.stdout)
 
 
+def small_ncc_benchmark(tmp_path: Path) -> Path:
+    """A 2-class project of 1 × 64 sines, benchmarked for 5 s on 1 core: a stored best library."""
+    root = tmp_path / "p"
+    assert nanoforge("new", str(root), "--type", "ncc", "--axes", "1", "--buffer", "64").returncode == 0
+    for cls in ("a", "b"):
+        f = write_signals(tmp_path / f"{cls}.csv", smooth_rows(seed=ord(cls)) * (1 + (cls == "b")))
+        assert nanoforge("signals", "add", str(root), "--class", cls, str(f)).returncode == 0
+    r = nanoforge("bench", "start", str(root), "--time-budget", "5", "--cores", "1", "--wait", "--json")
+    assert json.loads(r.stdout)["best"], r.stderr
+    return root
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     nanoforge("daemon", "stop")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nanoforge.daemon import paths
 
-from .conftest import EXAMPLE, nanoforge, smooth_rows, write_signals
+from .conftest import EXAMPLE, nanoforge, small_ncc_benchmark, smooth_rows, write_signals
 
 
 def test_clean_file_is_silent(clean_file: Path) -> None:
@@ -137,13 +137,7 @@ def test_a_failed_benchmark_says_what_is_wrong_in_the_users_words(tmp_path: Path
 
 
 def test_a_damaged_state_file_does_not_hide_the_best_library(tmp_path: Path) -> None:
-    root = tmp_path / "p"
-    assert nanoforge("new", str(root), "--type", "ncc", "--axes", "1", "--buffer", "64").returncode == 0
-    for cls in ("a", "b"):
-        f = write_signals(tmp_path / f"{cls}.csv", smooth_rows(seed=ord(cls)) * (1 + (cls == "b")))
-        assert nanoforge("signals", "add", str(root), "--class", cls, str(f)).returncode == 0
-    r = nanoforge("bench", "start", str(root), "--time-budget", "5", "--cores", "1", "--wait", "--json")
-    assert json.loads(r.stdout)["best"]
+    root = small_ncc_benchmark(tmp_path)
     r = nanoforge("deploy", str(root), "--dir", str(tmp_path / "fw"), "--json")
     best = json.loads(r.stdout)["neai_id"]
     state = next((root / ".nanoforge" / "benchmarks").iterdir()) / "state.json"

@@ -108,14 +108,21 @@ def cmd_bench(c: Client, a: argparse.Namespace) -> int:
         return EXIT_OK
     main = res["main_metric"]
     label = METRIC_LABELS.get(main, main)
-    print(f"{'library':<12}{'score':>8}{label:>9}  {'95% CI':<13}{'RAM':>7}{'flash':>8}  "
-          "pipeline → model")
+    print(f"{'library':<12}{'score':>8}{label:>9}  {'95% CI':<13}{'RAM':>7}{'flash':>8}{'measured':>13}"
+          f"{'cycles':>10}  pipeline → model")
     for r in res["candidates"]:
         ci = r.get("ci95") or [0, 0]
+        m = r.get("measured")
+        measured = f"{m['ram']}/{m['flash']}" if m else "–"
+        cyc = r.get("cycles")
+        cycles = str(max((v for k, v in cyc.items() if not k.endswith("_init")), default=0)) if cyc else "–"
         print(f"{r['library']:<12}{r['score']:>8.2f}{r[main]:>9.3f}  "
               f"{ci[0]:.3f}–{ci[1]:.3f}  "
-              f"{r['ram']:>7}{r['flash']:>8}  {' → '.join(r['pipeline'])} → {r['model']}"
-              + ("" if r["state"] == "full" else "  (pruned early)"))
+              f"{r['ram']:>7}{r['flash']:>8}{measured:>13}{cycles:>10}  {' → '.join(r['pipeline'])} → {r['model']}"
+              + ("" if r["state"] == "full" else "  (pruned early)")
+              + ("  (over max_latency_ms)" if r.get("over_latency") else ""))
+    print("RAM, flash: the search's estimate; measured RAM/flash and cycles per inference call on the project's "
+          "core once a library is built (deploy, nanoforge timing)")
     return EXIT_OK
 
 
@@ -187,6 +194,8 @@ def cmd_deploy(c: Client, a: argparse.Namespace) -> int:
                                          "dir": _abs(a.dir) if a.dir else None, "suffix": a.suffix, "force": a.force,
                                          "source": a.source, "api": a.api, "pretrained": a.pretrained,
                                          "cflags": a.cflags})
+    for w in res.get("warnings") or []:
+        print(f"nanoforge deploy: warning: {w}", file=sys.stderr)
     if a.json:
         print(json.dumps(res))
     else:
@@ -261,7 +270,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--target", metavar="CORE|MCU", help="default: the project's target")
     p.add_argument("--dir", metavar="DIR", help="default: the project's [deploy] dir")
     p.add_argument("--suffix", metavar="NAME", help="multi-library: appended to every symbol and file")
-    p.add_argument("--force", action="store_true", help="replace files nanoforge did not write")
+    p.add_argument("--force", action="store_true", help="replace files nanoforge did not write, and deploy "
+                   "a library measured over max_flash / max_ram (refused otherwise)")
     p.add_argument("--source", action="store_true", help="also write the library's C source (neai.c) to build "
                    "with the firmware instead of linking libneai.a")
     p.add_argument("--api", choices=("v4", "v5"), default=None,

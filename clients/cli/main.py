@@ -15,7 +15,7 @@ from typing import Any
 
 from nanoforge.daemon.paths import UnsafeHome
 
-from . import benchcmds, dataloggercmds, samplingcmds, serialcmds, validatecmds
+from . import benchcmds, dataloggercmds, samplingcmds, serialcmds, timingcmds, validatecmds
 from .rpc import Client, DaemonUnavailable, RpcError, connect, start_daemon
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -285,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     validatecmds.add_parsers(sub)
     samplingcmds.add_parsers(sub)
     dataloggercmds.add_parsers(sub)
+    timingcmds.add_parsers(sub)
 
     p = sub.add_parser("daemon", help="the background daemon (started automatically)")
     p.add_argument("action", nargs="?", choices=["start", "stop", "status"], default="status")

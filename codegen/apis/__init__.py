@@ -80,6 +80,11 @@ class CApi:
         """metadata.json keys of this type, placed after "api"."""
         return {}
 
+    def timing_inputs(self, signals: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+        """The signals `harness` reads and its arguments, so that each entry point runs on
+        every one of `signals` (codegen/timing.py counts the cycles of each call)."""
+        return signals, (len(signals),)
+
     def example_main(self, sfx: str, spec: dict[str, Any]) -> str:
         """nanoforge_example.c: the hello world a user starts from."""
         raise NotImplementedError

@@ -14,5 +14,6 @@ from . import (  # noqa: F401
     sampling,
     serial,
     signals,
+    timing,
     validate,
 )

@@ -47,7 +47,7 @@ class FFTMag(Block):
 
     kind = "fft"
     stage_in = "signal"
-    code_bytes = 520
+    code_bytes = 630
 
     bands = Param(int, low=1, doc="equal-width bands the spectrum is averaged into")
     window = Param(bool, False, doc="Hann window before the FFT")
@@ -82,7 +82,7 @@ class Spectral(Block):
 
     kind = "spectral"
     stage_in = "signal"
-    code_bytes = 700
+    code_bytes = 920
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         mag = fft_magnitude(x, False)

@@ -45,7 +45,7 @@ class Linear(Classifier):
     scores equals the sigmoid of w·x + b."""
 
     kind = "linear"
-    code_bytes = 150
+    code_bytes = 330
 
     algo = Param(str, choices=("lda", "logreg", "linsvm", "sefr"), doc="how W and b are learned")
     C = Param(float, 1.0, low=0.0, open_low=True, doc="inverse regularisation (logreg, linsvm)")

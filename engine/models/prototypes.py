@@ -228,7 +228,7 @@ class KMeans(Slots):
     its nearest prototype by 1/count towards itself."""
 
     kind = "kmeans"
-    code_bytes = 260
+    code_bytes = 360
 
     k = Param(int, low=1, doc="prototypes")
 
@@ -261,7 +261,7 @@ class Reservoir(Slots):
     with a seeded xorshift32 so the device and the reference pick the same buffers)."""
 
     kind = "reservoir"
-    code_bytes = 240
+    code_bytes = 320
 
     slots = Param(int, low=1, doc="buffers kept")
     seed = Param(int, 0, doc="seeds the device's xorshift32")

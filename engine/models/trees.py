@@ -329,7 +329,7 @@ class HalfSpace(ADModel):
     for empty ones."""
 
     kind = "hst"
-    code_bytes = 300
+    code_bytes = 450
     warmup = 4
 
     trees = Param(int, low=1, doc="half-space trees")

@@ -223,7 +223,7 @@ class AnomalyDetection(NominalFiles):
         return out
 
     def footprint(self, ctx: Context, pipe: Pipeline) -> tuple[int, int]:
-        return pipe.footprint(ctx.axes, ctx.length, 0, 0)
+        return pipe.footprint(ctx.axes, ctx.length, 0, 0, ctx.data.get("core"))
 
     def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
                    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:

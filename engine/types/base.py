@@ -127,8 +127,15 @@ class ProjectType:
         raise NotImplementedError
 
     def footprint(self, ctx: Context, pipe: Pipeline) -> tuple[int, int]:
-        """(flash, RAM) estimated before any fit, to reject candidates over the budget."""
-        return pipe.footprint(ctx.axes, ctx.length, len(ctx.splits[0][0]), self.outputs(ctx))
+        """(flash, RAM) estimated before any fit, to reject candidates over the budget:
+        for the library that ships (fitted on `shipped_signals`), on the project's core."""
+        return pipe.footprint(ctx.axes, ctx.length, self.shipped_signals(ctx), self.outputs(ctx),
+                              ctx.data.get("core"))
+
+    def shipped_signals(self, ctx: Context) -> int:
+        """Signals the shipped library is fitted on (all of them, unless the type says):
+        instance-based models keep that many, not a split's training part."""
+        return len(ctx.x)
 
     def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
                    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -212,6 +212,9 @@ class OneClass(NominalFiles):
              + 0.025 * free_ram + 0.025 * free_flash)
         return round(100 * s, 3)
 
+    def shipped_signals(self, ctx: Context) -> int:
+        return int((ctx.y == 0).sum())
+
     def fit(self, ctx: Context, pipe: Pipeline) -> Pipeline:
         nom = ctx.y == 0  # nominal signals only; abnormal and synthetic ones only evaluate
         pipe.fit(ctx.x[nom], ctx.y[nom], 1)

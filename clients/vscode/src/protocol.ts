@@ -74,6 +74,15 @@ export interface BestLibrary extends Metrics {
   warning?: string;
 }
 
+export interface CallTiming {
+  /** Mean over the calls made (one per signal run). */
+  cycles: number;
+  max: number;
+  calls: number;
+  /** cycles at the clock, zero wait states. */
+  ms: number;
+}
+
 export interface Candidate extends Metrics {
   library: string;
   score: number;
@@ -84,6 +93,15 @@ export interface Candidate extends Metrics {
   pipeline: string[];
   model: string;
   ci95: number[] | null;
+  /**
+   * Flash and RAM (static + stack) measured on the project's core, once the candidate's
+   * library has been built (deployed or timed); the search's estimate is ram/flash.
+   */
+  measured?: MeasuredSize | null;
+  /** Cycles per call on the project's core (mean; `nanoforge timing`), once counted. */
+  cycles?: Record<string, number> | null;
+  /** Its slowest call is over max_latency_ms at clock_hz (known once its cycles are). */
+  over_latency?: boolean;
 }
 
 export interface Candidates {
@@ -128,6 +146,15 @@ export interface ClassifySummary {
   signals: number;
   per_class: Record<string, number>;
   mean_certainty: number | null;
+}
+
+export interface CoreTiming {
+  core: string;
+  available: boolean;
+  /** Why there is no figure (the emulator cannot run the core, say). */
+  reason?: string;
+  /** By C function: neai_classification_init, neai_classification, … */
+  calls?: Record<string, CallTiming>;
 }
 
 export interface DaemonStatus {
@@ -208,7 +235,10 @@ export interface DeployParams {
   /** Default: the project's [deploy] dir. */
   dir?: string | null;
   suffix?: string | null;
-  /** Replace files nanoforge did not write. */
+  /**
+   * Replace files nanoforge did not write, and deploy a library whose measured flash or
+   * RAM is over the project's max_flash / max_ram (refused otherwise).
+   */
   force?: boolean | null;
   /** Also write the library's C source (neai.c), for firmware that builds it itself. */
   source?: boolean | null;
@@ -229,6 +259,8 @@ export interface DeployResult {
   neai_id: string | null;
   target: string | null;
   footprint: Footprint | null;
+  /** What --force let through (a library over budget), to show the user. */
+  warnings?: string[];
 }
 
 export interface DetectLine {
@@ -393,6 +425,11 @@ export interface MeasuredFootprint {
   ram: number;
   ram_static: number;
   stack: number;
+}
+
+export interface MeasuredSize {
+  flash: number;
+  ram: number;
 }
 
 /** A library's scores on the worst evaluation split; which ones depends on the project type. */
@@ -714,6 +751,26 @@ export interface SummaryParams {
   axes?: number | null;
 }
 
+export interface TimingParams {
+  project: string;
+  /** Default: the best of the latest benchmark. */
+  library?: string | null;
+  /** Hz; default: the project's clock_hz (80 MHz unless set). */
+  clock?: number | null;
+}
+
+export interface TimingResult {
+  library: string;
+  neai_id: string;
+  clock_hz: number;
+  /** Project signals each inference entry point ran on. */
+  signals: number;
+  /** The project's core. */
+  target: string;
+  max_latency_ms: number | null;
+  cores: CoreTiming[];
+}
+
 export interface TypeList {
   types: ProjectTypeInfo[];
 }
@@ -781,6 +838,7 @@ export interface Requests {
   "nanoforge/serial/emulate": { params: SerialEmulateParams; result: SerialStatus };
   "nanoforge/serial/status": { params: SerialRunParams; result: SerialStatus };
   "nanoforge/serial/stop": { params: SerialRunParams; result: SerialStatus };
+  "nanoforge/timing": { params: TimingParams; result: TimingResult };
   "nanoforge/daemon/status": { params: Empty; result: DaemonStatus };
   "nanoforge/daemon/stop": { params: Empty; result: Stopping };
 }
