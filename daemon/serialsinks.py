@@ -13,7 +13,6 @@ from typing import Any
 
 from nanoforge.codegen import library
 from nanoforge.engine.atomic import fresh_path
-from nanoforge.engine.checks import MIN_SIGNALS
 from nanoforge.engine.linestream import LineStream
 from nanoforge.engine.project import add_signals, find_root, load
 
@@ -111,8 +110,7 @@ def start_record(params: dict[str, Any]) -> SerialRun:
 def live_emulator(root: Path, key: str | None, learn: int) -> tuple[Callable[[str], dict[str, Any]], Path]:
     """`sink(line)`: the library's answer for one signal, through its type's own `emulate`
     (files in, answers out), so live emulation needs nothing from a project type that
-    file emulation does not. A one-signal file is below the checks' minimum, so the signal
-    is run as a file of MIN_SIGNALS copies of itself (answers are per signal: the same)."""
+    file emulation does not: each signal is run as a one-line file."""
     spec, _ = bs.find_library(root, key)
     cache = root / ".nanoforge" / "build"
     work = Path(tempfile.mkdtemp(prefix="nanoforge-live-"))
@@ -126,7 +124,7 @@ def live_emulator(root: Path, key: str | None, learn: int) -> tuple[Callable[[st
             with open(learn_file, "a", encoding="ascii") as f:
                 f.write(line + "\n")
             return {"signal": n, "learning": True, "learned": n}
-        one.write_text((line + "\n") * MIN_SIGNALS, encoding="ascii")
+        one.write_text(line + "\n", encoding="ascii")
         inputs: dict[str, Any] = {"file": None, "targets": None, "learn": None, "detect": None, "sensitivity": None}
         if learn:
             inputs.update(learn=[str(learn_file)], detect=[str(one)])
@@ -144,8 +142,6 @@ def live_emulator(root: Path, key: str | None, learn: int) -> tuple[Callable[[st
 def start_emulate(params: dict[str, Any]) -> SerialRun:
     root = _project(params["project"]).root
     learn = params.get("learn") or 0
-    if learn and learn < MIN_SIGNALS:
-        raise ValueError(f"--learn {learn}: learn at least {MIN_SIGNALS} signals")
     sink, work = live_emulator(root, params.get("library"), learn)
     spec, _ = bs.find_library(root, params.get("library"))
     # a multi-sensor library takes one sample (every variable) per line

@@ -194,8 +194,6 @@ def test_live_emulation_learns_the_first_n_signals_then_detects(board: Board, tm
     assert r.returncode == 0, r.stderr
     ref = json.loads(r.stdout)["results"]
     assert [(a["similarity"], a["status"]) for a in live[10:]] == [(b["similarity"], b["status"]) for b in ref]
-    few = nanoforge("emulate", str(root), "--port", board.device, "--baud", "115200", "--learn", "3")
-    assert few.returncode == 1 and "at least 10" in few.stderr
 
 
 def test_recording_one_role_keeps_the_other_files_of_its_signals_table(tmp_path: Path) -> None:
