@@ -64,6 +64,13 @@ def sources_hash(gen: Generated) -> str:
     return h.hexdigest()[:10]
 
 
+def built(spec: dict[str, Any], cache: Path, api: str = apis.DEFAULT_API) -> list[Path]:
+    """The build folders of `spec` (no suffix) already in `cache`, newest first: what lists
+    read measured figures from without building anything."""
+    found = cache.glob(f"{neai_id(spec)}-{api}-*") if cache.is_dir() else []
+    return sorted((d for d in found if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
+
+
 def build_sources(spec: dict[str, Any], cache: Path, suffix: str = "", api: str = apis.DEFAULT_API,
                   pretrained: np.ndarray | None = None) -> Built:
     nid = neai_id(spec)

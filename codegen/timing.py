@@ -84,10 +84,9 @@ def library_timing(spec: dict[str, Any], cache: Path, signals: np.ndarray, clock
 def cached_cycles(spec: dict[str, Any], cache: Path, core: str) -> dict[str, int] | None:
     """Cycles per call already counted for `core` (any signals, the current model), or
     None: for lists, which never build anything."""
-    from .library import neai_id
+    from .library import built
 
-    d = cache / neai_id(spec) / core / "timing"
-    for p in sorted(d.glob("cycles-*.json")) if d.is_dir() else []:
+    for p in [p for b in built(spec, cache) for p in sorted((b / core / "timing").glob("cycles-*.json"))]:
         try:
             r = json.loads(p.read_text())
         except (OSError, ValueError):

@@ -68,16 +68,18 @@ def candidate_figures(root: Path, project: Project, spec: dict[str, Any]) -> dic
     cache only (nothing is built for a list)."""
     import json
 
-    from nanoforge.codegen.library import neai_id
+    from nanoforge.codegen.library import built
 
     core = project_core(project)
     cache = root / ".nanoforge" / "build"
     out: dict[str, Any] = {}
-    try:
-        fp = json.loads((cache / neai_id(spec) / core / "footprint.json").read_text())
-        out["measured"] = {"flash": int(fp["flash"]), "ram": int(fp["ram"])}
-    except (OSError, ValueError, KeyError):
-        pass
+    for b in built(spec, cache):
+        try:
+            fp = json.loads((b / core / "footprint.json").read_text())
+            out["measured"] = {"flash": int(fp["flash"]), "ram": int(fp["ram"])}
+            break
+        except (OSError, ValueError, KeyError):
+            continue
     cyc = timing.cached_cycles(spec, cache, core)
     if cyc is not None:
         out["cycles"] = cyc
