@@ -218,7 +218,8 @@ def load(root: str | Path, text: str | None = None) -> tuple[Project | None, lis
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            return None, [make(label, "NF300", f"cannot read {PROJECT_FILE}: {e}",
+            why = (e.strerror or "unreadable").lower() if isinstance(e, OSError) else "it is not UTF-8 text"
+            return None, [make(label, "NF300", f"cannot read {PROJECT_FILE}: {why}",
                                "create it with `nanoforge new DIR --type ncc`")]
     try:
         data = tomllib.loads(text)
