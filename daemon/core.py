@@ -25,11 +25,13 @@ from nanoforge.engine.project import PROJECT_FILE, find_root, load
 
 from .jobs import Jobs
 from .paths import build_id
+from .positions import wide_lines
 
 log = logging.getLogger("nanoforge.daemon")
 # Editors save in bursts (temp file, rename, touch); one check per burst is enough.
 DEBOUNCE_S = 0.15
-Publisher = Callable[[str, list[Diagnostic]], None]
+Publisher = Callable[[str, list[Diagnostic], dict[int, str]], None]
+"""(file, its diagnostics, the text of the lines they point into whose columns an editor counts differently)."""
 
 
 class _Events(FileSystemEventHandler):
@@ -131,6 +133,17 @@ class Core:
         self.touch()
         return await self.loop.run_in_executor(self.pool, lint_path, path, axes, text)
 
+    async def lint_for_editor(self, path: str | Path, axes: int | None = None,
+                              text: bytes | None = None) -> tuple[list[Diagnostic], dict[int, str]]:
+        """The diagnostics and what an editor needs to place them (positions.wide_lines)."""
+        self.touch()
+
+        def run() -> tuple[list[Diagnostic], dict[int, str]]:
+            diags = lint_path(path, axes, text)
+            return diags, wide_lines(path, text, diags)
+
+        return await self.loop.run_in_executor(self.pool, run)
+
     def file_changed(self, path: Path) -> None:
         """Called on the event loop for every watched change; debounced per file."""
         handle = self._pending.pop(path, None)
@@ -146,28 +159,28 @@ class Core:
             targets += [f for f in self.project_files(path.parent) if f != path]
         for t in targets:
             if not t.exists():
-                self.publish(str(t), [])
+                self.publish(str(t), [], {})
                 continue
             try:
-                diags = await self.lint(t)
+                diags, lines = await self.lint_for_editor(t)
             except Exception:  # a check must never take the daemon down
                 log.exception("check failed for %s", t)
                 continue
-            self.publish(str(t), diags)
+            self.publish(str(t), diags, lines)
 
     async def publish_project(self, root: Path, publish: Publisher) -> None:
         """A scan of files on disk: documents open in the editor keep the diagnostics of
         their buffer, which the session checked on open."""
         for f in self.project_files(root):
             try:
-                publish(str(f), await self.lint(f), skip_open=True)  # type: ignore[call-arg]
+                publish(str(f), *await self.lint_for_editor(f), skip_open=True)  # type: ignore[call-arg]
             except Exception:
                 log.exception("check failed for %s", f)
 
-    def publish(self, path: str, diags: list[Diagnostic]) -> None:
+    def publish(self, path: str, diags: list[Diagnostic], lines: dict[int, str]) -> None:
         for pub in list(self._publishers.values()):
             try:
-                pub(path, diags)
+                pub(path, diags, lines)
             except Exception:
                 log.exception("publishing diagnostics failed")
 
