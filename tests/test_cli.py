@@ -128,7 +128,7 @@ def test_a_failed_benchmark_says_what_is_wrong_in_the_users_words(tmp_path: Path
         write_signals(data / f"{cls}.csv", smooth_rows(seed=ord(cls)))
         assert nanoforge("signals", "add", str(root), "--class", cls, str(data / f"{cls}.csv")).returncode == 0
     toml = root / "nanoforge.toml"
-    toml.write_text(toml.read_text().replace('"../data/b.csv"', '"signals/../../data/b.csv"'))
+    toml.write_text(toml.read_text().replace(f'"{data}/b.csv"', f'"{root}/signals/../../data/b.csv"'))
     (data / "b.csv").write_text("1.0,x\n" * 30)  # broken after it was added
     r = nanoforge("bench", "start", str(root), "--time-budget", "30", "--cores", "1", "--wait", "--json")
     st = json.loads(r.stdout)
