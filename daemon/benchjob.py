@@ -62,7 +62,9 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
     done = bs.read_results(d)
     sched = search.Scheduler(ctx, done)
     state["candidates_total"] = sched.total
-    state["candidates_evaluated"] = len(done)
+    state["candidates_evaluated"] = sched.evaluated()
+    space = sched.space
+    counted = space.intersection(done)  # a retried batch records a key again: counted once
     best = sched.best()
     if best and not bs.library_path(d, best["key"]).exists():
         bs.fit_and_save(d, ctx, meta, best)
@@ -85,7 +87,9 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
         nonlocal best
         results.write(_json(rec) + "\n")
         results.flush()
-        state["candidates_evaluated"] = state.get("candidates_evaluated", 0) + 1
+        if rec["key"] in space:
+            counted.add(rec["key"])
+        state["candidates_evaluated"] = len(counted)
         state["elapsed_s"] = rec["t"]
         if rec.get("state") == "full" and (best is None or (rec["score"], rec["key"]) > (best["score"], best["key"])):
             bs.fit_and_save(d, ctx, meta, rec)  # the library first, then the state that names it
