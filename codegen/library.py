@@ -1,7 +1,7 @@
 """From a stored library spec to built artefacts: sources, host emulator, per-core
 `libneai.a` with measured footprint, metadata.json and a hello-world example.
 
-Builds are cached by library id under the project's `.nanoforge/build/`, and every
+Builds are cached by the spec's content under the project's `.nanoforge/build/`, and every
 output is derived from the spec alone, so the same spec gives the same files. What
 differs between project types is asked of the type's plug-in (codegen/apis/).
 """
@@ -9,6 +9,7 @@ differs between project types is asked of the type's plug-in (codegen/apis/).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -20,8 +21,21 @@ from nanoforge.engine.pipeline import Pipeline, pack, spec_json
 from . import apis, toolchain
 from .cgen import Generated, library_id
 
+_KEY = re.compile(r"[0-9a-f]{6,40}")
+
 
 def neai_id(spec: dict[str, Any]) -> str:
+    """The library's one id: the key the benchmark gave it (what `bench candidates` lists
+    and `deploy --library` takes), so NEAI_ID, metadata.json and the candidate list name
+    a library the same way; a spec from elsewhere, without such a key, is named by its
+    content."""
+    key = spec.get("library")
+    return key if isinstance(key, str) and _KEY.fullmatch(key) else content_id(spec)
+
+
+def content_id(spec: dict[str, Any]) -> str:
+    """What the build cache is keyed by: the whole spec, knowledge included, so a library
+    refitted under the same key (new signals) is never served from an older build."""
     return library_id(pack(spec))
 
 
@@ -45,7 +59,7 @@ class Built:
 
 def build_sources(spec: dict[str, Any], cache: Path, suffix: str = "") -> Built:
     nid = neai_id(spec)
-    d = cache / f"{nid}{suffix}"
+    d = cache / f"{content_id(spec)}{suffix}"
     gen = generate(spec, suffix)
     if not (d / "src" / "neai.c").exists():
         cache.mkdir(parents=True, exist_ok=True)

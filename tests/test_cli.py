@@ -136,13 +136,20 @@ def test_a_failed_benchmark_says_what_is_wrong_in_the_users_words(tmp_path: Path
     assert st["error"].startswith(f"{data / 'b.csv'}:1:") and "Error:" not in st["error"], st["error"]
 
 
-def test_a_damaged_state_file_does_not_hide_the_best_library(tmp_path: Path) -> None:
+def _benched(tmp_path: Path) -> Path:
+    """A two-class project after a 5 s benchmark on one core."""
     root = tmp_path / "p"
     assert nanoforge("new", str(root), "--type", "ncc", "--axes", "1", "--buffer", "64").returncode == 0
     for cls in ("a", "b"):
         f = write_signals(tmp_path / f"{cls}.csv", smooth_rows(seed=ord(cls)) * (1 + (cls == "b")))
         assert nanoforge("signals", "add", str(root), "--class", cls, str(f)).returncode == 0
-    r = nanoforge("bench", "start", str(root), "--time-budget", "5", "--cores", "1", "--wait", "--json")
+    assert nanoforge("bench", "start", str(root), "--time-budget", "5", "--cores", "1", "--wait").returncode == 0
+    return root
+
+
+def test_a_damaged_state_file_does_not_hide_the_best_library(tmp_path: Path) -> None:
+    root = _benched(tmp_path)
+    r = nanoforge("bench", "status", str(root), "--json")
     assert json.loads(r.stdout)["best"]
     r = nanoforge("deploy", str(root), "--dir", str(tmp_path / "fw"), "--json")
     best = json.loads(r.stdout)["neai_id"]
@@ -154,3 +161,22 @@ def test_a_damaged_state_file_does_not_hide_the_best_library(tmp_path: Path) -> 
         assert json.loads(r.stdout)["results"]
         r = nanoforge("deploy", str(root), "--dir", str(tmp_path / "fw"), "--json")
         assert r.returncode == 0 and json.loads(r.stdout)["neai_id"] == best, r.stderr
+
+
+def test_one_id_everywhere_candidates_deploy_header_and_metadata(tmp_path: Path) -> None:
+    """The candidate list said 9f9d96e8a8 and the deployed library NEAI_ID "226a62ab31be"
+    for the same library: now the candidate's id is the library's id in every place."""
+    root = _benched(tmp_path)
+    r = nanoforge("bench", "status", str(root), "--json")
+    best = json.loads(r.stdout)["best"]["library"]
+    listed = json.loads(nanoforge("bench", "candidates", str(root), "--json").stdout)["candidates"]
+    assert listed[0]["library"] == best
+    other = listed[-1]["library"]
+    for key in (None, other):
+        fw = tmp_path / f"fw-{key}"
+        r = nanoforge("deploy", str(root), "--dir", str(fw), *(["--library", key] if key else []), "--json")
+        assert r.returncode == 0, r.stderr
+        want = key or best
+        assert json.loads(r.stdout)["neai_id"] == want
+        assert f'#define NEAI_ID "{want}"' in (fw / "NanoEdgeAI.h").read_text()
+        assert json.loads((fw / "metadata.json").read_text())["neai_id"] == want
