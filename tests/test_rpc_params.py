@@ -143,3 +143,14 @@ def test_nanoforges_own_words_still_reach_the_user() -> None:
     with pytest.raises(JsonRpcInvalidParams) as e:
         asyncio.run(call({"path": "/nonexistent-nf-test/p"}))
     assert "type must be one of" in e.value.message
+
+
+def test_an_lsp_request_whose_params_do_not_fit_is_answered() -> None:
+    """pygls dropped it unanswered and the client waited forever (found by bench/fuzz.py)."""
+    with connect() as c:
+        c.sock.settimeout(60)
+        for method in ("textDocument/hover", "textDocument/codeAction"):
+            with pytest.raises(RpcError) as e:
+                c.request(method, {})
+            assert e.value.code == -32602 and method in e.value.message
+        assert c.request("nanoforge/daemon/status")["pid"] > 0
