@@ -98,7 +98,8 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Text:
-    """A short string of printable characters (a name the user typed)."""
+    """A short string on one line (a name the user typed: a tab or an emoji is theirs to
+    choose, the C escapes every byte; a NUL or a line break is never meant)."""
 
     max_chars: int = 256
 
@@ -107,8 +108,8 @@ class Text:
             return "must not be empty"
         if len(value) > self.max_chars:
             return f"is longer than {self.max_chars} characters"
-        if any(not c.isprintable() for c in value):
-            return "must not contain control characters"
+        if any(c in "\0\r\n" for c in value):
+            return "must be one line without NUL characters"
         return None
 
     def schema(self) -> dict[str, Any]:

@@ -154,3 +154,16 @@ def test_an_lsp_request_whose_params_do_not_fit_is_answered() -> None:
                 c.request(method, {})
             assert e.value.code == -32602 and method in e.value.message
         assert c.request("nanoforge/daemon/status")["pid"] > 0
+
+
+def test_bounds_refuse_only_what_is_never_meant() -> None:
+    from nanoforge.daemon.typedschema import invalid_param
+
+    for name in ("tab\there", "x??/", "\U0001f600 smile", 'say "hi"\\'):  # class names the C escapes byte by byte
+        assert invalid_param(protocol.SignalsAddParams, {"dir": "/p", "class_name": name}) is None
+    assert invalid_param(protocol.SignalsAddParams, {"dir": "/p", "class_name": "a\nb"}) == (
+        "parameter 'class_name' must be one line without NUL characters")
+    assert invalid_param(protocol.CheckParams, {"path": "x.csv"}).startswith(
+        "parameter 'path' must be an absolute path")
+    assert invalid_param(protocol.BenchStartParams, {"project": "/p", "cores": 0}) == (
+        "parameter 'cores' must be a whole number from 1 to 1024, not 0")
