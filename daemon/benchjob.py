@@ -43,9 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(d, job, state)
     except Exception as e:  # the job's own failure must reach the user, not vanish
-        # A user's problem (a bad signal file, a setting) is said in its own words; a bug
-        # keeps its exception's name, which is what a report needs.
-        error = str(e) if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {e}"
+        # A user's problem (a bad signal file, a setting) is said in its own words; a
+        # fault of the job's is said to be one, and where its traceback is: its text is
+        # about nanoforge's code, which a client is never shown (#21).
+        from .registry import user_message
+
+        error = user_message(e) or (f"internal error in the benchmark job; the details are in {d / 'error.log'} "
+                                    "— please report them")
         state.update(state="failed", error=error, pid=None, updated=bs.now())
         bs.write_json(d / "state.json", state)
         (d / "error.log").write_text(traceback.format_exc())

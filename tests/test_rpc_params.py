@@ -167,3 +167,22 @@ def test_bounds_refuse_only_what_is_never_meant() -> None:
         "parameter 'path' must be an absolute path")
     assert invalid_param(protocol.BenchStartParams, {"project": "/p", "cores": 0}) == (
         "parameter 'cores' must be a whole number from 1 to 1024, not 0")
+
+
+def test_a_fault_of_a_benchmark_job_is_not_told_in_pythons_words(tmp_path: Path) -> None:
+    """The job's error reaches clients in bench status: a fault (here a damaged job file)
+    is said to be one, with where its traceback is, not as "KeyError: ..."."""
+    import json
+    import subprocess
+    import sys
+
+    project = tmp_path / "p"
+    assert nanoforge("new", str(project), "--type", "ncc").returncode == 0
+    d = project / ".nanoforge" / "benchmarks" / "b0001"
+    d.mkdir(parents=True)
+    (d / "job.json").write_text(json.dumps({"id": "b0001", "cores": 1}))  # no project, no budget
+    (d / "state.json").write_text("{}")
+    subprocess.run([sys.executable, "-m", "nanoforge.daemon.benchjob", str(d)], timeout=120)
+    state = json.loads((d / "state.json").read_text())
+    assert state["state"] == "failed" and "KeyError" not in state["error"] and "'project'" not in state["error"]
+    assert str(d / "error.log") in state["error"] and "KeyError" in (d / "error.log").read_text()
