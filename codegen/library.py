@@ -1,7 +1,7 @@
 """From a stored library spec to built artefacts: sources, host emulator, per-core
 `libneai.a` with measured footprint, metadata.json and a hello-world example.
 
-Builds are cached by library id under the project's `.nanoforge/build/`, and every
+Builds are cached by the spec's content under the project's `.nanoforge/build/`, and every
 output is derived from the spec alone, so the same spec gives the same files. What
 differs between project types is asked of the type's plug-in (codegen/apis/).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -26,8 +27,21 @@ from .cflags import BuildChoices
 from .cflags import parse as parse_cflags
 from .cgen import Generated, library_id
 
+_KEY = re.compile(r"[0-9a-f]{6,40}")
+
 
 def neai_id(spec: dict[str, Any]) -> str:
+    """The library's one id: the key the benchmark gave it (what `bench candidates` lists
+    and `deploy --library` takes), so NEAI_ID, metadata.json and the candidate list name
+    a library the same way; a spec from elsewhere, without such a key, is named by its
+    content."""
+    key = spec.get("library")
+    return key if isinstance(key, str) and _KEY.fullmatch(key) else content_id(spec)
+
+
+def content_id(spec: dict[str, Any]) -> str:
+    """What the build cache is keyed by: the whole spec, knowledge included, so a library
+    refitted under the same key (new signals) is never served from an older build."""
     return library_id(pack(spec))
 
 
@@ -67,7 +81,7 @@ def sources_hash(gen: Generated) -> str:
 def built(spec: dict[str, Any], cache: Path, api: str = apis.DEFAULT_API) -> list[Path]:
     """The build folders of `spec` (no suffix) already in `cache`, newest first: what lists
     read measured figures from without building anything."""
-    found = cache.glob(f"{neai_id(spec)}-{api}-*") if cache.is_dir() else []
+    found = cache.glob(f"{content_id(spec)}-{api}-*") if cache.is_dir() else []
     return sorted((d for d in found if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
 
 
@@ -75,7 +89,7 @@ def build_sources(spec: dict[str, Any], cache: Path, suffix: str = "", api: str 
                   pretrained: np.ndarray | None = None) -> Built:
     nid = neai_id(spec)
     gen = generate(spec, suffix, api, pretrained)
-    d = cache / f"{nid}{suffix}-{api}-{sources_hash(gen)}"
+    d = cache / f"{content_id(spec)}{suffix}-{api}-{sources_hash(gen)}"
     if not (d / "src" / "neai.c").exists():
         cache.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".build-"))

@@ -45,9 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(d, job, state)
     except Exception as e:  # the job's own failure must reach the user, not vanish
-        # A user's problem (a bad signal file, a setting) is said in its own words; a bug
-        # keeps its exception's name, which is what a report needs.
-        error = str(e) if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {e}"
+        # A user's problem (a bad signal file, a setting) is said in its own words; a
+        # fault of the job's is said to be one, and where its traceback is: its text is
+        # about nanoforge's code, which a client is never shown (#21).
+        from .registry import user_message
+
+        error = user_message(e) or (f"internal error in the benchmark job; the details are in {d / 'error.log'} "
+                                    "— please report them")
         state.update(state="failed", error=error, pid=None, updated=bs.now())
         bs.write_json(d / "state.json", state)
         (d / "error.log").write_text(traceback.format_exc())
@@ -64,7 +68,9 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
     done = bs.read_results(d)
     sched = search.Scheduler(ctx, done)
     state["candidates_total"] = sched.total
-    state["candidates_evaluated"] = len(done)
+    state["candidates_evaluated"] = sched.evaluated()
+    space = sched.space
+    counted = space.intersection(done)  # a retried batch records a key again: counted once
     best = sched.best()
     if best and not bs.library_path(d, best["key"]).exists():
         bs.fit_and_save(d, ctx, meta, best)
@@ -90,7 +96,9 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
         recent.append(time.monotonic())
         results.write(_json(rec) + "\n")
         results.flush()
-        state["candidates_evaluated"] = state.get("candidates_evaluated", 0) + 1
+        if rec["key"] in space:
+            counted.add(rec["key"])
+        state["candidates_evaluated"] = len(counted)
         state["elapsed_s"] = rec["t"]
         if rec.get("state") == "full" and (best is None or (rec["score"], rec["key"]) > (best["score"], best["key"])):
             bs.fit_and_save(d, ctx, meta, rec)  # the library first, then the state that names it

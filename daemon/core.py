@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from nanoforge.engine.diagnostics import Diagnostic
 from nanoforge.engine.lint import is_watched_file, lint_path
@@ -25,11 +27,14 @@ from nanoforge.engine.project import PROJECT_FILE, find_root, load
 
 from .jobs import Jobs
 from .paths import build_id
+from .positions import wide_lines
 
 log = logging.getLogger("nanoforge.daemon")
 # Editors save in bursts (temp file, rename, touch); one check per burst is enough.
 DEBOUNCE_S = 0.15
-Publisher = Callable[[str, list[Diagnostic]], None]
+MAX_WATCHED = 16
+Publisher = Callable[[str, list[Diagnostic], dict[int, str]], None]
+"""(file, its diagnostics, the text of the lines they point into whose columns an editor counts differently)."""
 
 
 class _Events(FileSystemEventHandler):
@@ -53,7 +58,7 @@ class Core:
         self.build_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="build")
         self.jobs = Jobs(loop)
         self.sessions: set[Any] = set()
-        self.projects: set[Path] = set()
+        self._watches: OrderedDict[Path, ObservedWatch] = OrderedDict()  # least recently used first
         self.last_activity = time.monotonic()
         self.started = time.time()
         self.build = build_id()
@@ -91,16 +96,30 @@ class Core:
 
     # ---------------------------------------------------------------- projects
 
+    @property
+    def projects(self) -> list[Path]:
+        """The projects watched now, least recently used first."""
+        with self._lock:
+            return list(self._watches)
+
     def register(self, path: str | Path) -> Path | None:
-        """Watches the project that holds `path`; returns its root."""
+        """Watches the project that holds `path`; returns its root. Each watch is a thread
+        of the file watcher, so only the MAX_WATCHED projects used last are watched: a
+        long-lived daemon that checked a thousand folders keeps MAX_WATCHED threads, not
+        a thousand; a project used again is watched again."""
         root = find_root(path)
         if root is None:
             return None
         with self._lock:
-            if root not in self.projects:
-                self.projects.add(root)
-                self._observer.schedule(_Events(self), str(root), recursive=True)
-                log.info("watching project %s", root)
+            if root in self._watches:
+                self._watches.move_to_end(root)
+                return root
+            self._watches[root] = self._observer.schedule(_Events(self), str(root), recursive=True)
+            log.info("watching project %s", root)
+            while len(self._watches) > MAX_WATCHED:
+                old, watch = self._watches.popitem(last=False)
+                self._observer.unschedule(watch)
+                log.info("no longer watching project %s (not used lately)", old)
         return root
 
     def discover(self, folder: str | Path, depth: int = 3) -> list[Path]:
@@ -131,6 +150,17 @@ class Core:
         self.touch()
         return await self.loop.run_in_executor(self.pool, lint_path, path, axes, text)
 
+    async def lint_for_editor(self, path: str | Path, axes: int | None = None,
+                              text: bytes | None = None) -> tuple[list[Diagnostic], dict[int, str]]:
+        """The diagnostics and what an editor needs to place them (positions.wide_lines)."""
+        self.touch()
+
+        def run() -> tuple[list[Diagnostic], dict[int, str]]:
+            diags = lint_path(path, axes, text)
+            return diags, wide_lines(path, text, diags)
+
+        return await self.loop.run_in_executor(self.pool, run)
+
     def file_changed(self, path: Path) -> None:
         """Called on the event loop for every watched change; debounced per file."""
         handle = self._pending.pop(path, None)
@@ -146,28 +176,28 @@ class Core:
             targets += [f for f in self.project_files(path.parent) if f != path]
         for t in targets:
             if not t.exists():
-                self.publish(str(t), [])
+                self.publish(str(t), [], {})
                 continue
             try:
-                diags = await self.lint(t)
+                diags, lines = await self.lint_for_editor(t)
             except Exception:  # a check must never take the daemon down
                 log.exception("check failed for %s", t)
                 continue
-            self.publish(str(t), diags)
+            self.publish(str(t), diags, lines)
 
     async def publish_project(self, root: Path, publish: Publisher) -> None:
         """A scan of files on disk: documents open in the editor keep the diagnostics of
         their buffer, which the session checked on open."""
         for f in self.project_files(root):
             try:
-                publish(str(f), await self.lint(f), skip_open=True)  # type: ignore[call-arg]
+                publish(str(f), *await self.lint_for_editor(f), skip_open=True)  # type: ignore[call-arg]
             except Exception:
                 log.exception("check failed for %s", f)
 
-    def publish(self, path: str, diags: list[Diagnostic]) -> None:
+    def publish(self, path: str, diags: list[Diagnostic], lines: dict[int, str]) -> None:
         for pub in list(self._publishers.values()):
             try:
-                pub(path, diags)
+                pub(path, diags, lines)
             except Exception:
                 log.exception("publishing diagnostics failed")
 

@@ -25,6 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from nanoforge.engine.project import deploy_dir_problem
+
 MANIFEST = ".nanoforge-deploy.json"
 JOURNAL = ".nanoforge-deploy.journal.json"
 STAGING = ".nanoforge-deploy-"
@@ -35,7 +37,10 @@ def resolve_dir(root: Path, configured: str | None, override: str | None) -> Pat
     if not raw:
         raise ValueError(f"{root}/nanoforge.toml has no [deploy] dir; pass --dir DIR or add [deploy] dir = \"…\"")
     p = Path(raw).expanduser()
-    return (p if p.is_absolute() else (root / p)).resolve()
+    p = (p if p.is_absolute() else (root / p)).resolve()
+    if (why := deploy_dir_problem(p)) is not None:
+        raise ValueError(f"{why}; deploy into the firmware project's own folder (--dir DIR or [deploy] dir)")
+    return p
 
 
 def _sha(data: bytes) -> str:

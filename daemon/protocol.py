@@ -7,7 +7,9 @@ them for any client, and the VS Code extension's TypeScript types are generated 
 them (`python -m nanoforge.daemon.protocol --typescript`), so the three cannot drift.
 
 Conventions: optional params are `NotRequired[X | None]` (clients send null for "not
-given"); result keys that only some project types have are `NotRequired`. This module
+given"); result keys that only some project types have are `NotRequired`. Files and
+folders are absolute paths (`AbsPath`: the daemon does not share a client's working
+folder); numbers carry their bounds (`Annotated[int, Range(…)]`). This module
 imports nothing that computes, so clients may import it.
 
 To add a method: declare its params and result TypedDicts here, add the method to
@@ -20,9 +22,16 @@ declare it in NOTIFICATIONS and send it with `registry.notify`.
 import argparse
 import json
 import sys
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from .typedschema import NotRequired, TypedDict, json_schema_document
+from .typedschema import AbsolutePath, NotRequired, Pattern, Range, Text, TypedDict, json_schema_document
+
+AbsPath = Annotated[str, AbsolutePath()]
+Axes = Annotated[int, Range(1, 1024)]
+"""Up to 64 for one sensor, 1024 for a multi-sensor project (engine/project.py has the per-sensor limit)."""
+Seed = Annotated[int, Range(0, 2**32 - 1)]
+LibraryKey = Annotated[str, Pattern("[0-9a-f]{6,40}", "a library id as `nanoforge bench candidates` lists it")]
+Name = Annotated[str, Text()]
 
 # ---------------------------------------------------------------- shared shapes
 
@@ -36,7 +45,7 @@ class PathResult(TypedDict):
 
 
 class ProjectParams(TypedDict):
-    project: str
+    project: AbsPath
     """A project folder, or any path inside one."""
 
 
@@ -60,9 +69,9 @@ class DiagnosticInfo(TypedDict):
 
 
 class CheckParams(TypedDict):
-    path: str
+    path: AbsPath
     """A signal file, a nanoforge.toml, or a project folder (every file it names)."""
-    axes: NotRequired[int | None]
+    axes: NotRequired[Axes | None]
     """Axes per signal; default: the project's, else 1."""
 
 
@@ -71,10 +80,10 @@ class CheckResult(TypedDict):
 
 
 class FixParams(TypedDict):
-    path: str
+    path: AbsPath
     """A signal file, a nanoforge.toml, or a project folder (its nanoforge.toml and every file it names)."""
-    axes: NotRequired[int | None]
-    out_dir: NotRequired[str | None]
+    axes: NotRequired[Axes | None]
+    out_dir: NotRequired[AbsPath | None]
     """Folder for the fixed copies; default: beside the originals."""
     in_place: NotRequired[bool | None]
     """Replace the originals (atomically) instead of writing NAME_fixed copies."""
@@ -96,18 +105,18 @@ class FixResult(TypedDict):
 
 
 class SignalsAddParams(TypedDict):
-    dir: str
-    class_name: NotRequired[str | None]
+    dir: AbsPath
+    class_name: NotRequired[Name | None]
     """n-class: the class the file holds."""
-    file: NotRequired[str | None]
+    file: NotRequired[AbsPath | None]
     """n-class: the class's file; extrapolation: the training file."""
-    nominal: NotRequired[str | None]
-    abnormal: NotRequired[str | None]
+    nominal: NotRequired[AbsPath | None]
+    abnormal: NotRequired[AbsPath | None]
 
 
 class SummaryParams(TypedDict):
-    path: str
-    axes: NotRequired[int | None]
+    path: AbsPath
+    axes: NotRequired[Axes | None]
 
 
 class OverallStats(TypedDict):
@@ -150,17 +159,20 @@ class SignalSummary(TypedDict):
 
 
 class ProjectNewParams(TypedDict):
-    dir: str
-    type: str
+    """The numbers' bounds depend on each other (axes on the sensor, budgets on the
+    target): engine/project.py checks them and says which."""
+
+    dir: AbsPath
+    type: Name
     """A project type's name, as `nanoforge/types` lists them."""
     axes: NotRequired[int | None]
     buffer: NotRequired[int | None]
     sampling_hz: NotRequired[float | None]
     max_ram: NotRequired[int | None]
     max_flash: NotRequired[int | None]
-    target: NotRequired[str | None]
-    sensor: NotRequired[str | None]
-    seed: NotRequired[int | None]
+    target: NotRequired[Name | None]
+    sensor: NotRequired[Name | None]
+    seed: NotRequired[Seed | None]
 
 
 class ProjectTypeInfo(TypedDict):
@@ -188,7 +200,7 @@ class TypeList(TypedDict):
 
 
 class ProjectInfoParams(TypedDict):
-    dir: str
+    dir: AbsPath
     """The project folder or any path inside it."""
 
 
@@ -220,16 +232,16 @@ class ProjectInfo(TypedDict):
 
 class DataParams(TypedDict):
     action: Literal["extract", "remove-columns", "reshape", "shuffle", "concat"]
-    path: NotRequired[str | None]
+    path: NotRequired[AbsPath | None]
     """The source file (every action but concat)."""
-    paths: NotRequired[list[str] | None]
+    paths: NotRequired[list[AbsPath] | None]
     """concat: the files to join, in order."""
-    lines: NotRequired[str | None]
+    lines: NotRequired[Annotated[str, Text(4096)] | None]
     """extract: e.g. "1-100,150"."""
-    columns: NotRequired[str | int | None]
+    columns: NotRequired[Annotated[str, Text(4096)] | Annotated[int, Range(1, 1 << 24)] | None]
     """remove-columns: e.g. "3,10-20" (1-based); reshape: values per line."""
-    seed: NotRequired[int | None]
-    out_dir: NotRequired[str | None]
+    seed: NotRequired[Seed | None]
+    out_dir: NotRequired[AbsPath | None]
     """Folder for the result; default: beside the source."""
 
 
@@ -301,18 +313,18 @@ class BenchStatus(TypedDict):
 
 
 class BenchStartParams(TypedDict):
-    project: str
-    time_budget: NotRequired[float | None]
+    project: AbsPath
+    time_budget: NotRequired[Annotated[float, Range(0, 30 * 86400, above=True)] | None]
     """Seconds; default 300."""
-    cores: NotRequired[int | None]
+    cores: NotRequired[Annotated[int, Range(1, 1024)] | None]
     """Worker processes; default: one per core of the daemon's machine."""
-    seed: NotRequired[int | None]
+    seed: NotRequired[Seed | None]
     cluster: NotRequired[str | None]
     """A Dask scheduler's address (tcp://HOST:PORT), or "local"; default: the project's `cluster`."""
 
 
 class BenchControlParams(TypedDict):
-    project: str
+    project: AbsPath
     action: Literal["pause", "resume", "stop"]
 
 
@@ -321,8 +333,8 @@ class BenchList(TypedDict):
 
 
 class CandidatesParams(TypedDict):
-    project: str
-    limit: NotRequired[int | None]
+    project: AbsPath
+    limit: NotRequired[Annotated[int, Range(1, 100_000)] | None]
 
 
 class MeasuredSize(TypedDict):
@@ -358,8 +370,8 @@ class Candidates(TypedDict):
 
 
 class LibraryParams(TypedDict):
-    project: str
-    library: NotRequired[str | None]
+    project: AbsPath
+    library: NotRequired[LibraryKey | None]
     """Default: the best of the latest benchmark."""
 
 
@@ -394,14 +406,14 @@ class PlotResult(TypedDict):
 class EmulateParams(TypedDict):
     """Either `file` (n-class, 1-class, extrapolation) or `learn` and `detect` (anomaly detection)."""
 
-    project: str
-    library: NotRequired[str | None]
-    file: NotRequired[str | None]
-    targets: NotRequired[str | None]
+    project: AbsPath
+    library: NotRequired[LibraryKey | None]
+    file: NotRequired[AbsPath | None]
+    targets: NotRequired[AbsPath | None]
     """Extrapolation: the true values, one per line, for R², RMSE and SMAPE."""
-    learn: NotRequired[list[str] | None]
-    detect: NotRequired[list[str] | None]
-    sensitivity: NotRequired[float | None]
+    learn: NotRequired[list[AbsPath] | None]
+    detect: NotRequired[list[AbsPath] | None]
+    sensitivity: NotRequired[Annotated[float, Range(0, 100, above=True)] | None]
 
 
 class ClassifyLine(TypedDict):
@@ -662,13 +674,13 @@ class DataloggerResult(TypedDict):
 
 
 class DeployParams(TypedDict):
-    project: str
-    library: NotRequired[str | None]
-    target: NotRequired[str | None]
+    project: AbsPath
+    library: NotRequired[LibraryKey | None]
+    target: NotRequired[Name | None]
     """A core (cortex-m4, …) or an MCU name; default: the project's."""
-    dir: NotRequired[str | None]
-    """Default: the project's [deploy] dir."""
-    suffix: NotRequired[str | None]
+    dir: NotRequired[Annotated[str, Text(4096)] | None]
+    """Default: the project's [deploy] dir; a relative one is inside the project."""
+    suffix: NotRequired[Annotated[str, Pattern("[A-Za-z0-9_]{0,32}", "letters, digits or '_' (at most 32)")] | None]
     force: NotRequired[bool | None]
     """Replace files nanoforge did not write, and deploy a library whose measured flash or
     RAM is over the project's max_flash / max_ram (refused otherwise)."""

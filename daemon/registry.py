@@ -8,16 +8,22 @@ set up by session hooks, which get the connection's LanguageServer too.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 
 from nanoforge.engine.checks import SignalFileError
 
-from . import protocol
+from . import paths, protocol
 from .typedschema import invalid_param
+
+log = logging.getLogger("nanoforge.daemon")
+
+USER_ERRORS = (ValueError, RuntimeError, OSError, SignalFileError)
+"""What nanoforge raises, in words, for a problem the user can fix."""
 
 Handler = Callable[[Any, Any], Awaitable[Any]]  # (core, params as declared) -> result as declared
 SessionHook = Callable[[Any, Any], None]
@@ -83,8 +89,43 @@ def require(params: dict[str, Any], key: str, kind: type | tuple[type, ...] = st
     return params[key]
 
 
+def _raised_by_nanoforge(e: BaseException) -> bool:
+    """Whether nanoforge's own code raised `e` (a message written for users), rather than
+    Python or a library deep inside a call (their words are about the code, not the input)."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith("nanoforge.")
+
+
+def user_message(e: BaseException) -> str | None:
+    """The words a client gets for `e` when it is a problem with the user's input or files;
+    None when it is a fault of the daemon's, whose text must not reach a client."""
+    if isinstance(e, OSError) and e.errno is not None and e.strerror:  # the system's words, about a file
+        return f"{e.filename}: {e.strerror.lower()}" if e.filename else e.strerror.lower()
+    if isinstance(e, USER_ERRORS) and _raised_by_nanoforge(e) and str(e):
+        return str(e)
+    return None
+
+
+def internal_message(what: str) -> str:
+    """The one answer for a fault of the daemon's: no exception text, no traceback (they are
+    about the daemon's code and may name its files); the details are in the daemon's log."""
+    try:
+        where = str(paths.log_path())
+    except Exception:
+        where = "the daemon's log (daemon.log in NANOFORGE_HOME)"
+    return f"internal error in the nanoforge daemon while handling {what}; the details are in {where} — please report them"
+
+
+def internal_error(what: str) -> JsonRpcInternalError:
+    log.exception("internal error in %s", what)
+    return JsonRpcInternalError(message=internal_message(what))
+
+
 def bind(method: Method, core: Any) -> Callable[[Any], Awaitable[Any]]:
-    """The pygls feature for `method` in a session on `core`."""
+    """The pygls feature for `method` in a session on `core`: params checked against the
+    declaration, a user's problem answered in words, any other failure as an internal error."""
 
     params_type = protocol.REQUESTS[method.name][0]
 
@@ -92,16 +133,14 @@ def bind(method: Method, core: Any) -> Callable[[Any], Awaitable[Any]]:
         args = plain(params) if params is not None else {}
         if (why := invalid_param(params_type, args)) is not None:
             raise JsonRpcInvalidParams(message=why)
-        if not method.user_errors:
-            return await method.fn(core, args)
         try:
             return await method.fn(core, args)
         except JsonRpcInvalidParams:
             raise
-        except (ValueError, FileNotFoundError, FileExistsError, PermissionError, SignalFileError, RuntimeError) as e:
-            raise JsonRpcInvalidParams(message=str(e)) from None
-        except OSError as e:
-            raise JsonRpcInvalidParams(message=f"{e.filename or ''}: {e.strerror or e}") from None
+        except Exception as e:
+            if method.user_errors and (words := user_message(e)) is not None:
+                raise JsonRpcInvalidParams(message=words) from None
+            raise internal_error(method.name) from None
 
     call.__name__ = method.fn.__name__
     return call

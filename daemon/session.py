@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -27,7 +28,26 @@ log = logging.getLogger("nanoforge.daemon")
 
 class SessionProtocol(LanguageServerProtocol):
     """pygls ends the *process* on `exit`; in a shared daemon it must end only the
-    connection."""
+    connection. pygls answers a failing LSP feature with the exception's text and
+    traceback; here it is the generic internal error (pygls has logged the details)."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """pygls drops a request whose params do not fit the LSP types without answering
+        it, and the client waits forever (found by bench/fuzz.py: textDocument/hover with
+        `{}`); here it is answered as invalid params, then dropped as before."""
+        try:
+            return super().structure_message(data)
+        except Exception:
+            if isinstance(data, dict) and "method" in data and isinstance(data.get("id"), (int, str)):
+                method = str(data["method"])[:80]
+                super()._send_response(data["id"], error=types.ResponseError(
+                    code=JsonRpcInvalidParams.CODE, message=f"the params of {method} do not fit the LSP specification"))
+            raise
+
+    def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
+        if error is not None and error.code == JsonRpcInternalError.CODE and error.data is not None:
+            error = types.ResponseError(code=error.code, message=registry.internal_message(f"request {msg_id}"))
+        super()._send_response(msg_id, result, error)
 
     @lsp_method(types.EXIT)
     def lsp_exit(self, *args: Any) -> Any:
@@ -40,9 +60,19 @@ class SessionProtocol(LanguageServerProtocol):
             self.writer.close()
 
 
+class Session(LanguageServer):
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls shows a failing notification's exception text to the user; the words
+        here say where the details are instead."""
+        log.error("error in the daemon: %r", error)
+        if source is not FeatureRequestError:
+            self.window_show_message(types.ShowMessageParams(message=registry.internal_message("a notification"),
+                                                             type=types.MessageType.Error))
+
+
 def make_session(core: Core) -> LanguageServer:
-    ls = LanguageServer("nanoforge", VERSION, protocol_cls=SessionProtocol,
-                        text_document_sync_kind=types.TextDocumentSyncKind.Full)
+    ls = Session("nanoforge", VERSION, protocol_cls=SessionProtocol,
+                 text_document_sync_kind=types.TextDocumentSyncKind.Full)
     ls.stop_event = threading.Event()  # type: ignore[attr-defined]
     registry.install(ls, core)
     return ls

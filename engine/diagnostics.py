@@ -47,6 +47,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "NF303": ("error", "missing key"),
     "NF304": ("error", "signal file not found"),
     "NF305": ("error", "signal entry does not fit the project type"),
+    "NF306": ("warning", "signal file outside the project folder"),
+    "NF307": ("error", "path that leaves the project folder or writes into a system folder"),
 }
 
 

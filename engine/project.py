@@ -227,7 +227,8 @@ def load(root: str | Path, text: str | None = None) -> tuple[Project | None, lis
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            return None, [make(label, "NF300", f"cannot read {PROJECT_FILE}: {e}",
+            why = (e.strerror or "unreadable").lower() if isinstance(e, OSError) else "it is not UTF-8 text"
+            return None, [make(label, "NF300", f"cannot read {PROJECT_FILE}: {why}",
                                "create it with `nanoforge new DIR --type ncc`")]
     try:
         data = tomllib.loads(text)
@@ -331,7 +332,13 @@ def load(root: str | Path, text: str | None = None) -> tuple[Project | None, lis
                     v.at_key("deploy", 0, key, "NF301", f"unknown key '{key}' in [deploy]", _suggest(key, _DEPLOY_KEYS))
             if "dir" in dep:
                 if isinstance(dep["dir"], str) and dep["dir"].strip():
-                    kw["deploy_dir"] = dep["dir"]
+                    named = Path(dep["dir"]).expanduser()
+                    why = deploy_dir_problem(named if named.is_absolute() else root / named)
+                    if why is None:
+                        kw["deploy_dir"] = dep["dir"]
+                    else:
+                        v.at_value("deploy", 0, "dir", "NF307", why,
+                                   'choose the firmware project\'s own folder, e.g. dir = "../firmware/nanoforge"')
                 else:
                     v.at_value("deploy", 0, "dir", "NF302", "deploy dir must be a folder path",
                                'write dir = "../firmware/nanoforge"')
@@ -425,17 +432,75 @@ def _signals(v: _V, root: Path, kind: types.ProjectType, entries: Any) -> list[S
         valid.append(e)
         entry = SignalEntry(index=i, cls=e.get("class"), file=e.get("file"), nominal=e.get("nominal"),
                             abnormal=e.get("abnormal"))
+        escapes = False
         for role in ("file", "nominal", "abnormal"):
             rel = e.get(role)
-            if rel and not (root / rel).is_file():
+            if not rel:
+                continue
+            where = signal_path_problem(root, rel)
+            if where is not None:
+                code, message, hint = where
+                v.at_value("signals", i, role, code, message, hint)
+                if code == "NF307":
+                    escapes = True
+                    continue
+            if not (root / rel).is_file():
                 v.at_value("signals", i, role, "NF304", f"signal file not found: {rel}",
                            "check the path; it is relative to the project folder")
-        out.append(entry)
+        if not escapes:  # never read
+            out.append(entry)
     listed = kind.entries_problem(len(out))
     if listed is not None:
         index, problem = listed
         v.at_table("signals", index, "NF305", problem.message, problem.hint)
     return out
+
+
+def _inside(p: Path, folder: Path) -> bool:
+    return p == folder or folder in p.parents
+
+
+def signal_path_problem(root: Path, rel: str) -> tuple[str, str, str] | None:
+    """(code, message, hint) when a signal path in nanoforge.toml reaches out of the
+    project. A relative path is the project's own file, so one that climbs out through
+    `..` is refused (NF307: a project copied or shared must not read whatever lies two
+    folders up, such as /etc/shadow); an absolute path says the user means a file
+    elsewhere, which is read, with a warning (NF306), as is a link inside the project
+    that leads out of it."""
+    named = Path(rel)
+    if not named.is_absolute() and not _inside(Path(os.path.normpath(root / named)), Path(os.path.normpath(root))):
+        return ("NF307", f"'{rel}' leaves the project folder through '..'; nanoforge does not read it",
+                "move the file into the project folder (e.g. signals/), or name it by its absolute path "
+                "if it really lives elsewhere")
+    try:
+        real, real_root = (root / named).resolve(), root.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not _inside(real, real_root):
+        how = "is" if named.is_absolute() else "is a link to"
+        return ("NF306", f"'{rel}' {how} a file outside the project folder ({real}); nanoforge reads it",
+                "copy it into the project folder (e.g. signals/) so the project holds its own data")
+    return None
+
+
+_SYSTEM_TREES = ("/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/boot", "/dev",
+                 "/proc", "/sys", "/run")
+"""Folders no firmware tree lives in: nanoforge never writes in or under them."""
+_SHARED_ROOTS = ("/", "/home", "/root", "/var", "/opt", "/srv", "/mnt", "/media", "/tmp")
+"""Folders whose own files are not a firmware tree's (their subfolders may be)."""
+
+
+def deploy_dir_problem(p: Path) -> str | None:
+    """Why the library must not be written into folder `p` (resolved: a link to /etc is
+    /etc); None when it may. Deploy writes NanoEdgeAI.h, libneai.a and friends and
+    replaces older copies: in / or /etc, or in the home folder itself, that is never
+    what the user meant."""
+    real = p.resolve()
+    if any(_inside(real, Path(t)) for t in _SYSTEM_TREES):
+        return f"{p} is a system folder; nanoforge does not write there"
+    if real in {Path(t) for t in _SHARED_ROOTS} or real == Path.home().resolve():
+        return f"{p} is {'your home folder' if real == Path.home().resolve() else 'a top-level folder'}, not a firmware folder"
+    return None
 
 
 # ---------------------------------------------------------------- writing
@@ -542,8 +607,8 @@ def add_signals(
             raise ValueError(f"{f}: signal files are .csv or .txt")
         try:
             return p.relative_to(root).as_posix()
-        except ValueError:
-            return Path(os.path.relpath(p, root)).as_posix()
+        except ValueError:  # a file elsewhere is named in full: relative paths stay inside the project
+            return p.as_posix()
 
     kind = project.kind
     entry = kind.entry(cls, None if file is None else str(file), None if nominal is None else str(nominal),

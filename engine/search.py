@@ -130,13 +130,21 @@ class Scheduler:
         self.done: dict[str, dict[str, Any]] = dict(done or {})
         self.issued: set[str] = set(self.done)
         self.completing: set[str] = set()  # pruned candidates given back for every split
-        self.total = len(self.preps) * len(self.models)
+        # Every candidate this search may evaluate: the probes are models of their own
+        # (a probe need not be in the model list), so they count too.
+        self.space = {candidate_key(config(p, m)) for p in self.preps for m in (*self.probes, *self.models)}
+        self.total = len(self.space)
         # Recent cost per split, for deciding whether racing pays. Recent, because the
         # probe round computes every preprocessing's features and costs far more per
         # split than the rounds that follow.
         self._costs: deque[tuple[float, int]] = deque(maxlen=256)
         for rec in self.done.values():
             self._measure(rec)
+
+    def evaluated(self) -> int:
+        """Candidates of this space with a record: never more than `total` (records of
+        another space, from before the project changed, are not this search's)."""
+        return len(self.space.intersection(self.done))
 
     def best(self) -> dict[str, Any] | None:
         full = [r for r in self.done.values() if r.get("state") == "full"]
@@ -155,7 +163,7 @@ class Scheduler:
         if splits < 50:
             return False
         per_candidate = sum(t for t, _ in self._costs) / splits * N_SPLITS
-        return (self.total - len(self.issued)) * per_candidate / max(cores, 1) <= 0.8 * time_left
+        return len(self.space - self.issued) * per_candidate / max(cores, 1) <= 0.8 * time_left
 
     def record(self, rec: dict[str, Any]) -> None:
         self.done[rec["key"]] = rec

@@ -128,7 +128,7 @@ def test_a_failed_benchmark_says_what_is_wrong_in_the_users_words(tmp_path: Path
         write_signals(data / f"{cls}.csv", smooth_rows(seed=ord(cls)))
         assert nanoforge("signals", "add", str(root), "--class", cls, str(data / f"{cls}.csv")).returncode == 0
     toml = root / "nanoforge.toml"
-    toml.write_text(toml.read_text().replace('"../data/b.csv"', '"signals/../../data/b.csv"'))
+    toml.write_text(toml.read_text().replace(f'"{data}/b.csv"', f'"{root}/signals/../../data/b.csv"'))
     (data / "b.csv").write_text("1.0,x\n" * 30)  # broken after it was added
     r = nanoforge("bench", "start", str(root), "--time-budget", "30", "--cores", "1", "--wait", "--json")
     st = json.loads(r.stdout)
@@ -138,6 +138,8 @@ def test_a_failed_benchmark_says_what_is_wrong_in_the_users_words(tmp_path: Path
 
 def test_a_damaged_state_file_does_not_hide_the_best_library(tmp_path: Path) -> None:
     root = small_ncc_benchmark(tmp_path)
+    r = nanoforge("bench", "status", str(root), "--json")
+    assert json.loads(r.stdout)["best"]
     r = nanoforge("deploy", str(root), "--dir", str(tmp_path / "fw"), "--json")
     best = json.loads(r.stdout)["neai_id"]
     state = next((root / ".nanoforge" / "benchmarks").iterdir()) / "state.json"
@@ -148,3 +150,22 @@ def test_a_damaged_state_file_does_not_hide_the_best_library(tmp_path: Path) -> 
         assert json.loads(r.stdout)["results"]
         r = nanoforge("deploy", str(root), "--dir", str(tmp_path / "fw"), "--json")
         assert r.returncode == 0 and json.loads(r.stdout)["neai_id"] == best, r.stderr
+
+
+def test_one_id_everywhere_candidates_deploy_header_and_metadata(tmp_path: Path) -> None:
+    """The candidate list said 9f9d96e8a8 and the deployed library NEAI_ID "226a62ab31be"
+    for the same library: now the candidate's id is the library's id in every place."""
+    root = small_ncc_benchmark(tmp_path)
+    r = nanoforge("bench", "status", str(root), "--json")
+    best = json.loads(r.stdout)["best"]["library"]
+    listed = json.loads(nanoforge("bench", "candidates", str(root), "--json").stdout)["candidates"]
+    assert listed[0]["library"] == best
+    other = listed[-1]["library"]
+    for key in (None, other):
+        fw = tmp_path / f"fw-{key}"
+        r = nanoforge("deploy", str(root), "--dir", str(fw), *(["--library", key] if key else []), "--json")
+        assert r.returncode == 0, r.stderr
+        want = key or best
+        assert json.loads(r.stdout)["neai_id"] == want
+        assert f'#define NEAI_ID "{want}"' in (fw / "NanoEdgeAI.h").read_text()
+        assert json.loads((fw / "metadata.json").read_text())["neai_id"] == want

@@ -104,3 +104,32 @@ def test_the_cli_never_talks_to_a_socket_that_is_not_its_own(tmp_path: Path) -> 
         assert r.returncode == 1 and "not a nanoforge socket of yours" in r.stderr, r.stderr
     finally:
         planted.close()
+
+
+def _threads(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    raise AssertionError("no Threads line")
+
+
+def test_checking_many_projects_does_not_keep_a_thread_for_each(tmp_path: Path) -> None:
+    """The file watcher runs one thread per watched folder; a daemon that checked 60
+    projects kept 60 threads forever. Only the projects used last are watched."""
+    from nanoforge.daemon.core import MAX_WATCHED
+
+    with connect() as c:
+        pid = c.request("nanoforge/daemon/status")["pid"]
+        roots = []
+        for i in range(MAX_WATCHED + 44):
+            root = tmp_path / f"p{i}"
+            c.request("nanoforge/project/new", {"dir": str(root), "type": "ncc"})
+            c.request("nanoforge/check", {"path": str(root)})
+            roots.append(root)
+            if i == MAX_WATCHED:
+                before = _threads(pid)
+        assert _threads(pid) <= before + 2
+        watched = c.request("nanoforge/daemon/status")["projects"]
+        assert len(watched) <= MAX_WATCHED and str(roots[-1]) in watched and str(roots[0]) not in watched
+        c.request("nanoforge/check", {"path": str(roots[0])})  # used again: watched again
+        assert str(roots[0]) in c.request("nanoforge/daemon/status")["projects"]

@@ -178,3 +178,56 @@ async def test_a_misspelt_project_key_is_renamed_by_a_code_action(client: Langua
     actions = await code_actions(client, uri, [d for d in diags if d.code == "NF301"])
     assert [a.title for a in actions] == ["Rename to 'buffer'"]
     assert "buffer = 64" in apply_edits(text, actions[0].edit.changes[uri])
+
+
+def _emoji_signals(root: Path) -> tuple[Path, str]:
+    """A signal file whose line 5 has an emoji before the bad token 'abc' (columns 15–18
+    in characters, 16–19 in UTF-16 code units)."""
+    sig = make_project(root)
+    lines = sig.read_text().splitlines()
+    lines[4] = "0.1,0.2 😀,0.3,abc"
+    return sig, "\n".join(lines) + "\n"
+
+
+def _abc(diags: list[types.Diagnostic]) -> types.Range | None:
+    return next((d.range for d in diags if d.code == "NF102" and d.range.start.line == 4
+                 and d.range.start.character > 10), None)
+
+
+async def test_columns_after_an_emoji_are_utf16_code_units(client: LanguageClient, tmp_path: Path) -> None:
+    """The client negotiated nothing, so positions are UTF-16: the emoji counts two (it
+    counted one, and the squiggle sat one column left of the error)."""
+    sig, text = _emoji_signals(tmp_path / "proj")
+    uri = sig.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="csv", version=1, text=text)))
+    diags = await wait_diagnostics(client, uri, lambda ds: _abc(ds) is not None)
+    r = _abc(diags)
+    assert r is not None and (r.start.character, r.end.character) == (15, 18)
+    assert text.splitlines()[4].encode("utf-16-le")[2 * r.start.character:2 * r.end.character].decode("utf-16-le") == "abc"
+    # the same file changed on disk (not the editor's buffer): read back, same units
+    other = sig.with_name("b.csv")
+    other.write_text(text)
+    ouri = other.as_uri()
+    diags = await wait_diagnostics(client, ouri, lambda ds: _abc(ds) is not None)
+    r = _abc(diags)
+    assert r is not None and (r.start.character, r.end.character) == (15, 18)
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client32(lsp_client: LanguageClient, tmp_path: Path):
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=types.ClientCapabilities(general=types.GeneralClientCapabilities(
+            position_encodings=[types.PositionEncodingKind.Utf32])),
+        root_uri=tmp_path.as_uri(), workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="ws")]))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_columns_are_characters_when_utf32_is_negotiated(client32: LanguageClient, tmp_path: Path) -> None:
+    sig, text = _emoji_signals(tmp_path / "proj")
+    uri = sig.as_uri()
+    client32.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="csv", version=1, text=text)))
+    r = _abc(await wait_diagnostics(client32, uri, lambda ds: _abc(ds) is not None))
+    assert r is not None and (r.start.character, r.end.character) == (14, 17)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from nanoforge.engine.lint import lint_path
 from nanoforge.engine.project import PROJECT_FILE, add_signals, load, new_project
 
 from .conftest import smooth_rows, write_signals
@@ -31,8 +33,8 @@ def test_signals_add_keeps_comments_and_replaces_a_class(tmp_path: Path) -> None
     text = (root / PROJECT_FILE).read_text()
     assert "# ad | 1cc | ncc | ext" in text
     project, diags = load(root)
-    assert diags == []
-    assert [(e.cls, e.file) for e in project.signals] == [("idle", "../b.csv"), ("run", "../b.csv")]
+    assert [d.code for d in diags] == ["NF306", "NF306"]  # b.csv is outside the project: named in full, warned
+    assert [(e.cls, e.file) for e in project.signals] == [("idle", b.as_posix()), ("run", b.as_posix())]
     with pytest.raises(ValueError, match="--class NAME FILE"):
         add_signals(root, nominal=a)
 
@@ -133,3 +135,58 @@ def test_api_and_deploy_cflags_are_read_and_checked(tmp_path: Path) -> None:
                                                               tmp_path)}
     assert "v5" in diags["NF302:2"].hint and diags["NF302:2"].column == 7
     assert "cflags" in diags["NF302:5"].message
+
+
+def _with_signals(root: Path, entries: list[tuple[str, str]], deploy: str | None = None) -> None:
+    new_project(root, "ncc")
+    text = (root / PROJECT_FILE).read_text()
+    if deploy is not None:
+        text = re.sub(r'(?m)^dir = .*$', f'dir = "{deploy}"', text)
+    text += "".join(f'\n[[signals]]\nclass = "{c}"\nfile = "{f}"\n' for c, f in entries)
+    (root / PROJECT_FILE).write_text(text)
+
+
+def test_a_signal_path_climbing_out_of_the_project_is_refused_and_never_read(tmp_path: Path) -> None:
+    """`../../../etc/shadow` in a shared project was read and its first line echoed in
+    NF102; now it is an error on the path, and nothing of the file shows."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text("hunter2-password\n")
+    root = tmp_path / "a" / "p"
+    (root / "signals").mkdir(parents=True)
+    inside = write_signals(root / "signals" / "ok.csv", smooth_rows())
+    _with_signals(root, [("x", "../../secret.csv"), ("y", "signals/../signals/ok.csv")])
+    project, diags = load(root)
+    (bad,) = [d for d in diags if d.code == "NF307"]
+    assert "'../../secret.csv' leaves the project folder through '..'" in bad.message and "absolute path" in bad.hint
+    assert bad.line == (root / PROJECT_FILE).read_text().splitlines().index('file = "../../secret.csv"') + 1
+    assert [f for _, f in project.signal_files()] == [inside]
+    assert not any("hunter2" in d.message for d in lint_path(root))
+
+
+def test_an_absolute_or_linked_path_outside_the_project_is_read_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    outside = write_signals(tmp_path / "elsewhere" / "b.csv", smooth_rows(seed=1))
+    root = tmp_path / "p"
+    (root / "signals").mkdir(parents=True)
+    (root / "signals" / "link.csv").symlink_to(outside)
+    _with_signals(root, [("a", str(outside)), ("b", "signals/link.csv")])
+    project, diags = load(root)
+    warned = [d for d in diags if d.code == "NF306"]
+    assert [d.severity for d in warned] == ["warning", "warning"] and all(str(outside) in d.message for d in warned)
+    assert "link" in warned[1].message
+    assert len(project.signal_files()) == 2
+
+
+@pytest.mark.parametrize("folder", ["/", "/etc", "/usr/lib", "~", "/home", "../../../../../../../../etc"])
+def test_deploy_into_a_system_or_home_folder_is_refused(tmp_path: Path, folder: str) -> None:
+    from nanoforge.daemon.deploy import resolve_dir
+
+    root = tmp_path / "p"
+    _with_signals(root, [], deploy=folder)
+    project, diags = load(root)
+    (bad,) = [d for d in diags if d.code == "NF307"]
+    assert "nanoforge does not write there" in bad.message or "not a firmware folder" in bad.message, bad.message
+    assert project is None or project.deploy_dir is None
+    with pytest.raises(ValueError, match="firmware project's own folder"):
+        resolve_dir(root, None, folder)
+    assert resolve_dir(root, None, "../firmware/nanoforge") == (tmp_path / "firmware" / "nanoforge").resolve()

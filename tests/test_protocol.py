@@ -51,7 +51,7 @@ def test_json_schema_export_names_every_method() -> None:
     assert set(schema["notifications"]) == set(protocol.NOTIFICATIONS)
     check = schema["$defs"]["CheckParams"]
     assert check["required"] == ["path"]
-    assert check["properties"]["axes"] == {"anyOf": [{"type": "integer"}, {"type": "null"}],
+    assert check["properties"]["axes"] == {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 1024}, {"type": "null"}],
                                            "description": "Axes per signal; default: the project's, else 1."}
     assert _refs(schema) <= {f"#/$defs/{name}" for name in schema["$defs"]}
 
@@ -78,8 +78,8 @@ def test_invalid_params_name_the_parameter(params: dict, message: str) -> None:
 def test_valid_params_pass() -> None:
     assert invalid_param(protocol.CheckParams, {"path": "/x", "axes": None}) is None
     assert invalid_param(protocol.BenchStartParams, {"project": "/p", "time_budget": 3}) is None
-    assert invalid_param(protocol.EmulateParams, {"project": "/p", "learn": ["a"], "detect": []}) is None
-    assert invalid_param(protocol.EmulateParams, {"project": "/p", "learn": ["a", 1]}) == (
+    assert invalid_param(protocol.EmulateParams, {"project": "/p", "learn": ["/a"], "detect": []}) is None
+    assert invalid_param(protocol.EmulateParams, {"project": "/p", "learn": ["/a", 1]}) == (
         "parameter 'learn' has the wrong type: expected a list or null")
     assert "one of 'pause', 'resume', 'stop'" in invalid_param(
         protocol.BenchControlParams, {"project": "/p", "action": "explode"})

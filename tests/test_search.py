@@ -157,3 +157,22 @@ def test_a_candidate_scores_the_same_whatever_the_process_did_before() -> None:
         np.random.rand(seed * 7)
         recs.append(search.evaluate(ctx, cfg, None)["worst"])
     assert recs[0] == recs[1] == recs[2]
+
+
+def test_candidates_evaluated_never_exceed_the_total() -> None:
+    """The probes are candidates of their own (n-class probes k-NN without the model
+    list's seed), so a benchmark that went through the whole space counted more
+    candidates evaluated than its total."""
+    from nanoforge.engine.pipeline import candidate_key
+
+    sched = search.Scheduler(_ctx())
+    issued: list[str] = []
+    for prep, models in sched.batches():
+        for m in models:
+            key = candidate_key(search.config(prep, m))
+            issued.append(key)
+            sched.record({"key": key, "state": "full", "score": 0.5, "worst": {"balanced_accuracy": 0.5}})
+    assert len(issued) == len(set(issued)) == sched.total
+    assert sched.evaluated() == sched.total
+    sched.record(_full(0, 0.01))  # a record from another space (the project changed since) is not counted
+    assert sched.evaluated() == sched.total

@@ -24,13 +24,15 @@ static NF_UNUSED float nf_math_sqrtf(float x)
     return y;
 }
 
-/* e^x: x = k ln2 + r with |r| <= ln2/2, a degree-7 polynomial for e^r, 2^k by bits. */
+/* e^x: x = k ln2 + r with |r| <= ln2/2, a degree-7 polynomial for e^r, 2^k by bits.
+   NaN (from extreme but finite inputs: FLT_MAX - FLT_MAX) comes back as NaN: it fails
+   both range tests, and the integer of a NaN is undefined behaviour. */
 static NF_UNUSED float nf_math_expf(float x)
 {
     nf_math_bits v;
     float k, r, p;
     int ki;
-    if (x < -87.0f) return 0.0f;
+    if (!(x >= -87.0f)) return x < -87.0f ? 0.0f : x;
     if (x > 88.0f) x = 88.0f;
     ki = (int)(x * 1.44269504f + (x >= 0.0f ? 0.5f : -0.5f));
     k = (float)ki;

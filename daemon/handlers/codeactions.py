@@ -18,6 +18,7 @@ from nanoforge.engine import fixes
 from nanoforge.engine.project import PROJECT_FILE
 
 from ..core import Core
+from ..positions import server_column
 from ..registry import session_hook
 from .lsp import uri_path
 
@@ -82,8 +83,8 @@ def code_actions(path: Path, uri: str, source: str, units: Any, diagnostics: lis
             line = doc.content(i)
             if project_file:
                 same = d.range.end.line == i
-                fix = fixes.project_fix(str(d.code), i + 1, line, d.range.start.character + 1,
-                                        d.range.end.character + 1 if same else 0, _hint(d))
+                fix = fixes.project_fix(str(d.code), i + 1, line, server_column(line, d.range.start.character, units),
+                                        server_column(line, d.range.end.character, units) if same else 0, _hint(d))
             else:
                 fix = fixes.signal_fix(str(d.code), i + 1, line, sep)
             if fix is not None:

@@ -15,11 +15,13 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.workspace.position_codec import PositionCodec
 
 from nanoforge.engine.diagnostics import Diagnostic
 from nanoforge.engine.lint import is_watched_file
 
 from ..core import Core
+from ..positions import client_range
 from ..registry import session_hook
 
 log = logging.getLogger("nanoforge.daemon")
@@ -37,12 +39,25 @@ def _file_uri(path: str) -> str:
     return Path(path).resolve().as_uri()
 
 
-def to_lsp(d: Diagnostic) -> types.Diagnostic:
+UTF16 = PositionCodec().client_num_units
+"""LSP's default way of counting."""
+
+
+def units_of(ls: LanguageServer) -> Callable[[str], int]:
+    """How the client counts a string's length: in the position encoding negotiated at
+    initialize (UTF-16 by default)."""
+    try:
+        return ls.workspace.position_codec.client_num_units
+    except Exception:  # not initialized yet: LSP's default
+        return UTF16
+
+
+def to_lsp(d: Diagnostic, lines: dict[int, str] | None = None,
+           units: Callable[[str], int] = UTF16) -> types.Diagnostic:
     sev = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}.get(
         d.severity, types.DiagnosticSeverity.Information)
     return types.Diagnostic(
-        range=types.Range(start=types.Position(line=d.line - 1, character=d.column - 1),
-                          end=types.Position(line=d.end_line - 1, character=d.end_column - 1)),
+        range=client_range(d, lines or {}, units),
         message=f"{d.message}\nfix: {d.hint}",
         severity=sev,
         code=d.code,
@@ -60,12 +75,13 @@ class Documents:
         self.roots: list[Path] = []
         self.pending: dict[str, asyncio.TimerHandle] = {}
 
-    def publish(self, path: str, diags: list[Diagnostic], skip_open: bool = False) -> None:
+    def publish(self, path: str, diags: list[Diagnostic], lines: dict[int, str], skip_open: bool = False) -> None:
         ls = self.ls
         if skip_open and _file_uri(path) in ls.workspace.text_documents:
             return
+        units = units_of(ls)
         ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=_file_uri(path), diagnostics=[to_lsp(d) for d in diags]))
+            types.PublishDiagnosticsParams(uri=_file_uri(path), diagnostics=[to_lsp(d, lines, units) for d in diags]))
 
     async def check_document(self, uri: str, text: str | None) -> None:
         core, publish = self.core, self.publish
@@ -74,11 +90,11 @@ class Documents:
             return
         core.register(path)
         try:
-            diags = await core.lint(path, text=text.encode() if text is not None else None)
+            diags, lines = await core.lint_for_editor(path, text=text.encode() if text is not None else None)
         except Exception:
             log.exception("check failed for %s", path)
             return
-        publish(str(path), diags)
+        publish(str(path), diags, lines)
 
     def initialize(self, params: types.InitializeParams) -> None:
         roots = self.roots

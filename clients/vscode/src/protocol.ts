@@ -232,7 +232,7 @@ export interface DeployParams {
   library?: string | null;
   /** A core (cortex-m4, …) or an MCU name; default: the project's. */
   target?: string | null;
-  /** Default: the project's [deploy] dir. */
+  /** Default: the project's [deploy] dir; a relative one is inside the project. */
   dir?: string | null;
   suffix?: string | null;
   /**
@@ -522,6 +522,10 @@ export interface ProjectInfoParams {
   dir: string;
 }
 
+/**
+ * The numbers' bounds depend on each other (axes on the sensor, budgets on the
+ * target): engine/project.py checks them and says which.
+ */
 export interface ProjectNewParams {
   dir: string;
   /** A project type's name, as `nanoforge/types` lists them. */
