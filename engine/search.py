@@ -7,8 +7,9 @@ splits and ranked by its Score. Multi-fidelity: every candidate runs the first
 there ("pruned"), the rest run all splits. Racing only pays when the budget cannot cover
 the space: while the measured cost of a full evaluation says that everything left fits in
 the time left, nothing is pruned, so a small dataset gets every candidate's complete
-numbers. Scheduling: each preprocessing is first probed with a few cheap models;
-preprocessings are then opened to every model in the order of their probe score.
+numbers. Scheduling: the project type's baselines (the simple answers, sized to the
+budget) go first; each preprocessing is then probed with a few cheap models, and
+preprocessings are opened to every model in the order of their probe score.
 """
 
 from __future__ import annotations
@@ -136,7 +137,14 @@ class Scheduler:
     def __init__(self, ctx: Context, done: dict[str, dict[str, Any]] | None = None) -> None:
         rng = np.random.default_rng(ctx.seed)
         kind = ctx.kind
+        self.first = kind.baselines(ctx)
         preps = kind.preprocessings(ctx)
+        known = {candidate_key({"blocks": p, "model": None}) for p in preps}
+        for cfg in self.first:  # the baselines' preprocessings join the space
+            k = candidate_key({"blocks": cfg["blocks"], "model": None})
+            if k not in known:
+                known.add(k)
+                preps.append(cfg["blocks"])
         order = rng.permutation(len(preps))
         self.preps = [preps[i] for i in order]
         self.models = kind.models(ctx)
@@ -144,7 +152,7 @@ class Scheduler:
         self.main_metric = kind.main_metric
         self.done: dict[str, dict[str, Any]] = dict(done or {})
         self.issued: set[str] = set(self.done)
-        self.total = len(self.preps) * len(self.models)
+        self.total = len(self.preps) * len(self.models) + len(self.first)
         # Recent cost per split, for deciding whether racing pays. Recent, because the
         # probe round computes every preprocessing's features and costs far more per
         # split than the rounds that follow.
@@ -188,8 +196,14 @@ class Scheduler:
         return out
 
     def batches(self) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-        """Probe round first, then preprocessings by probe score. A generator that must
-        be re-asked: later choices depend on results recorded meanwhile."""
+        """The type's baselines first, then the probe round, then preprocessings by probe
+        score. A generator that must be re-asked: later choices depend on results
+        recorded meanwhile."""
+        for prep, models_ in by_prep(self.first):
+            todo = self._pending(prep, models_)
+            if todo:
+                self._issue(prep, todo)
+                yield prep, todo
         for prep in self.preps:
             todo = self._pending(prep, self.probes)
             if todo:
@@ -222,6 +236,18 @@ class Scheduler:
             if r and "score" in r:
                 best = max(best, r["score"])
         return best
+
+
+def by_prep(cfgs: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Consecutive configurations grouped by preprocessing (one worker task computes a
+    preprocessing's features once), at most BATCH models a task."""
+    out: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
+    for cfg in cfgs:
+        if out and out[-1][0] == cfg["blocks"] and len(out[-1][1]) < BATCH:
+            out[-1][1].append(cfg["model"])
+        else:
+            out.append((cfg["blocks"], [cfg["model"]]))
+    return out
 
 
 def ranked(done: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

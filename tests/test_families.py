@@ -123,7 +123,7 @@ def test_params_keep_what_was_given_and_defaults_stay_out_of_the_key() -> None:
     """The library id hashes the parameters as given: adding a default must not change it."""
     m = Model.build("knn", {"k": 3})
     assert m.params == {"k": 3}
-    assert m.get_params() == {"k": 3, "protos": 0, "seed": 0, "classes": 0}
+    assert m.get_params() == {"k": 3, "protos": 0, "seed": 0, "classes": 0, "kb": 0}
     assert m.protos == 0
     with pytest.raises(AttributeError):
         m.k = 5  # type: ignore[misc]

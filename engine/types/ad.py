@@ -31,7 +31,7 @@ from .. import evaluation as ev
 from .. import space
 from ..dataset import Dataset, load_couples
 from ..models import NOMINAL, ADModel
-from ..pipeline import Pipeline
+from ..pipeline import STACK_BYTES, Pipeline
 from .base import NominalFiles
 
 if TYPE_CHECKING:
@@ -141,6 +141,26 @@ class AnomalyDetection(NominalFiles):
 
     def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
         return [_b("gauss", margin=3.0), _b("kmeans", k=2, margin=3.0)]
+
+    def baselines(self, ctx: Context) -> list[dict[str, Any]]:
+        """Distance to the nearest kept buffer (a reservoir of raw buffers, z-normalised
+        or not, decimated until the slots fit the RAM) and half-space trees (isolation-
+        style) on summary statistics and on the decimated buffer."""
+        if ctx.data.get("multi"):
+            return []
+        s, out = ctx.seed, []
+        margins = (3.0, 5.0)
+        for slots in (8, 16):
+            # RAM floats: the buffer's axis, then d × (slots + weights + Welford + vector)
+            most = ((ctx.max_ram - STACK_BYTES) // 4 - ctx.length - slots - 64) // (slots + 4)
+            f = space.decimation(ctx.length, ctx.axes, most)
+            for z in (False, True):
+                out += space.configs(space.raw_buffer(f, zscore=z),
+                                     [_b("reservoir", slots=slots, margin=m, seed=s) for m in margins])
+        hst = [_b("hst", trees=8, depth=4, margin=m, seed=s) for m in margins]
+        out += space.configs([_b("stats")], hst)
+        out += space.configs(space.raw_buffer(space.decimation(ctx.length, ctx.axes, 64), zscore=False), hst)
+        return out
 
     def models(self, ctx: Context) -> list[dict[str, Any]]:
         s = ctx.seed

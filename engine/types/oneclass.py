@@ -38,7 +38,7 @@ from ..ocplot import plot_data
 from ..pipeline import Pipeline, candidate_key
 from ..synthetic import augment, synthesize
 from .base import NominalFiles
-from .ncc import fit_split, outputs_on
+from .ncc import RESERVE, fit_split, outputs_on
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -140,6 +140,24 @@ class OneClass(NominalFiles):
         return [_b("maha", robust=False, contamination=0.05, margin=1.5),
                 _b("knn_oc", k=1, protos=0, contamination=0.05, margin=1.5, seed=ctx.seed)]
 
+    def baselines(self, ctx: Context) -> list[dict[str, Any]]:
+        """Distance to the nearest kept nominal buffer (raw, z-normalised or not,
+        decimated until every signal fits, or whole with k-means prototypes sized to the
+        flash) and an isolation forest on the raw buffer and on summary statistics."""
+        s, kb, n = ctx.seed, ctx.max_flash - RESERVE, self.shipped_signals(ctx)
+        every = space.decimation(ctx.length, ctx.axes, kb // 4 // max(n, 1))
+        knn = [_b("knn_oc", k=1, kb=kb, contamination=0.05, margin=m, seed=s) for m in MARGINS]
+        out = []
+        for z in (False, True):
+            for f in dict.fromkeys((every, 1)):
+                out += space.configs(space.raw_buffer(f, zscore=z), knn)
+        # an isolation tree grows to isolate each signal: about 2n nodes of 18 bytes
+        trees = max(5, min(50, int(0.75 * ctx.max_flash) // (min(2 * n, 512) * 18)))
+        forest = [_b("iforest", trees=trees, contamination=0.05, margin=m, seed=s) for m in MARGINS]
+        out += space.configs(space.raw_buffer(1, zscore=False), forest)
+        out += space.configs([_b("stats"), _b("scale")], forest)
+        return out
+
     def models(self, ctx: Context) -> list[dict[str, Any]]:
         s = ctx.seed
         out = []
@@ -184,8 +202,11 @@ class OneClass(NominalFiles):
              + 0.025 * free_ram + 0.025 * free_flash)
         return round(100 * s, 3)
 
+    def shipped_rows(self, ctx: Context) -> np.ndarray:
+        return np.flatnonzero(ctx.y == 0)  # nominal signals only; abnormal and synthetic ones only evaluate
+
     def fit(self, ctx: Context, pipe: Pipeline) -> Pipeline:
-        nom = ctx.y == 0  # nominal signals only; abnormal and synthetic ones only evaluate
+        nom = self.shipped_rows(ctx)
         pipe.fit(ctx.x[nom], ctx.y[nom], 1)
         return pipe
 
