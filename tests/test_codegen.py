@@ -47,6 +47,8 @@ BLOCK_CASES = [
     [_b("decimate", factor=2), _b("spectral"), _b("scale")],
     [_b("bandpass"), _b("stats"), _b("scale")],
     [_b("minirocket", kernels=12, dilations=2, seed=3), _b("scale"), _b("pca", k=8)],
+    [_b("catch"), _b("scale")],
+    [_b("diff"), _b("catch"), _b("scale")],
 ]
 MODEL_CASES = [
     _b("centroid"), _b("knn", k=3, protos=4, seed=1), _b("gnb"), _b("linear", algo="lda", shrinkage="auto"),

@@ -16,7 +16,7 @@ from nanoforge.engine.step import Param
 
 TYPICAL_BLOCKS: dict[str, dict[str, Any]] = {
     "mean_removal": {}, "zscore": {}, "diff": {}, "decimate": {"factor": 2}, "bandpass": {}, "flatten": {},
-    "rolling": {"window": 4}, "fft": {"bands": 8, "window": True, "log": True}, "stats": {}, "spectral": {},
+    "rolling": {"window": 4}, "fft": {"bands": 8, "window": True, "log": True}, "stats": {}, "catch": {}, "spectral": {},
     "minirocket": {"kernels": 21, "dilations": 3, "seed": 0}, "scale": {}, "pca": {"k": 4},
 }
 TYPICAL_MODELS: dict[str, dict[str, Any]] = {

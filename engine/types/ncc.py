@@ -56,7 +56,7 @@ def outputs_on(p: Pipeline, feats: np.ndarray) -> np.ndarray:
 
 def buffer_features(seed: int) -> list[dict[str, Any]]:
     """The feature blocks tried on buffers when the library is fitted in nanoforge."""
-    feats = [_b("flatten"), _b("stats"), _b("spectral"), *space.fft_variants((8, 16, 32))]
+    feats = [_b("flatten"), _b("stats"), _b("catch"), _b("spectral"), *space.fft_variants((8, 16, 32))]
     for dilations in (3, 5):  # 5 reaches MiniRocket's longest receptive field (GunPoint: 0.96 → 0.97–0.99)
         for kernels in (21, 42, 84):
             feats.append(_b("minirocket", kernels=kernels, dilations=dilations, seed=seed))
@@ -79,15 +79,15 @@ def classifier_baselines(ctx: Context, n: int) -> list[dict[str, Any]]:
     every = space.decimation(ctx.length, ctx.axes, kb // 4 // max(n, 1) - 1)  # every signal kept as a prototype
     squeeze = space.decimation(ctx.length, ctx.axes, ctx.max_flash // 2 // 4 // 17)  # 16 components fit in half the flash
     knn = [_b("knn", k=k, kb=kb, seed=s) for k in (1, 5)]
-    out = []
-    for f in dict.fromkeys((every, 1)):
-        out += space.configs(space.raw_buffer(f, zscore=True), knn)
+    out = space.configs(space.raw_buffer(every, zscore=True), knn)
+    if every > 1:  # the whole buffer with k-means prototypes: dearer, so 1-NN only
+        out += space.configs(space.raw_buffer(1, zscore=True), knn[:1])
     left = max(1, kb - space.pca_bytes(ctx.axes * (ctx.length // squeeze), 16))
     out += space.configs([*space.raw_buffer(squeeze, zscore=True), _b("pca", k=16)], [_b("knn", k=1, kb=left, seed=s)])
     forest = [_b("forest", algo="rf", trees=20, depth=6, seed=s)]
     out += space.configs(space.raw_buffer(1, zscore=False), forest)
     out += space.configs(space.raw_buffer(1, zscore=True), forest)
-    out += space.configs([_b("stats"), _b("scale")], [*forest, _b("linear", algo="logreg", C=1.0)])
+    out += space.configs([_b("catch"), _b("scale")], [*forest, _b("linear", algo="logreg", C=1.0)])
     feats = rocket_features(ctx, ctx.n_classes)
     heads = [_b("linear", algo="ridge"), _b("linear", algo="logreg", C=1.0)]
     out += space.configs([space.rocket(ctx.axes, ctx.length, feats, s), _b("scale")], heads)

@@ -130,7 +130,7 @@ class OneClass(NominalFiles):
         return 1
 
     def preprocessings(self, ctx: Context) -> list[list[dict[str, Any]]]:
-        feats = [_b("stats"), _b("spectral"), _b("flatten"), *space.fft_variants((8, 16))]
+        feats = [_b("stats"), _b("catch"), _b("spectral"), _b("flatten"), *space.fft_variants((8, 16))]
         for kernels in (21, 42):
             feats.append(_b("minirocket", kernels=kernels, dilations=3, seed=ctx.seed))
         posts = [[_b("scale")], [_b("scale"), _b("pca", k=4)], [_b("scale"), _b("pca", k=8)]]
@@ -142,20 +142,19 @@ class OneClass(NominalFiles):
 
     def baselines(self, ctx: Context) -> list[dict[str, Any]]:
         """Distance to the nearest kept nominal buffer (raw, z-normalised or not,
-        decimated until every signal fits, or whole with k-means prototypes sized to the
-        flash) and an isolation forest on the raw buffer and on summary statistics."""
+        decimated until every signal fits) and an isolation forest on the raw buffer
+        sized to the flash. Few, because each 1-class fit is six (the held-out
+        threshold's folds): k-means prototypes of the whole buffer cost too much here."""
         s, kb, n = ctx.seed, ctx.max_flash - RESERVE, self.shipped_signals(ctx)
         every = space.decimation(ctx.length, ctx.axes, kb // 4 // max(n, 1))
         knn = [_b("knn_oc", k=1, kb=kb, contamination=0.05, margin=m, seed=s) for m in MARGINS]
         out = []
         for z in (False, True):
-            for f in dict.fromkeys((every, 1)):
-                out += space.configs(space.raw_buffer(f, zscore=z), knn)
+            out += space.configs(space.raw_buffer(every, zscore=z), knn)
         # an isolation tree grows to isolate each signal: about 2n nodes of 18 bytes
         trees = max(5, min(50, int(0.75 * ctx.max_flash) // (min(2 * n, 512) * 18)))
         forest = [_b("iforest", trees=trees, contamination=0.05, margin=m, seed=s) for m in MARGINS]
         out += space.configs(space.raw_buffer(1, zscore=False), forest)
-        out += space.configs([_b("stats"), _b("scale")], forest)
         return out
 
     def models(self, ctx: Context) -> list[dict[str, Any]]:
