@@ -103,7 +103,7 @@ class Catch(Block):
 
     kind = "catch"
     stage_in = "signal"
-    code_bytes = 820
+    code_bytes = 1150  # measured on Cortex-M4F -Os: the statistics' loop and the shape features
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         n, axes, _ = x.shape
