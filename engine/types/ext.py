@@ -95,8 +95,9 @@ class Extrapolation(ProjectType):
         knn = [_b("knn_reg", k=k, kb=kb, seed=s) for k in (1, 5)] + [_b("knn_reg", k=5, weighted=True, kb=kb, seed=s)]
         out = []
         for z in (False, True):
-            for f in dict.fromkeys((every, 1)):
-                out += space.configs(space.raw_buffer(f, zscore=z), knn)
+            out += space.configs(space.raw_buffer(every, zscore=z), knn)
+            if every > 1:  # the whole buffer with k-means prototypes: dearer, so one model
+                out += space.configs(space.raw_buffer(1, zscore=z), knn[1:2])
             left = max(1, kb - space.pca_bytes(ctx.axes * (ctx.length // squeeze), 16))
             out += space.configs([*space.raw_buffer(squeeze, zscore=z), _b("pca", k=16)],
                                  [_b("knn_reg", k=5, weighted=w, kb=left, seed=s) for w in (False, True)])
