@@ -75,22 +75,22 @@ def rocket_features(ctx: Context, outputs: int) -> int:
 
 
 def classifier_baselines(ctx: Context, n: int) -> list[dict[str, Any]]:
+    """Cheapest first, so even a few seconds evaluate most of them. The logistic heads
+    come with the probe round, which opens every baseline preprocessing."""
     s, kb = ctx.seed, ctx.max_flash - RESERVE
     every = space.decimation(ctx.length, ctx.axes, kb // 4 // max(n, 1) - 1)  # every signal kept as a prototype
     squeeze = space.decimation(ctx.length, ctx.axes, ctx.max_flash // 2 // 4 // 17)  # 16 components fit in half the flash
     knn = [_b("knn", k=k, kb=kb, seed=s) for k in (1, 5)]
     out = space.configs(space.raw_buffer(every, zscore=True), knn)
-    if every > 1:  # the whole buffer with k-means prototypes: dearer, so 1-NN only
-        out += space.configs(space.raw_buffer(1, zscore=True), knn[:1])
     left = max(1, kb - space.pca_bytes(ctx.axes * (ctx.length // squeeze), 16))
     out += space.configs([*space.raw_buffer(squeeze, zscore=True), _b("pca", k=16)], [_b("knn", k=1, kb=left, seed=s)])
-    forest = [_b("forest", algo="rf", trees=20, depth=6, seed=s)]
+    rocket = space.rocket(ctx.axes, ctx.length, rocket_features(ctx, ctx.n_classes), s)
+    out += space.configs([rocket, _b("scale")], [_b("linear", algo="ridge")])
+    forest = [_b("forest", algo="rf", trees=10, depth=6, seed=s)]
+    out += space.configs([_b("catch"), _b("scale")], forest)
     out += space.configs(space.raw_buffer(1, zscore=False), forest)
-    out += space.configs(space.raw_buffer(1, zscore=True), forest)
-    out += space.configs([_b("catch"), _b("scale")], [*forest, _b("linear", algo="logreg", C=1.0)])
-    feats = rocket_features(ctx, ctx.n_classes)
-    heads = [_b("linear", algo="ridge"), _b("linear", algo="logreg", C=1.0)]
-    out += space.configs([space.rocket(ctx.axes, ctx.length, feats, s), _b("scale")], heads)
+    if every > 1:  # the whole buffer with k-means prototypes: dearer, so 1-NN only
+        out += space.configs(space.raw_buffer(1, zscore=True), knn[:1])
     return out
 
 
