@@ -38,6 +38,7 @@ __all__ = ["FOLDS", "N_SPLITS", "RACE_MARGIN", "RACE_SPLITS", "TEST_FRACTION", "
            "fit_library", "ranked", "run"]
 
 BATCH = 8  # candidates per task sent to a worker
+PROBES_BETWEEN = 2  # probe batches issued after each batch of baselines
 
 
 @dataclass
@@ -196,19 +197,23 @@ class Scheduler:
         return out
 
     def batches(self) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-        """The type's baselines first, then the probe round, then preprocessings by probe
+        """The type's baselines first (each followed by PROBES_BETWEEN batches of the probe
+        round, so the dear ones — forests, k-means — do not hold both workers while the
+        cheap probes wait), then the rest of the probe round, then preprocessings by probe
         score. A generator that must be re-asked: later choices depend on results
         recorded meanwhile."""
+        probes = self._probe_round()
         for prep, models_ in by_prep(self.first):
             todo = self._pending(prep, models_)
             if todo:
                 self._issue(prep, todo)
                 yield prep, todo
-        for prep in self.preps:
-            todo = self._pending(prep, self.probes)
-            if todo:
-                self._issue(prep, todo)
-                yield prep, todo
+            for _ in range(PROBES_BETWEEN):
+                nxt = next(probes, None)
+                if nxt is None:
+                    break
+                yield nxt
+        yield from probes
         opened: set[int] = set()  # preprocessings already given every model
         while True:
             ranked = sorted(range(len(self.preps)), key=lambda i: (-self._prep_score(self.preps[i]), i))
@@ -224,6 +229,13 @@ class Scheduler:
                     break
             else:
                 return
+
+    def _probe_round(self) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        for prep in self.preps:
+            todo = self._pending(prep, self.probes)
+            if todo:
+                self._issue(prep, todo)
+                yield prep, todo
 
     def _issue(self, prep: list[dict[str, Any]], models_: list[dict[str, Any]]) -> None:
         for m in models_:
@@ -255,6 +267,15 @@ def ranked(done: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(scored, key=lambda r: (-r["score"], r["ram"] + r["flash"], r["key"]))
 
 
+def preload() -> None:
+    """Imports the scikit-learn modules the first candidates fit with, once in this
+    process before the workers fork, rather than in every worker on the budget's first
+    seconds (the baselines' forests, k-means and ridge; ~1 s each under load)."""
+    import sklearn.cluster
+    import sklearn.ensemble
+    import sklearn.linear_model  # noqa: F401
+
+
 def run(ctx: Context, time_budget: float, cores: int = 1, done: dict[str, dict[str, Any]] | None = None,
         on_record: Callable[[dict[str, Any]], None] | None = None,
         control: Callable[[], str] | None = None, elapsed0: float = 0.0) -> Scheduler:
@@ -262,6 +283,7 @@ def run(ctx: Context, time_budget: float, cores: int = 1, done: dict[str, dict[s
     says "stop". "pause" holds dispatch (time does not count). A worker that dies is
     replaced and its batch retried once."""
     sched = Scheduler(ctx, done)
+    preload()
     t_start = time.monotonic() - elapsed0
     paused = 0.0
     gen = sched.batches()

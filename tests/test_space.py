@@ -49,15 +49,22 @@ def test_baselines_fit_the_default_budget(kind: str, shape: tuple[int, int, int]
 
 @pytest.mark.parametrize("kind", ["ncc", "ext", "ad", "1cc"])
 def test_the_search_issues_the_baselines_before_anything_else(kind: str) -> None:
+    """In their order, each batch followed by at most PROBES_BETWEEN batches of the
+    probe round (cheap models that keep the other worker busy), and before any
+    preprocessing is opened to every model."""
     ctx = _ctx(kind, 1, 64, 40)
     sched = search.Scheduler(ctx)
     first = ctx.kind.baselines(ctx)
-    issued = []
+    groups = len(search.by_prep(first))
+    issued: list[str] = []
     for prep, models in sched.batches():
         issued += [candidate_key({"blocks": prep, "model": m}) for m in models]
-        if len(issued) >= len(first):
+        if len(issued) >= len(first) + groups * search.PROBES_BETWEEN * len(sched.probes):
             break
-    assert issued[: len(first)] == [candidate_key(c) for c in first]
+    want = [candidate_key(c) for c in first]
+    assert [k for k in issued if k in set(want)] == want
+    probe_keys = {candidate_key({"blocks": p, "model": m}) for p in sched.preps for m in sched.probes}
+    assert set(issued) <= set(want) | probe_keys  # nothing else yet
     # their preprocessings join the space, so every model may be tried on them later
     preps = {candidate_key({"blocks": p, "model": None}) for p in sched.preps}
     assert all(candidate_key({"blocks": c["blocks"], "model": None}) in preps for c in first)
