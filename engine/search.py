@@ -7,8 +7,9 @@ splits and ranked by its Score. Multi-fidelity: every candidate runs the first
 there ("pruned"), the rest run all splits. Racing only pays when the budget cannot cover
 the space: while the measured cost of a full evaluation says that everything left fits in
 the time left, nothing is pruned, so a small dataset gets every candidate's complete
-numbers. Scheduling: each preprocessing is first probed with a few cheap models;
-preprocessings are then opened to every model in the order of their probe score.
+numbers. Scheduling: the project type's baselines (the simple answers, sized to the
+budget) go first; each preprocessing is then probed with a few cheap models, and
+preprocessings are opened to every model in the order of their probe score.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = ["FOLDS", "N_SPLITS", "RACE_MARGIN", "RACE_SPLITS", "TEST_FRACTION", "
 
 BATCH = 8  # candidates per task sent to a worker
 log = logging.getLogger("nanoforge.search")
+PROBES_BETWEEN = 2  # probe batches issued after each batch of baselines
 
 
 @dataclass
@@ -121,7 +123,14 @@ class Scheduler:
     def __init__(self, ctx: Context, done: dict[str, dict[str, Any]] | None = None) -> None:
         rng = np.random.default_rng(ctx.seed)
         kind = ctx.kind
+        self.first = kind.baselines(ctx)
         preps = kind.preprocessings(ctx)
+        known = {candidate_key({"blocks": p, "model": None}) for p in preps}
+        for cfg in self.first:  # the baselines' preprocessings join the space
+            k = candidate_key({"blocks": cfg["blocks"], "model": None})
+            if k not in known:
+                known.add(k)
+                preps.append(cfg["blocks"])
         order = rng.permutation(len(preps))
         self.preps = [preps[i] for i in order]
         self.models = kind.models(ctx)
@@ -133,6 +142,7 @@ class Scheduler:
         # Every candidate this search may evaluate: the probes are models of their own
         # (a probe need not be in the model list), so they count too.
         self.space = {candidate_key(config(p, m)) for p in self.preps for m in (*self.probes, *self.models)}
+        self.space |= {candidate_key(c) for c in self.first}
         self.total = len(self.space)
         # Recent cost per split, for deciding whether racing pays. Recent, because the
         # probe round computes every preprocessing's features and costs far more per
@@ -188,14 +198,24 @@ class Scheduler:
         return old is None or (old.get("state") == "pruned" and rec.get("state") == "full")
 
     def batches(self) -> Iterator[Batch]:
-        """Probe round first, then preprocessings by probe score, then (asked again once
-        nothing is running) the pruned candidates on every split. A generator that must
-        be re-asked: later choices depend on results recorded meanwhile."""
-        for prep in self.preps:
-            todo = self._pending(prep, self.probes)
+        """The type's baselines first (each followed by PROBES_BETWEEN batches of the probe
+        round, so the dear ones — forests, k-means — do not hold both workers while the
+        cheap probes wait), then the rest of the probe round, then preprocessings by probe
+        score, then (asked again once nothing is running) the pruned candidates on every
+        split. A generator that must be re-asked: later choices depend on results recorded
+        meanwhile."""
+        probes = self._probe_round()
+        for prep, models_ in by_prep(self.first):
+            todo = self._pending(prep, models_)
             if todo:
                 self._issue(prep, todo)
                 yield Batch(prep, todo)
+            for _ in range(PROBES_BETWEEN):
+                nxt = next(probes, None)
+                if nxt is None:
+                    break
+                yield nxt
+        yield from probes
         opened: set[int] = set()  # preprocessings already given every model
         while True:
             ranked = sorted(range(len(self.preps)), key=lambda i: (-self._prep_score(self.preps[i]), i))
@@ -228,6 +248,13 @@ class Scheduler:
                 part = recs[j: j + BATCH]
                 yield Batch(part[0]["config"]["blocks"], [r["config"]["model"] for r in part], complete=True)
 
+    def _probe_round(self) -> Iterator[Batch]:
+        for prep in self.preps:
+            todo = self._pending(prep, self.probes)
+            if todo:
+                self._issue(prep, todo)
+                yield Batch(prep, todo)
+
     def _issue(self, prep: list[dict[str, Any]], models_: list[dict[str, Any]]) -> None:
         for m in models_:
             self.issued.add(candidate_key(config(prep, m)))
@@ -241,9 +268,30 @@ class Scheduler:
         return best
 
 
+def by_prep(cfgs: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Consecutive configurations grouped by preprocessing (one worker task computes a
+    preprocessing's features once), at most BATCH models a task."""
+    out: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
+    for cfg in cfgs:
+        if out and out[-1][0] == cfg["blocks"] and len(out[-1][1]) < BATCH:
+            out[-1][1].append(cfg["model"])
+        else:
+            out.append((cfg["blocks"], [cfg["model"]]))
+    return out
+
+
 def ranked(done: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     scored = [r for r in done.values() if r.get("state") in ("full", "pruned")]
     return sorted(scored, key=lambda r: (-r["score"], r["ram"] + r["flash"], r["key"]))
+
+
+def preload() -> None:
+    """Imports the scikit-learn modules the first candidates fit with, once in this
+    process before the workers fork, rather than in every worker on the budget's first
+    seconds (the baselines' forests, k-means and ridge; ~1 s each under load)."""
+    import sklearn.cluster
+    import sklearn.ensemble
+    import sklearn.linear_model  # noqa: F401
 
 
 def run(ctx: Context, time_budget: float, cores: int = 1, done: dict[str, dict[str, Any]] | None = None,
@@ -256,6 +304,7 @@ def run(ctx: Context, time_budget: float, cores: int = 1, done: dict[str, dict[s
     workers went away is sent again (once, when it may have killed its worker); a
     candidate is never recorded twice."""
     sched = Scheduler(ctx, done)
+    preload()
     t_start = time.monotonic() - elapsed0
     paused = 0.0
     gen = sched.batches()

@@ -47,6 +47,8 @@ BLOCK_CASES = [
     [_b("decimate", factor=2), _b("spectral"), _b("scale")],
     [_b("bandpass"), _b("stats"), _b("scale")],
     [_b("minirocket", kernels=12, dilations=2, seed=3), _b("scale"), _b("pca", k=8)],
+    [_b("catch"), _b("scale")],
+    [_b("diff"), _b("catch"), _b("scale")],
 ]
 MODEL_CASES = [
     _b("centroid"), _b("knn", k=3, protos=4, seed=1), _b("gnb"), _b("linear", algo="lda", shrinkage="auto"),
@@ -54,9 +56,11 @@ MODEL_CASES = [
     _b("svm_rbf", C=10.0, gamma=1.0, max_sv=64), _b("forest", algo="tree", depth=6, seed=1),
     _b("forest", algo="rf", trees=5, depth=4, seed=1), _b("forest", algo="et", trees=5, depth=4, seed=1),
     _b("gbt", stages=5, depth=2, lr=0.3, seed=1), _b("mlp", hidden=8, alpha=1e-3, seed=1),
+    _b("knn", k=1, kb=1200, seed=1), _b("linear", algo="ridge"),
 ]
 CASES = [(f"blocks{i}", blocks, _b("linear", algo="logreg", C=1.0)) for i, blocks in enumerate(BLOCK_CASES)]
-CASES += [(f"model-{m['kind']}-{m['params'].get('algo', '')}", [_b("stats"), _b("scale")], m) for m in MODEL_CASES]
+CASES += [(f"model-{m['kind']}-{m['params'].get('algo', 'kb' if 'kb' in m['params'] else '')}",
+           [_b("stats"), _b("scale")], m) for m in MODEL_CASES]
 
 
 def _build(tmp: Path, data: tuple[np.ndarray, np.ndarray, list[str]], blocks: list, model: dict

@@ -30,7 +30,7 @@ CASES = [
     _b("ridge", alpha=1.0), _b("knn_reg", k=5), _b("knn_reg", k=7, weighted=True), _b("svr", C=10.0, gamma=1.0, epsilon=0.1, max_sv=200),
     _b("forest_reg", algo="tree", depth=6, seed=1), _b("forest_reg", algo="rf", trees=5, depth=4, seed=1),
     _b("forest_reg", algo="et", trees=5, depth=4, seed=1), _b("gbt_reg", stages=20, depth=2, lr=0.1, seed=1),
-    _b("mlp_reg", hidden=8, alpha=1e-3, seed=1),
+    _b("mlp_reg", hidden=8, alpha=1e-3, seed=1), _b("knn_reg", k=3, weighted=False, kb=2000, seed=1),
 ]
 
 

@@ -16,7 +16,7 @@ from nanoforge.engine.step import Param
 
 TYPICAL_BLOCKS: dict[str, dict[str, Any]] = {
     "mean_removal": {}, "zscore": {}, "diff": {}, "decimate": {"factor": 2}, "bandpass": {}, "flatten": {},
-    "rolling": {"window": 4}, "fft": {"bands": 8, "window": True, "log": True}, "stats": {}, "spectral": {},
+    "rolling": {"window": 4}, "fft": {"bands": 8, "window": True, "log": True}, "stats": {}, "catch": {}, "spectral": {},
     "minirocket": {"kernels": 21, "dilations": 3, "seed": 0}, "scale": {}, "pca": {"k": 4},
 }
 TYPICAL_MODELS: dict[str, dict[str, Any]] = {
@@ -123,7 +123,7 @@ def test_params_keep_what_was_given_and_defaults_stay_out_of_the_key() -> None:
     """The library id hashes the parameters as given: adding a default must not change it."""
     m = Model.build("knn", {"k": 3})
     assert m.params == {"k": 3}
-    assert m.get_params() == {"k": 3, "protos": 0, "seed": 0, "classes": 0}
+    assert m.get_params() == {"k": 3, "protos": 0, "seed": 0, "classes": 0, "kb": 0}
     assert m.protos == 0
     with pytest.raises(AttributeError):
         m.k = 5  # type: ignore[misc]

@@ -45,7 +45,7 @@ CASES = [
     (_b("maha", robust=False, **T), "cortex-m4"), (_b("maha", robust=True, seed=1, **T), "cortex-m4"),
     (_b("knn_oc", k=1, protos=0, **T), "cortex-m4"), (_b("knn_oc", k=3, protos=4, seed=1, **T), "cortex-m4"),
     (_b("ocsvm", gamma=1.0, max_sv=64, **T), "cortex-m4"), (_b("iforest", trees=10, seed=1, **T), "cortex-m4"),
-    (_b("gmm", components=2, seed=1, **T), "cortex-m0plus"),
+    (_b("gmm", components=2, seed=1, **T), "cortex-m0plus"), (_b("knn_oc", k=1, kb=2000, seed=1, **T), "cortex-m0plus"),
 ]
 
 

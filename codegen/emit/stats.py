@@ -1,4 +1,4 @@
-"""C of engine/blocks/stats.py: the per-axis statistics."""
+"""C of engine/blocks/stats.py: the per-axis statistics and the catch22-kind summary set."""
 
 from __future__ import annotations
 
@@ -14,3 +14,12 @@ class Stats(BlockEmitter):
         ax, ln = shape
         g.use("nf_features")
         g.body.append(f"nf_features_stats(nf_sig, {ax}, {ln}, {vec});")
+
+
+class Catch(BlockEmitter):
+    kind = "catch"
+
+    def emit(self, g: Sink, i: int, b: Block, shape: tuple[int, ...], vec: str) -> None:
+        ax, ln = shape
+        g.use("nf_shape")
+        g.body.append(f"nf_shape_features(nf_sig, {ax}, {ln}, {vec});")

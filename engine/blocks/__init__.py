@@ -9,10 +9,10 @@ from .projection import PCA, Scale
 from .raw import Flatten, Rolling
 from .signal import Decimate, Diff, MeanRemoval, ZScore
 from .spectrum import SPECTRAL, FFTMag, Spectral, band_edges, fft_magnitude, hann, next_pow2
-from .stats import STATS, Stats
+from .stats import SHAPE, STATS, Catch, Stats
 
 __all__ = [
-    "EPS", "F32", "PCA", "ROCKET_KERNELS", "SPECTRAL", "STATS", "BandPassBlock", "Block", "Decimate", "Diff",
+    "EPS", "F32", "PCA", "SHAPE", "Catch", "ROCKET_KERNELS", "SPECTRAL", "STATS", "BandPassBlock", "Block", "Decimate", "Diff",
     "FFTMag", "Flatten", "MeanRemoval", "MiniRocket", "Rolling", "Scale", "Spectral", "Stats", "ZScore",
     "band_edges", "fft_magnitude", "hann", "next_pow2", "rocket_conv", "rocket_dilations",
 ]

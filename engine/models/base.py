@@ -22,6 +22,10 @@ class Model(Step):
     """Root of every model kind; `Model.registry` maps kinds to classes."""
 
     registry: ClassVar[dict[str, type[Step]]] = {}
+    # `estimate_bytes` is a worst case far above what fitting usually gives (a tree's
+    # nodes bounded by 2^depth and by the signals): over the budget, the search fits the
+    # library to measure it rather than reject a forest that would take a tenth of it.
+    estimate_is_bound: ClassVar[bool] = False
 
     def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int) -> Model:
         raise NotImplementedError

@@ -1,5 +1,5 @@
 """The linear family: scores b + W·x, one C kernel (nf_linear_predict) for LDA,
-logistic regression, linear SVM and SEFR classifiers and for ridge regression.
+logistic regression, linear SVM, SEFR and ridge classifiers and for ridge regression.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class Linear(Classifier):
     kind = "linear"
     code_bytes = 330
 
-    algo = Param(str, choices=("lda", "logreg", "linsvm", "sefr"), doc="how W and b are learned")
+    algo = Param(str, choices=("lda", "logreg", "linsvm", "sefr", "ridge"), doc="how W and b are learned")
     C = Param(float, 1.0, low=0.0, open_low=True, doc="inverse regularisation (logreg, linsvm)")
     shrinkage = Param((str, float, type(None)), "auto", low=0.0, high=1.0, choices=("auto", None),
                       doc="LDA covariance shrinkage: 'auto' (Ledoit–Wolf), None or 0…1")
@@ -74,6 +74,10 @@ class Linear(Classifier):
             from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
             return LinearDiscriminantAnalysis(solver="lsqr", shrinkage=self.shrinkage)
+        if self.algo == "ridge":  # MiniRocket's head: many features, few signals, penalty by LOO
+            from sklearn.linear_model import RidgeClassifierCV
+
+            return RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))
         if self.algo == "logreg":
             from sklearn.linear_model import LogisticRegression
 

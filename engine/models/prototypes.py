@@ -40,9 +40,37 @@ def proto_proba(x: np.ndarray, proto: np.ndarray, label: np.ndarray, k: int, n_c
 
 def kmeans_centres(x: np.ndarray, k: int, seed: int) -> np.ndarray:
     """k-means centres (one seeded initialisation): prototype reduction for kNN models."""
+    return kmeans_fit(x, k, seed)[0]
+
+
+def kmeans_fit(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """k-means centres and each row's cluster (one seeded initialisation)."""
     from sklearn.cluster import KMeans as SkKMeans  # seconds to load: imported only to fit
 
-    return SkKMeans(k, n_init=1, random_state=seed).fit(x).cluster_centers_
+    est = SkKMeans(k, n_init=1, random_state=seed).fit(x)
+    return est.cluster_centers_, est.labels_
+
+
+def budget_rows(kb: int, row_bytes: int, n: int, groups: int = 1) -> int:
+    """Prototypes that fit in `kb` bytes of knowledge (kb 0: no limit): at least one per
+    group (class), so a budget too small for every class still gives a classifier, and
+    the footprint estimate counts that floor too."""
+    if kb <= 0:
+        return n
+    return min(n, max(groups, kb // row_bytes))
+
+
+def allocate(counts: list[int], rows: int) -> list[int]:
+    """Prototypes per class for `rows` in all: proportional to the class sizes, at least
+    one each, never more than a class holds, and summing to at most max(rows, classes),
+    so the footprint estimate is a bound."""
+    n = sum(counts)
+    if rows >= n:
+        return list(counts)
+    out = [min(c, max(1, rows * c // n)) for c in counts]
+    while sum(out) > max(rows, len(counts)):
+        out[int(np.argmax(out))] -= 1
+    return out
 
 
 # ------------------------------------------------------------------ classification
@@ -68,7 +96,10 @@ class Centroid(Classifier):
 
 class KNN(Classifier):
     """k nearest prototypes; `protos` per class picked by k-means (prototype reduction),
-    or every training signal when protos is 0."""
+    or every training signal when protos is 0. With `kb`, the prototypes are sized to a
+    knowledge budget instead: every training signal when they fit, else per-class k-means
+    centres in proportion to the class sizes — so 1-NN on a raw buffer fits the flash
+    whatever the number of training signals."""
 
     kind = "knn"
     code_bytes = 260
@@ -77,13 +108,18 @@ class KNN(Classifier):
     protos = Param(int, 0, low=0, doc="k-means prototypes per class; 0 keeps every training signal")
     seed = Param(int, 0, doc="k-means initialisation")
     classes = Param(int, 0, low=0, doc="set by fit: classes to predict even if a class has no prototype")
+    kb = Param(int, 0, low=0, doc="knowledge bytes for the prototypes (0: no limit); overrides protos")
 
     def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int) -> KNN:
-        per = self.protos
+        counts = [int(np.sum(y == c)) for c in range(n_classes)]
+        if self.kb:
+            per = allocate(counts, budget_rows(self.kb, 4 * x.shape[1] + 4, len(x), n_classes))
+        else:
+            per = [min(self.protos, m) if self.protos else m for m in counts]
         ps, ls = [], []
         for c in range(n_classes):
             xc = x[y == c]
-            ps.append(kmeans_centres(xc, per, self.seed) if per and len(xc) > per else xc)
+            ps.append(kmeans_centres(xc, per[c], self.seed) if 0 < per[c] < len(xc) else xc)
             ls.append(np.full(len(ps[-1]), c))
         self.state["proto"] = np.concatenate(ps).astype(F32)
         self.state["label"] = np.concatenate(ls).astype(np.int32)
@@ -95,8 +131,10 @@ class KNN(Classifier):
         return proto_proba(x, self.state["proto"], self.state["label"], self.k, n_classes)
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
-        per = self.protos
-        rows = min(n, per * c) if per else n
+        if self.kb:
+            rows = budget_rows(self.kb, 4 * d + 4, n, c)
+        else:
+            rows = min(n, self.protos * c) if self.protos else n
         return rows * (4 * d + 4)
 
     def scratch_floats(self, d: int, c: int) -> int:
@@ -117,8 +155,17 @@ class KNNRegressor(Regressor):
 
     k = Param(int, low=1, doc="neighbours averaged")
     weighted = Param(bool, False, doc="weigh each neighbour by 1 / distance")
+    kb = Param(int, 0, low=0, doc="knowledge bytes (0: no limit): beyond it, k-means centres with their mean target")
+    seed = Param(int, 0, doc="k-means initialisation")
 
     def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int = 1) -> KNNRegressor:
+        rows = budget_rows(self.kb, 4 * x.shape[1] + 4, len(x))
+        if rows < len(x):
+            centres, lab = kmeans_fit(x, rows, self.seed)
+            yd = np.asarray(y, np.float64)
+            value = np.array([yd[lab == j].mean() if np.any(lab == j) else yd.mean() for j in range(rows)])
+            self.state = {"proto": centres.astype(F32), "value": value.astype(F32)}
+            return self
         self.state = {"proto": np.asarray(x, F32).copy(), "value": np.asarray(y, F32).copy()}
         return self
 
@@ -140,7 +187,7 @@ class KNNRegressor(Regressor):
         return (acc / F32(k)).astype(F32)[:, None]
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
-        return n * (4 * d + 4)
+        return budget_rows(self.kb, 4 * d + 4, n) * (4 * d + 4)
 
     def scratch_floats(self, d: int, c: int) -> int:
         return 1 + 2 * self.k
@@ -159,10 +206,16 @@ class KNNDistance(OneClass):
 
     k = Param(int, 1, low=1, doc="nearest prototypes averaged")
     protos = Param(int, 0, low=0, doc="k-means prototypes; 0 keeps every training signal")
+    kb = Param(int, 0, low=0, doc="knowledge bytes for the prototypes (0: no limit); overrides protos")
+
+    def rows(self, d: int, n: int) -> int:
+        if self.kb:
+            return budget_rows(self.kb, 4 * d, n)
+        return min(n, self.protos) if self.protos else n
 
     def fit_boundary(self, x: np.ndarray) -> None:
-        per = self.protos
-        if per and len(x) > per:
+        per = self.rows(x.shape[1], len(x))
+        if per < len(x):
             self.state["proto"] = kmeans_centres(x.astype(np.float64), per, self.seed).astype(F32)
         else:
             self.state["proto"] = x.copy()
@@ -189,8 +242,7 @@ class KNNDistance(OneClass):
         return self.mean_nearest(d, min(self.nearest(), len(x) - 1))
 
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
-        per = self.protos
-        return 4 * d * (min(n, per) if per else n)
+        return 4 * d * self.rows(d, n)
 
     def scratch_floats(self, d: int, c: int) -> int:
         return 1 + 2 * self.k

@@ -102,6 +102,8 @@ def tree_sum(st: dict[str, np.ndarray], x: np.ndarray, init: np.ndarray | None =
 class Ensemble:
     """Parameters shared by the bagged tree models (mixed into a task head)."""
 
+    estimate_is_bound = True
+
     algo = Param(str, choices=("tree", "rf", "et"), doc="one decision tree, random forest or extra trees")
     depth = Param(int, 6, low=1, doc="maximum tree depth")
     trees = Param(int, 10, low=1, doc="trees of a forest (ignored for a single tree)")
@@ -132,6 +134,8 @@ class Ensemble:
 
 class Boosting:
     """Parameters shared by the gradient-boosted models (mixed into a task head)."""
+
+    estimate_is_bound = True
 
     depth = Param(int, 2, low=1, doc="depth of each tree")
     lr = Param(float, 0.3, low=0.0, open_low=True, doc="learning rate (shrinkage of each stage)")
@@ -288,6 +292,7 @@ class IsolationForest(OneClass):
 
     kind = "iforest"
     code_bytes = 170
+    estimate_is_bound = True
 
     trees = Param(int, 25, low=1, doc="isolation trees")
 

@@ -39,7 +39,7 @@ from .. import evaluation as ev
 from .. import space
 from ..dataset import Dataset, load_couples
 from ..models import NOMINAL, ADModel
-from ..pipeline import Pipeline
+from ..pipeline import STACK_BYTES, Pipeline
 from ..synthetic import synthesize
 from ..validation import Input, of_role
 from .base import NominalFiles
@@ -207,11 +207,31 @@ class AnomalyDetection(NominalFiles):
         if ctx.data.get("multi"):
             return [[_b("rolling", window=w)] for w in (0, 4, 8, 16, 32)]
         prefixes = space.signal_prefixes(ctx.length, ctx.sos)
-        feats = [_b("stats"), _b("spectral"), _b("flatten"), *space.fft_variants((4, 8, 16))]
+        feats = [_b("stats"), _b("catch"), _b("spectral"), _b("flatten"), *space.fft_variants((4, 8, 16))]
         return [pre + [f] for pre in prefixes for f in feats]
 
     def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
         return [_b("gauss", margin=3.0), _b("kmeans", k=2, margin=3.0)]
+
+    def baselines(self, ctx: Context) -> list[dict[str, Any]]:
+        """Distance to the nearest kept buffer (a reservoir of raw buffers, z-normalised
+        or not, decimated until the slots fit the RAM) and half-space trees (isolation-
+        style) on a catch22-kind summary and on the decimated buffer."""
+        if ctx.data.get("multi"):
+            return []
+        s, out = ctx.seed, []
+        for slots in (16, 8):
+            # RAM floats: the buffer's axis, then d × (slots + weights + Welford + vector)
+            most = ((ctx.max_ram - STACK_BYTES) // 4 - ctx.length - slots - 64) // (slots + 4)
+            f = space.decimation(ctx.length, ctx.axes, most)
+            margins = (3.0, 5.0) if slots == 16 else (3.0,)
+            for z in (False, True):
+                out += space.configs(space.raw_buffer(f, zscore=z),
+                                     [_b("reservoir", slots=slots, margin=m, seed=s) for m in margins])
+        hst = [_b("hst", trees=8, depth=4, margin=3.0, seed=s)]
+        out += space.configs([_b("catch")], hst)
+        out += space.configs(space.raw_buffer(space.decimation(ctx.length, ctx.axes, 64), zscore=False), hst)
+        return out
 
     def models(self, ctx: Context) -> list[dict[str, Any]]:
         s = ctx.seed

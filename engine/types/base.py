@@ -126,16 +126,41 @@ class ProjectType:
     def models(self, ctx: Context) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def baselines(self, ctx: Context) -> list[dict[str, Any]]:
+        """Candidates (whole configurations) evaluated before anything else: the simple
+        answers published baselines say are hard to beat, sized to the budget, so that no
+        time budget ends without them and the search never returns a library clearly
+        worse than one of them. Their preprocessings join the search space."""
+        return []
+
+    def shipped_rows(self, ctx: Context) -> np.ndarray:
+        """The signals the shipped library is fitted on (`fit`)."""
+        return np.arange(len(ctx.y))
+
+    def shipped_signals(self, ctx: Context) -> int:
+        """What a model that keeps signals (k-NN) holds on the device, hence what its
+        footprint is estimated with."""
+        return len(self.shipped_rows(ctx))
+
     def footprint(self, ctx: Context, pipe: Pipeline) -> tuple[int, int]:
         """(flash, RAM) estimated before any fit, to reject candidates over the budget:
         for the library that ships (fitted on `shipped_signals`), on the project's core."""
         return pipe.footprint(ctx.axes, ctx.length, self.shipped_signals(ctx), self.outputs(ctx),
                               ctx.data.get("core"))
 
-    def shipped_signals(self, ctx: Context) -> int:
-        """Signals the shipped library is fitted on (all of them, unless the type says):
-        instance-based models keep that many, not a split's training part."""
-        return len(ctx.x)
+    def fitted_footprint(self, ctx: Context, cfg: dict[str, Any], estimate: tuple[int, int]) -> tuple[int, int]:
+        """(flash, RAM) of the library that ships, fitted and measured: for models whose
+        estimate is only a worst case (`Model.estimate_is_bound`); the estimate when the
+        fit fails (the evaluation then says why)."""
+        try:
+            cut, feats = ev.shared_features(ctx, cfg)
+            rows = self.shipped_rows(ctx)
+            tail = Pipeline.from_config({"blocks": cfg["blocks"][cut:], "model": cfg["model"]})
+            tail.fit(feats[rows], ctx.y[rows], self.outputs(ctx))
+            head = ev.build(ctx, {"blocks": cfg["blocks"][:cut], "model": cfg["model"]})
+            return self.footprint(ctx, Pipeline(head.blocks + tail.blocks, tail.model))
+        except ev.EVAL_ERRORS:
+            return estimate
 
     def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
                    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -165,6 +190,8 @@ class ProjectType:
         t0 = time.perf_counter()
         rec: dict[str, Any] = {"key": candidate_key(cfg), "config": cfg}
         flash, ram = self.footprint(ctx, ev.build(ctx, cfg))
+        if (ram > ctx.max_ram or flash > ctx.max_flash) and ev.build(ctx, cfg).model.estimate_is_bound:
+            flash, ram = self.fitted_footprint(ctx, cfg, (flash, ram))
         rec.update(ram=ram, flash=flash)
         if ram > ctx.max_ram or flash > ctx.max_flash:
             rec["state"] = "rejected"

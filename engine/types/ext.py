@@ -24,7 +24,7 @@ from .. import metrics, space
 from ..dataset import Dataset, load_target_values, load_targets
 from ..validation import Input, of_role, regression_metrics
 from .base import EntryProblem, ProjectType
-from .ncc import buffer_features, fit_split, outputs_on
+from .ncc import RESERVE, buffer_features, fit_split, outputs_on, rocket_features
 
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
@@ -116,6 +116,30 @@ class Extrapolation(ProjectType):
 
     def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
         return [_b("ridge", alpha=1.0), _b("knn_reg", k=5)]
+
+    def baselines(self, ctx: Context) -> list[dict[str, Any]]:
+        """k-NN regression on the raw buffer (decimated until every signal fits, whole
+        with k-means prototypes sized to the flash, or PCA-compressed), z-normalised or
+        not (the level of a signal may be what predicts its target), a random forest on
+        the raw buffer, and MiniRocket with ridge heads sized to the budget."""
+        s, kb, n = ctx.seed, ctx.max_flash - RESERVE, self.shipped_signals(ctx)
+        every = space.decimation(ctx.length, ctx.axes, kb // 4 // max(n, 1) - 1)
+        squeeze = space.decimation(ctx.length, ctx.axes, ctx.max_flash // 2 // 4 // 17)
+        knn = [_b("knn_reg", k=k, kb=kb, seed=s) for k in (1, 5)] + [_b("knn_reg", k=5, weighted=True, kb=kb, seed=s)]
+        out = []
+        for z in (False, True):
+            out += space.configs(space.raw_buffer(every, zscore=z), knn)
+            if every > 1:  # the whole buffer with k-means prototypes: dearer, so one model
+                out += space.configs(space.raw_buffer(1, zscore=z), knn[1:2])
+            left = max(1, kb - space.pca_bytes(ctx.axes * (ctx.length // squeeze), 16))
+            out += space.configs([*space.raw_buffer(squeeze, zscore=z), _b("pca", k=16)],
+                                 [_b("knn_reg", k=5, weighted=w, kb=left, seed=s) for w in (False, True)])
+        # a regression tree grows to its depth: 2^(depth+1) nodes of 18 bytes, at most 2n
+        trees = max(3, min(20, int(0.75 * ctx.max_flash) // (min(2 ** 7, 2 * n) * 18)))
+        out += space.configs(space.raw_buffer(1, zscore=False), [_b("forest_reg", algo="rf", trees=trees, depth=6, seed=s)])
+        rocket = [space.rocket(ctx.axes, ctx.length, rocket_features(ctx, 1), s), _b("scale")]
+        out += space.configs(rocket, [_b("ridge", alpha=a) for a in (1.0, 10.0, 100.0)])
+        return out
 
     def models(self, ctx: Context) -> list[dict[str, Any]]:
         s = ctx.seed

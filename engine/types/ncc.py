@@ -56,11 +56,42 @@ def outputs_on(p: Pipeline, feats: np.ndarray) -> np.ndarray:
 
 def buffer_features(seed: int) -> list[dict[str, Any]]:
     """The feature blocks tried on buffers when the library is fitted in nanoforge."""
-    feats = [_b("flatten"), _b("stats"), _b("spectral"), *space.fft_variants((8, 16, 32))]
+    feats = [_b("flatten"), _b("stats"), _b("catch"), _b("spectral"), *space.fft_variants((8, 16, 32))]
     for dilations in (3, 5):  # 5 reaches MiniRocket's longest receptive field (GunPoint: 0.96 → 0.97–0.99)
         for kernels in (21, 42, 84):
             feats.append(_b("minirocket", kernels=kernels, dilations=dilations, seed=seed))
     return feats
+
+
+RESERVE = 3072  # flash bytes a raw-buffer k-NN leaves to the code and the blocks
+
+
+def rocket_features(ctx: Context, outputs: int) -> int:
+    """MiniRocket features whose biases, scaling and linear head (`outputs` rows) take
+    at most 60 % of the flash, and whose vector fits in the RAM beside the buffer."""
+    by_flash = int(0.6 * ctx.max_flash) // (4 * (outputs + 3))
+    by_ram = (ctx.max_ram - 512) // 4 - ctx.axes * ctx.length
+    return max(ctx.axes, min(by_flash, by_ram))
+
+
+def classifier_baselines(ctx: Context, n: int) -> list[dict[str, Any]]:
+    """Cheapest first, so even a few seconds evaluate most of them. The logistic heads
+    come with the probe round, which opens every baseline preprocessing."""
+    s, kb = ctx.seed, ctx.max_flash - RESERVE
+    every = space.decimation(ctx.length, ctx.axes, kb // 4 // max(n, 1) - 1)  # every signal kept as a prototype
+    squeeze = space.decimation(ctx.length, ctx.axes, ctx.max_flash // 2 // 4 // 17)  # 16 components fit in half the flash
+    knn = [_b("knn", k=k, kb=kb, seed=s) for k in (1, 5)]
+    out = space.configs(space.raw_buffer(every, zscore=True), knn)
+    left = max(1, kb - space.pca_bytes(ctx.axes * (ctx.length // squeeze), 16))
+    out += space.configs([*space.raw_buffer(squeeze, zscore=True), _b("pca", k=16)], [_b("knn", k=1, kb=left, seed=s)])
+    rocket = space.rocket(ctx.axes, ctx.length, rocket_features(ctx, ctx.n_classes), s)
+    out += space.configs([rocket, _b("scale")], [_b("linear", algo="ridge")])
+    forest = [_b("forest", algo="rf", trees=10, depth=6, seed=s)]
+    out += space.configs([_b("catch"), _b("scale")], forest)
+    out += space.configs(space.raw_buffer(1, zscore=False), forest)
+    if every > 1:  # the whole buffer with k-means prototypes: dearer, so 1-NN only
+        out += space.configs(space.raw_buffer(1, zscore=True), knn[:1])
+    return out
 
 
 class NClass(ProjectType):
@@ -148,6 +179,13 @@ class NClass(ProjectType):
 
     def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
         return [_b("centroid"), _b("knn", k=1, protos=0), _b("linear", algo="logreg", C=1.0)]
+
+    def baselines(self, ctx: Context) -> list[dict[str, Any]]:
+        """1-NN and 5-NN on the z-normalised raw buffer (decimated until every signal
+        fits, and whole with per-class k-means prototypes sized to the flash, or
+        PCA-compressed), a random forest on the raw buffer, summary statistics, and
+        MiniRocket with ridge and logistic heads sized to the budget."""
+        return classifier_baselines(ctx, self.shipped_signals(ctx))
 
     def models(self, ctx: Context) -> list[dict[str, Any]]:
         s = ctx.seed

@@ -40,7 +40,7 @@ from ..pipeline import Pipeline, candidate_key
 from ..synthetic import augment, synthesize
 from ..validation import Input, of_role
 from .base import NominalFiles
-from .ncc import fit_split, outputs_on
+from .ncc import RESERVE, fit_split, outputs_on
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -158,7 +158,7 @@ class OneClass(NominalFiles):
         return 1
 
     def preprocessings(self, ctx: Context) -> list[list[dict[str, Any]]]:
-        feats = [_b("stats"), _b("spectral"), _b("flatten"), *space.fft_variants((8, 16))]
+        feats = [_b("stats"), _b("catch"), _b("spectral"), _b("flatten"), *space.fft_variants((8, 16))]
         for kernels in (21, 42):
             feats.append(_b("minirocket", kernels=kernels, dilations=3, seed=ctx.seed))
         posts = [[_b("scale")], [_b("scale"), _b("pca", k=4)], [_b("scale"), _b("pca", k=8)]]
@@ -167,6 +167,23 @@ class OneClass(NominalFiles):
     def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
         return [_b("maha", robust=False, contamination=0.05, margin=1.5),
                 _b("knn_oc", k=1, protos=0, contamination=0.05, margin=1.5, seed=ctx.seed)]
+
+    def baselines(self, ctx: Context) -> list[dict[str, Any]]:
+        """Distance to the nearest kept nominal buffer (raw, z-normalised or not,
+        decimated until every signal fits) and an isolation forest on the raw buffer
+        sized to the flash. Few, because each 1-class fit is six (the held-out
+        threshold's folds): k-means prototypes of the whole buffer cost too much here."""
+        s, kb, n = ctx.seed, ctx.max_flash - RESERVE, self.shipped_signals(ctx)
+        every = space.decimation(ctx.length, ctx.axes, kb // 4 // max(n, 1))
+        knn = [_b("knn_oc", k=1, kb=kb, contamination=0.05, margin=m, seed=s) for m in MARGINS]
+        out = []
+        for z in (False, True):
+            out += space.configs(space.raw_buffer(every, zscore=z), knn)
+        # an isolation tree grows to isolate each signal: about 2n nodes of 18 bytes
+        trees = max(5, min(50, int(0.75 * ctx.max_flash) // (min(2 * n, 512) * 18)))
+        forest = [_b("iforest", trees=trees, contamination=0.05, margin=m, seed=s) for m in MARGINS]
+        out += space.configs(space.raw_buffer(1, zscore=False), forest)
+        return out
 
     def models(self, ctx: Context) -> list[dict[str, Any]]:
         s = ctx.seed
@@ -212,11 +229,11 @@ class OneClass(NominalFiles):
              + 0.025 * free_ram + 0.025 * free_flash)
         return round(100 * s, 3)
 
-    def shipped_signals(self, ctx: Context) -> int:
-        return int((ctx.y == 0).sum())
+    def shipped_rows(self, ctx: Context) -> np.ndarray:
+        return np.flatnonzero(ctx.y == 0)  # nominal signals only; abnormal and synthetic ones only evaluate
 
     def fit(self, ctx: Context, pipe: Pipeline) -> Pipeline:
-        nom = ctx.y == 0  # nominal signals only; abnormal and synthetic ones only evaluate
+        nom = self.shipped_rows(ctx)
         pipe.fit(ctx.x[nom], ctx.y[nom], 1)
         return pipe
 
