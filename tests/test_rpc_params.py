@@ -63,6 +63,16 @@ def wrong_values(tp: Any, tmp: Path) -> list[Any]:
     return out
 
 
+def _valid(arm: Any, project: Path) -> Any:
+    """A value of the declared type that no bound refuses (the checks stop at the first
+    wrong parameter, so every other one must pass)."""
+    if get_origin(arm) is Literal:
+        return get_args(arm)[0]
+    if get_origin(arm) is list:
+        return []
+    return {int: 1, float: 1.0}.get(arm, str(project))
+
+
 def wrong_requests(tmp: Path, project: Path) -> list[tuple[str, dict[str, Any], str]]:
     """(method, params, the parameter the answer must name) for every parameter of every
     method, on params otherwise valid."""
@@ -73,8 +83,7 @@ def wrong_requests(tmp: Path, project: Path) -> list[tuple[str, dict[str, Any], 
         base: dict[str, Any] = {}
         for name, tp, required, _ in fields(ptype):
             if required:
-                arm = split_bounds(_arms(tp)[0])[0]
-                base[name] = get_args(arm)[0] if get_origin(arm) is Literal else str(project)
+                base[name] = _valid(split_bounds(_arms(tp)[0])[0], project)
         out.append((method, {**base, "zz": 1}, "zz"))
         for name, tp, _, _ in fields(ptype):
             out += [(method, {**base, name: v}, name) for v in wrong_values(tp, tmp)]

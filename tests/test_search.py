@@ -167,7 +167,8 @@ def test_candidates_evaluated_never_exceed_the_total() -> None:
 
     sched = search.Scheduler(_ctx())
     issued: list[str] = []
-    for prep, models in sched.batches():
+    for batch in sched.batches():
+        prep, models = batch.prep, batch.models
         for m in models:
             key = candidate_key(search.config(prep, m))
             issued.append(key)
