@@ -57,7 +57,8 @@ def test_the_search_issues_the_baselines_before_anything_else(kind: str) -> None
     first = ctx.kind.baselines(ctx)
     groups = len(search.by_prep(first))
     issued: list[str] = []
-    for prep, models in sched.batches():
+    for batch in sched.batches():
+        prep, models = batch.prep, batch.models
         issued += [candidate_key({"blocks": prep, "model": m}) for m in models]
         if len(issued) >= len(first) + groups * search.PROBES_BETWEEN * len(sched.probes):
             break
