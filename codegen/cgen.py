@@ -265,7 +265,7 @@ class LibraryGen:
 #ifndef NANOFORGE_KNOWLEDGE{s.upper()}_H
 #define NANOFORGE_KNOWLEDGE{s.upper()}_H
 
-static const float knowledge{s}[{len(kn)}] = {{
+const float knowledge{s}[{len(kn)}] = {{
 {c_array(kn)}
 }};
 

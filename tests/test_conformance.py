@@ -681,7 +681,7 @@ def test_two_suffixed_libraries_and_a_5x_library_in_one_firmware(tmp_path: Path,
         motor = _deploy(specs["ad"], cache, d, core, "motor", pretrained=state)
         _deploy(specs["ext"], cache, d, core, api="v5")
         assert {"NanoEdgeAI_fan.h", "knowledge_fan.h", "libneai_fan.a", "emulators/libneai_fan.so"} <= set(fan)
-        assert "static const float knowledge_motor[" in motor["knowledge_motor.h"].decode()
+        assert "\nconst float knowledge_motor[" in motor["knowledge_motor.h"].decode()
         for name, text in (("v4.c", MULTI_V4), ("v5.c", MULTI_V5), ("main.c", MULTI_MAIN)):
             (d / name).write_text(text)
         srcs = [str(d / n) for n in ("main.c", "v4.c", "v5.c")]

@@ -190,7 +190,7 @@ enum neai_state neai_anomalydetection_knowledge{s}(const float knowledge_buffer[
 #ifndef NANOFORGE_KNOWLEDGE{S}_H
 #define NANOFORGE_KNOWLEDGE{S}_H
 
-static const float knowledge{s}[{len(kn)}] = {{
+const float knowledge{s}[{len(kn)}] = {{
 {c_array(kn)}
 }};
 
