@@ -67,7 +67,7 @@ def deploy(root: Path, key: str | None, target: str | None, out_dir: str | None,
     state = None
     if pretrained:
         nominal = [p for role, p in project.signal_files() if role == "nominal"]
-        state = apis.for_spec(spec).pretrain(spec, cache, nominal)
+        state = apis.for_spec(spec, api).pretrain(spec, cache, nominal)
     flags = project.deploy_cflags if cflags is None else cflags
     files = library.deploy_files(spec, cache, core, suffix or "", source, api, state, flags)
     files, warnings = budget.before_write(root, project, spec, core, files, force)

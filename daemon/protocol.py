@@ -507,7 +507,7 @@ EmulateResult = Union[ClassifyResult, DetectResult, ExtrapolateResult, OneClassR
 
 
 class SamplingFinderParams(TypedDict):
-    paths: list[str]
+    paths: list[AbsPath]
     """Continuous recordings at the highest rate, one sample per line; one file per class."""
     variables: int
     hz: float
@@ -578,16 +578,16 @@ class SerialRecordParams(TypedDict):
     lines: NotRequired[int | None]
     """Stop after this many signals."""
     seconds: NotRequired[float | None]
-    out: NotRequired[str | None]
-    project: NotRequired[str | None]
+    out: NotRequired[AbsPath | None]
+    project: NotRequired[AbsPath | None]
     class_name: NotRequired[str | None]
     nominal: NotRequired[bool | None]
     abnormal: NotRequired[bool | None]
 
 
 class SerialEmulateParams(TypedDict):
-    project: str
-    library: NotRequired[str | None]
+    project: AbsPath
+    library: NotRequired[LibraryKey | None]
     port: str
     baud: int
     learn: NotRequired[int | None]
@@ -657,7 +657,7 @@ class DataloggerParams(TypedDict):
     continuous: NotRequired[bool | None]
     baud: NotRequired[int | None]
     """Default 115200."""
-    out_dir: str
+    out_dir: AbsPath
     """A new (or empty) folder."""
 
 
@@ -686,11 +686,11 @@ class DeployParams(TypedDict):
     RAM is over the project's max_flash / max_ram (refused otherwise)."""
     source: NotRequired[bool | None]
     """Also write the library's C source (neai.c), for firmware that builds it itself."""
-    api: NotRequired[str | None]
+    api: NotRequired[Literal["v4", "v5"] | None]
     """"v4" or "v5" (NanoEdge AI Studio 4.x or 5.x API); default: the project's api."""
     pretrained: NotRequired[bool | None]
     """Anomaly detection: start from the project's nominal signals, learned by the same C."""
-    cflags: NotRequired[str | None]
+    cflags: NotRequired[Annotated[str, Text(4096)] | None]
     """The firmware's build choices (float ABI, -fshort-enums, -fshort-wchar, -O level);
     default: the project's [deploy] cflags."""
 
@@ -728,8 +728,8 @@ class DeployResult(TypedDict):
 
 
 class TimingParams(TypedDict):
-    project: str
-    library: NotRequired[str | None]
+    project: AbsPath
+    library: NotRequired[LibraryKey | None]
     """Default: the best of the latest benchmark."""
     clock: NotRequired[float | None]
     """Hz; default: the project's clock_hz (80 MHz unless set)."""
@@ -789,14 +789,14 @@ class Stopping(TypedDict):
 class ValidationInput(TypedDict):
     role: str
     """One of the project type's `validation_roles`."""
-    file: str
+    file: AbsPath
     label: NotRequired[str | None]
     """n-class: the class name of every signal in the file."""
 
 
 class ValidateParams(TypedDict):
-    project: str
-    libraries: list[str]
+    project: AbsPath
+    libraries: list[LibraryKey]
     """Candidate library ids, as `bench candidates` lists them."""
     inputs: list[ValidationInput]
 
@@ -857,20 +857,20 @@ class ExperimentList(TypedDict):
 
 
 class ExperimentParams(TypedDict):
-    project: str
+    project: AbsPath
     id: NotRequired[str | None]
     """Default: the latest."""
 
 
 class ReportParams(TypedDict):
-    project: str
-    library: NotRequired[str | None]
+    project: AbsPath
+    library: NotRequired[LibraryKey | None]
     """Default: the best of the latest benchmark."""
     experiment: NotRequired[str | None]
     """A validation experiment to include; default: the latest that validated the library."""
-    html: NotRequired[str | None]
+    html: NotRequired[AbsPath | None]
     """Where to write the HTML report (absolute path)."""
-    pdf: NotRequired[str | None]
+    pdf: NotRequired[AbsPath | None]
 
 
 class ReportResult(TypedDict):

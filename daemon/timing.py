@@ -73,7 +73,7 @@ def candidate_figures(root: Path, project: Project, spec: dict[str, Any]) -> dic
     core = project_core(project)
     cache = root / ".nanoforge" / "build"
     out: dict[str, Any] = {}
-    for b in built(spec, cache):
+    for b in built(spec, cache, project.api):
         try:
             fp = json.loads((b / core / "footprint.json").read_text())
             out["measured"] = {"flash": int(fp["flash"]), "ram": int(fp["ram"])}

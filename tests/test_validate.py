@@ -82,8 +82,8 @@ def test_bad_input_names_the_file_and_the_fix_and_writes_nothing(benched: tuple[
     r = nanoforge("validate", str(root), "--libraries", cands[0], "--class", "walking", str(wide))
     assert r.returncode == 1 and "gunpoint_class1.csv:1:1: NF112" in r.stderr and "600 values per line" in r.stderr
 
-    r = nanoforge("validate", str(root), "--libraries", f"{cands[1]},nosuchlib", *class_flags())
-    assert r.returncode == 1 and "unknown library id 'nosuchlib'" in r.stderr and "bench candidates" in r.stderr
+    r = nanoforge("validate", str(root), "--libraries", f"{cands[1]},0badc0ffee", *class_flags())
+    assert r.returncode == 1 and "unknown library id '0badc0ffee'" in r.stderr and "bench candidates" in r.stderr
 
     r = nanoforge("validate", str(root), "--libraries", cands[0], "--class", "jogging",
                   str(FIXTURES / "basicmotions_test_walking.csv"))
@@ -191,8 +191,8 @@ def test_a_report_on_bad_input_says_what_to_do_and_writes_nothing(benched: tuple
                                                                  tmp_path: Path) -> None:
     root, _cands = benched
     out = tmp_path / "r.html"
-    r = nanoforge("report", str(root), "--library", "nosuchlib", "--html", str(out))
-    assert r.returncode == 1 and "no library 'nosuchlib'" in r.stderr and "bench candidates" in r.stderr
+    r = nanoforge("report", str(root), "--library", "0badc0ffee", "--html", str(out))
+    assert r.returncode == 1 and "no library '0badc0ffee'" in r.stderr and "bench candidates" in r.stderr
     r = nanoforge("report", str(root), "--experiment", "e0999", "--html", str(out))
     assert r.returncode == 1 and "e0999" in r.stderr and "validate list" in r.stderr
     fresh = tmp_path / "fresh"

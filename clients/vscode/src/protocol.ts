@@ -243,7 +243,7 @@ export interface DeployParams {
   /** Also write the library's C source (neai.c), for firmware that builds it itself. */
   source?: boolean | null;
   /** "v4" or "v5" (NanoEdge AI Studio 4.x or 5.x API); default: the project's api. */
-  api?: string | null;
+  api?: "v4" | "v5" | null;
   /** Anomaly detection: start from the project's nominal signals, learned by the same C. */
   pretrained?: boolean | null;
   /**
