@@ -26,6 +26,9 @@ class SmallSpace(NClass):
                 [ev.block("diff"), ev.block("stats"), ev.block("scale")],
                 [ev.block("fft", window=True, log=True, bands=8), ev.block("scale"), ev.block("pca", k=4)]]
 
+    def baselines(self, ctx: Context) -> list[dict[str, Any]]:
+        return []  # the space is the few dozen candidates below, nothing else
+
     def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
         return [ev.block("centroid"), ev.block("linear", algo="logreg", C=1.0)]
 

@@ -31,7 +31,8 @@ def test_a_small_seeded_sample_is_measured_and_the_estimate_is_conservative(tmp_
     fp = _bench()
     rows = fp.measure_sample(8, 3, tmp_path)  # type: ignore[attr-defined]
     assert len(rows) == 8
-    assert {r.type for r in rows} == set(types.names())
+    own = {n for n in types.names() if type(types.get(n)).__module__.startswith("nanoforge.")}
+    assert {r.type for r in rows} == own  # a test's plug-in type loaded in this process is not sampled
     for r in rows:
         assert r.flash > 0 and r.ram > 0
         assert r.flash_err >= -2.0, (r, r.flash_err)
