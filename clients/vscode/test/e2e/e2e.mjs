@@ -4,6 +4,9 @@
 // progress, open the signal preview and find its chart drawn. A screenshot per step goes to
 // test-output/e2e/. Needs ../../shared/tools/vscode-e2e/setup.sh to have run, and a Python
 // with nanoforge installed (NANOFORGE_PYTHON, else the repository's .venv, else python3).
+// Further scenarios live in test/e2e/steps/*.mjs: each exports `name` and `run(ctx)` and is
+// listed in STEPS below; they run in the same VS Code after the core steps, in order.
+// E2E_STEPS=a,b runs only the named steps (the core steps are named "core").
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -20,6 +23,9 @@ const OUT = join(EXT, "test-output/e2e");
 const VSIX = join(EXT, "nanoforge.vsix");
 const PYTHON = process.env.NANOFORGE_PYTHON
   || (existsSync(join(REPO, ".venv/bin/python")) ? join(REPO, ".venv/bin/python") : "python3");
+const STEPS = [];
+const ONLY = (process.env.E2E_STEPS || "").split(",").filter(Boolean);
+const wanted = (name) => !ONLY.length || ONLY.includes(name);
 const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync"];
 
@@ -126,7 +132,35 @@ async function main() {
     await page.waitForSelector('.activitybar [aria-label*="nanoforge"]', { timeout: 60000 });
     await page.waitForTimeout(3000);
     await shot(page, "1-workbench.png");
+    const ctx = { page, ws, tmp, env, REPO, PYTHON, OUT, log, shot, palette, openFile, findFrame };
+    if (wanted("core")) await core(ctx);
+    for (const step of STEPS) {
+      if (!wanted(step.name)) continue;
+      log(`step ${step.name}`);
+      await step.run(ctx);
+    }
+    await palette(page, "nanoforge: Stop Benchmark");
+    await page.waitForTimeout(1500);
+    log("passed");
+  } catch (e) {
+    try {
+      const pages = browser.contexts().flatMap((c) => c.pages());
+      if (pages[0]) await pages[0].screenshot({ path: join(OUT, "failure.png") });
+    } catch { /* browser gone */ }
+    writeFileSync(join(OUT, "code-server.log"), serverLog);
+    throw e;
+  } finally {
+    await browser.close();
+    server.kill();
+    try {
+      execFileSync(PYTHON, ["-m", "nanoforge.cli", "daemon", "stop"], { env, stdio: "ignore" });
+    } catch { /* already gone */ }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
+/** The first scenario: diagnostics and their quick fix, a benchmark, the signal preview. */
+async function core({ page, ws, log, shot, palette, openFile, findFrame }) {
     // 1. a broken signal file: a header line on top, saved
     const original = readFileSync(join(ws, "signals/high.csv"));
     await openFile(page, "high.csv");
@@ -177,24 +211,6 @@ async function main() {
     log(`signal preview: ${charts.length} charts drawn`);
     if (charts.length < 4) throw new Error(`expected a chart per axis and an FFT, found ${charts.length}`);
     await shot(page, "4-signal-preview.png");
-    await palette(page, "nanoforge: Stop Benchmark");
-    await page.waitForTimeout(1500);
-    log("passed");
-  } catch (e) {
-    try {
-      const pages = browser.contexts().flatMap((c) => c.pages());
-      if (pages[0]) await pages[0].screenshot({ path: join(OUT, "failure.png") });
-    } catch { /* browser gone */ }
-    writeFileSync(join(OUT, "code-server.log"), serverLog);
-    throw e;
-  } finally {
-    await browser.close();
-    server.kill();
-    try {
-      execFileSync(PYTHON, ["-m", "nanoforge.cli", "daemon", "stop"], { env, stdio: "ignore" });
-    } catch { /* already gone */ }
-    rmSync(tmp, { recursive: true, force: true });
-  }
 }
 
 main().then(() => process.exit(0), (e) => {
