@@ -29,7 +29,7 @@ from .conftest import FIXTURES
 from .test_determinism import bench, gunpoint_ctx, library_bytes, recorded_once, strip
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra: pip install 'nanoforge[cluster]'")
-from nanoforge.daemon.cluster import DaskWorkers, Loopback  # noqa: E402 - needs distributed
+from nanoforge.daemon.cluster import DaskWorkers, Loopback, free_port  # noqa: E402 - needs distributed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -224,4 +224,41 @@ def test_an_unreachable_scheduler_pauses_the_benchmark_until_it_is_back(cluster:
     recs = records(root, st["id"])
     assert recorded_once([(x["key"], x["state"]) for x in recs])
     assert len({x["key"] for x in recs}) == 24
+    assert st["best"]["library"] == local_project
+
+
+def test_a_scheduler_unreachable_at_start_pauses_until_it_is_there(cluster: Loopback, cli: Any, tmp_path: Path,
+                                                                   local_project: str) -> None:
+    """The build server is down when the user starts: the benchmark waits, says where it
+    is waiting, and runs once a scheduler answers at that address."""
+    root = gunpoint_project(cli, tmp_path / "gun")
+    cluster.stop_scheduler()
+    try:
+        r = cli("bench", "start", str(root), "--cluster", cluster.address, "--seed", "3", "--time-budget", "600",
+                "--json")
+        assert r.returncode == 0, r.stderr
+        st = wait_until(cli, root, lambda s: s["state"] == "paused" and bool(s.get("message")), 60)
+        assert cluster.address in st["message"] and "unreachable" in st["message"], st
+        assert st["candidates_evaluated"] == 0
+    finally:
+        cluster.restart()
+    r = cli("bench", "resume", str(root), "--wait", "--json")
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert st["state"] == "finished" and st["cluster"] == cluster.address and not st.get("message"), st
+    assert len({x["key"] for x in records(root, st["id"])}) == 24
+    assert st["best"]["library"] == local_project
+
+
+def test_cluster_local_runs_here_whatever_the_project_names(cli: Any, tmp_path: Path, local_project: str) -> None:
+    """`--cluster local` overrides a project's `cluster =` (the cluster is down, or the
+    user wants a quick local run) without editing the project file."""
+    root = gunpoint_project(cli, tmp_path / "gun")
+    toml = root / "nanoforge.toml"
+    toml.write_text(f'cluster = "tcp://127.0.0.1:{free_port()}"\n' + toml.read_text())
+    r = cli("bench", "start", str(root), "--cluster", "local", "--seed", "3", "--time-budget", "600",
+            "--wait", "--json")
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert st["state"] == "finished" and not st.get("cluster"), st
     assert st["best"]["library"] == local_project
