@@ -19,7 +19,7 @@ from ...emit import ModelEmitter
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, per_row, rows
 from .. import CApi
 from ..params import file_and_targets, learn_detect
-from .common import example, signals
+from .common import call_comment, example, init_declaration, signals
 from .single import single_output_source
 
 
@@ -56,16 +56,9 @@ def header_text(neai_id: str, axes: int, length: int, s: str = "") -> str:
     return header_top("extrapolation", neai_id, axes, length, s) + f"""
 {NEAI_STATE_ENUM}
 {HEADER_OPEN}
-/* Checks and stores the knowledge (knowledge{s} from knowledge{s}.h); call once first.
-   Returns NEAI_OK, or NEAI_KNOWLEDGE_BUFFER_ERROR for knowledge of another library. */
-enum neai_state neai_extrapolation_init{s}(const float knowledge_buffer[]);
+{init_declaration("extrapolation", s)}
 
-/* Estimates the target from one signal.
-   data_input: DATA_INPUT_USER{S} samples x AXIS_NUMBER{S} axes, interleaved (x0 y0 z0 x1 ...);
-               read only.
-   extrapolated_value: the estimate, written.
-   Returns NEAI_OK; NEAI_INIT_FCT_NOT_CALLED before init; NEAI_UNKNOWN_ERROR for a null
-   pointer or a non-finite input (nothing written). */
+{call_comment("Estimates the target from one signal.", s, ["extrapolated_value: the estimate, written."])}
 enum neai_state neai_extrapolation{s}(float data_input[], float *extrapolated_value);
 
 {HEADER_CLOSE}{decl}"""

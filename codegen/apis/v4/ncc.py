@@ -29,7 +29,7 @@ from ...emit import ModelEmitter
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
 from .. import CApi
 from ..params import one_file
-from .common import example, signals
+from .common import call_comment, example, init_declaration, signals
 
 
 def generate(pipe: Pipeline, axes: int, length: int, classes: list[str], neai_id: str, suffix: str = "") -> Generated:
@@ -96,18 +96,11 @@ def header_text(neai_id: str, axes: int, length: int, classes: list[str], s: str
 {class_list(classes)} */
 
 {HEADER_OPEN}
-/* Checks and stores the knowledge (knowledge{s} from knowledge{s}.h); call once first.
-   knowledge_buffer: the library's knowledge array.
-   Returns NEAI_OK, or NEAI_KNOWLEDGE_BUFFER_ERROR for knowledge of another library. */
-enum neai_state neai_classification_init{s}(const float knowledge_buffer[]);
+{init_declaration("classification", s, knowledge_doc=True)}
 
-/* Classifies one signal.
-   data_input: DATA_INPUT_USER{S} samples x AXIS_NUMBER{S} axes, interleaved (x0 y0 z0 x1 ...);
-               read only.
-   output_buffer: CLASS_NUMBER{S} probabilities, written.
-   id_class: the most probable class, 1 .. CLASS_NUMBER{S} (id2class{s}[id_class] names it).
-   Returns NEAI_OK; NEAI_INIT_FCT_NOT_CALLED before init; NEAI_UNKNOWN_ERROR for a null
-   pointer or a non-finite input (nothing written). */
+{call_comment("Classifies one signal.", s, [
+    f"output_buffer: CLASS_NUMBER{S} probabilities, written.",
+    f"id_class: the most probable class, 1 .. CLASS_NUMBER{S} (id2class{s}[id_class] names it)."])}
 enum neai_state neai_classification{s}(float data_input[], float output_buffer[], uint16_t *id_class);
 
 {HEADER_CLOSE}{decl}"""

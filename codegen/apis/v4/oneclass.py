@@ -22,7 +22,7 @@ from ...emit import ModelEmitter
 from ...emulator import KNOWLEDGE_EMULATOR_C, fill, open_library, rows
 from .. import CApi
 from ..params import one_file
-from .common import example, signals
+from .common import call_comment, example, init_declaration, signals
 from .single import single_output_source
 
 
@@ -64,16 +64,10 @@ def header_text(neai_id: str, axes: int, length: int, s: str = "") -> str:
     return header_top("1-class classification", neai_id, axes, length, s) + f"""
 {NEAI_STATE_ENUM}
 {HEADER_OPEN}
-/* Checks and stores the knowledge (knowledge{s} from knowledge{s}.h); call once first.
-   Returns NEAI_OK, or NEAI_KNOWLEDGE_BUFFER_ERROR for knowledge of another library. */
-enum neai_state neai_oneclass_init{s}(const float knowledge_buffer[]);
+{init_declaration("oneclass", s)}
 
-/* Tells whether one signal falls outside the nominal class.
-   data_input: DATA_INPUT_USER{S} samples x AXIS_NUMBER{S} axes, interleaved (x0 y0 z0 x1 ...);
-               read only.
-   is_outlier: 1 outside, 0 nominal; written.
-   Returns NEAI_OK; NEAI_INIT_FCT_NOT_CALLED before init; NEAI_UNKNOWN_ERROR for a null
-   pointer or a non-finite input (nothing written). */
+{call_comment("Tells whether one signal falls outside the nominal class.", s,
+              ["is_outlier: 1 outside, 0 nominal; written."])}
 enum neai_state neai_oneclass{s}(float data_input[], uint8_t *is_outlier);
 
 /* nanoforge extension: the outlier score behind the last neai_oneclass{s}() call
