@@ -60,6 +60,7 @@ class Optimism:
     drop: float  # the mean drop over the halvings (a choice on h splits, split-to-split luck only)
     optimism: float  # the drop scaled to the benchmark's own choice (module docstring)
     stable: float  # the share of halvings whose choice is the benchmark's best
+    assessed: float  # the mean of the choice's figure on the assessment half: how well the rule chooses
     halves: int
     splits: int
     candidates: int
@@ -92,29 +93,36 @@ def estimate(mains: np.ndarray, scores: np.ndarray, best: int,
     scores = np.asarray(scores, float)
     c, j = mains.shape
     if c == 0 or j < 2:
-        return Optimism(0.0, 0.0, 1.0, 0, j, c)
+        return Optimism(0.0, 0.0, 1.0, float(mains.mean()) if mains.size else 0.0, 0, j, c)
     order = np.lexsort((np.arange(c), -scores))  # the tie-break order
-    drops, same = [], 0
+    drops, judged, same = [], [], 0
     for a in halvings(j, seed):
         b = np.setdiff1d(np.arange(j), a)
         fig = rank_on(scores, mains, a)[order]
         won = int(order[int(np.argmax(fig))])
         drops.append(mains[won, a].mean() - mains[won, b].mean())
+        judged.append(mains[won, b].mean())
         same += won == best
     drop = float(np.mean(drops))
-    return Optimism(drop, drop * factor(j, j // 2, test_fraction), same / len(drops), len(drops), j, c)
+    return Optimism(drop, drop * factor(j, j // 2, test_fraction), same / len(drops), float(np.mean(judged)),
+                    len(drops), j, c)
 
 
-def of_records(kind: ProjectType, records: list[dict[str, Any]], best_key: str, seed: int) -> dict[str, Any] | None:
-    """The selection's optimism for benchmark records (the fully evaluated ones with the
-    usual number of splits take part), as status, candidates and metadata.json show it;
-    None when the best is not among them."""
+def usable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records the choice is re-run among: fully evaluated, with finite figures on the
+    usual number of splits."""
     full = [r for r in records if r.get("state") == "full" and isinstance(r.get("split_ba"), list)
             and all(isinstance(v, (int, float)) and math.isfinite(v) for v in r["split_ba"])]
     if not full:
-        return None
+        return []
     j = max(set(len(r["split_ba"]) for r in full), key=lambda n: (sum(len(r["split_ba"]) == n for r in full), n))
-    full = [r for r in full if len(r["split_ba"]) == j]
+    return [r for r in full if len(r["split_ba"]) == j]
+
+
+def of_records(kind: ProjectType, records: list[dict[str, Any]], best_key: str, seed: int) -> dict[str, Any] | None:
+    """The selection's optimism for benchmark records, as status, candidates and
+    metadata.json show it; None when the best is not among them."""
+    full = usable(records)
     keys = [r["key"] for r in full]
     if best_key not in keys:
         return None
