@@ -291,11 +291,10 @@ RULES: dict[str, Any] = {"z=0": _bound_rule(0.0), f"z={ev.LCB_Z}": _bound_rule(e
 def rule_study(kind: types.ProjectType, recs: list[dict[str, Any]], best: str) -> dict[str, float]:
     """Each rule's choice on every half of the splits, judged on the other half (the mean
     figure), less the current rule's: > 0, that rule chose better on this task."""
-    full = optimism.usable(recs)
+    full, mains = optimism.usable(kind, recs)
     keys = [r["key"] for r in full]
     if best not in keys:
         return {}
-    mains = np.array([r["split_ba"] for r in full], float)
     scores = np.array([r["score"] for r in full], float)
     i = keys.index(best)
     now = optimism.estimate(mains, scores, i, kind.rank_on, 0).assessed

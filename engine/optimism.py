@@ -108,27 +108,31 @@ def estimate(mains: np.ndarray, scores: np.ndarray, best: int,
                     len(drops), j, c)
 
 
-def usable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records the choice is re-run among: fully evaluated, with finite figures on the
-    usual number of splits."""
-    full = [r for r in records if r.get("state") == "full" and isinstance(r.get("split_ba"), list)
-            and all(isinstance(v, (int, float)) and math.isfinite(v) for v in r["split_ba"])]
+def usable(kind: ProjectType, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The records the choice is re-run among — fully evaluated, with finite figures on the
+    usual number of splits — and those figures (`ProjectType.split_figures`), one row each."""
+    full, rows = [], []
+    for r in records:
+        v = kind.split_figures(r) if r.get("state") == "full" else None
+        if isinstance(v, list) and all(isinstance(x, (int, float)) and math.isfinite(x) for x in v):
+            full.append(r)
+            rows.append(v)
     if not full:
-        return []
-    j = max(set(len(r["split_ba"]) for r in full), key=lambda n: (sum(len(r["split_ba"]) == n for r in full), n))
-    return [r for r in full if len(r["split_ba"]) == j]
+        return [], np.zeros((0, 0))
+    j = max(set(map(len, rows)), key=lambda n: (sum(len(v) == n for v in rows), n))
+    keep = [i for i, v in enumerate(rows) if len(v) == j]
+    return [full[i] for i in keep], np.array([rows[i] for i in keep], float)
 
 
 def of_records(kind: ProjectType, records: list[dict[str, Any]], best_key: str, seed: int) -> dict[str, Any] | None:
     """The selection's optimism for benchmark records, as status, candidates and
     metadata.json show it; None when the best is not among them."""
-    full = usable(records)
+    full, mains = usable(kind, records)
     keys = [r["key"] for r in full]
     if best_key not in keys:
         return None
     best = keys.index(best_key)
-    o = estimate(np.array([r["split_ba"] for r in full], float), np.array([r["score"] for r in full], float),
-                 best, kind.rank_on, seed)
+    o = estimate(mains, np.array([r["score"] for r in full], float), best, kind.rank_on, seed)
     stated = kind.stated(full[best])
     return {"metric": kind.main_metric, "stated": round(stated, 4), "optimism": round(o.optimism, 4),
             "expected": round(stated - o.optimism, 4), "drop": round(o.drop, 4), "stable": round(o.stable, 3),

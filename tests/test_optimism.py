@@ -78,10 +78,10 @@ def test_records_give_the_expected_figure_for_every_type() -> None:
     mains = np.clip(draw(np.full(30, 0.8), 10, 0.05, rng), 0, 1)
     for kind in types.all_types():
         scores = scored(mains, kind)
-        recs = [{"key": f"k{i}", "state": "full", "score": float(s), "split_ba": m.tolist(),
+        recs = [{"key": f"k{i}", "state": "full", "score": float(s), "split_ba": m.tolist(), "split_r2_whole": m.tolist(),
                  "ba_mean": float(m.mean()), "worst": {kind.main_metric: float(m.min())}}
                 for i, (s, m) in enumerate(zip(scores, mains, strict=True))]
-        recs.append({"key": "p", "state": "pruned", "score": 99.0, "split_ba": [1.0, 1.0, 1.0]})
+        recs.append({"key": "p", "state": "pruned", "score": 99.0, "split_ba": [1.0] * 3, "split_r2_whole": [1.0] * 3})
         best = max((r for r in recs if r["state"] == "full"), key=lambda r: (r["score"], r["key"]))
         sel = optimism.of_records(kind, recs, best["key"], seed=0)
         assert sel is not None and sel["candidates"] == 30 and sel["splits"] == 10
@@ -99,3 +99,19 @@ def test_the_report_states_the_expected_figure_beside_the_benchmarks() -> None:
     text = _selection({"main_label": "balanced accuracy", "selection": sel})
     assert "0.91" in text and "0.95" in text and "312 candidates" in text and "60 %" in text
     assert _selection({"main_label": "balanced accuracy", "selection": None}) == ""
+
+
+def test_extrapolation_folds_average_to_the_pooled_repeat_r2() -> None:
+    from types import SimpleNamespace
+
+    from nanoforge.engine import metrics
+    from nanoforge.engine.types.ext import r2_whole
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=50)
+    ctx = SimpleNamespace(y=y)
+    splits = ev.kfold_splits(50, 1, ev.FOLDS, 0)
+    ests = [y[te] + rng.normal(0, 0.5, len(te)) for _, te in splits]
+    folds = [r2_whole(ctx, est, te) for (_, te), est in zip(splits, ests, strict=True)]  # type: ignore[arg-type]
+    pooled = metrics.regression(np.concatenate([y[te] for _, te in splits]), np.concatenate(ests))["r2"]
+    assert np.mean(folds) == pytest.approx(pooled, abs=1e-12)

@@ -190,6 +190,10 @@ class ProjectType:
         are recorded as all-split means only and stay at those values."""
         return scores + 100.0 * self.lcb_weight * (ev.lower_bounds(mains[:, idx]) - ev.lower_bounds(mains))
 
+    def split_figures(self, rec: dict[str, Any]) -> list[float] | None:
+        """A record's main metric on each split, as the selection's optimism compares them."""
+        return rec.get("split_ba")
+
     def stated(self, rec: dict[str, Any]) -> float:
         """The benchmark's own figure for a candidate, as it expects it on new data before
         the selection's optimism is taken off: the main metric's mean over the splits."""
