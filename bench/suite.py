@@ -51,12 +51,15 @@ est.opt   the benchmark's own estimate of that optimism (`bench status`'s best.s
           Spearman ρ), and the same for the unscaled half-split drop (--json: est_drop).
 rules     (--json "rules"; summary line) each alternative ranking rule re-run on every halving
           of each task's splits and judged on the other half, as the optimism estimate does:
-          the mean figure of its choice, less the current rule's; z=… is the main metric's
-          bound with that z alone (no secondary terms), worst = the worst split.
+          the mean figure of its choice, less the current rule's: the Score with the bound's
+          z changed (z=…, now 0.674), the bound alone (no secondary terms), the worst split.
 --rank-study N  the top N candidates by the benchmark's ranking, each fitted as the shipped
           library is (`emulate --library KEY` fits it the way the best is fitted) and scored
           on test; ρ is Spearman's correlation between benchmark score and test figure
           (--json also gives ρ against the record's worst-split and mean figures).
+--rejudge JSON  no benchmark: reads an earlier run's --json output and recomputes, from
+          each task's records, what is computed from records alone (est.opt, its drop, the
+          rules), with this checkout's code; then prints the table as usual.
 Every task's records (results.jsonl) stay under --work (default: a new temporary folder,
 kept and printed) for study.
 """
@@ -249,11 +252,9 @@ def nanoforge(task: Task, proj: Path, a: argparse.Namespace, main: str) -> dict[
     rec = recs[best["library"]]
     fig = figures(task, proj)
     est = estimate(rec, main)
-    sel = best.get("selection") or {}
     out: dict[str, Any] = {
         "figures": fig, "estimate": est, "optimism": est - fig[main],
-        "est_optimism": sel.get("optimism"), "est_drop": sel.get("drop"), "est_expected": sel.get("expected"),
-        "stable": sel.get("stable"), "rules": rule_study(types.get(task.kind), list(recs.values()), best["library"]),
+        **from_records(task.kind, best.get("selection") or {}, list(recs.values()), best["library"]),
         "library": best["library"], "best": f"{'→'.join(best['pipeline'])}→{best['model']}",
         "ram": best.get("ram"), "flash": best.get("flash"), "found_at_s": best.get("found_at_s"),
         "candidates": st.get("candidates_evaluated"), "elapsed_s": st.get("elapsed_s"), "records": str(results),
@@ -275,17 +276,27 @@ def nanoforge(task: Task, proj: Path, a: argparse.Namespace, main: str) -> dict[
     return out
 
 
-def _bound_rule(z: float) -> Any:
+def _score_with(kind: types.ProjectType, z: float) -> Any:
+    """The type's Score with the bound's z changed, re-run on half the splits."""
     def rank(scores: np.ndarray, mains: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        sub = mains[:, idx]
-        r = ev.TEST_FRACTION / (1 - ev.TEST_FRACTION)
-        return sub.mean(axis=1) - z * np.sqrt((1 / sub.shape[1] + r) * sub.var(axis=1, ddof=1))
+        w, term = 100 * kind.lcb_weight, kind.bound_term
+        return scores + w * (term(ev.lower_bounds(mains[:, idx], z=z)) - term(ev.lower_bounds(mains)))
     return rank
 
 
-RULES: dict[str, Any] = {"z=0": _bound_rule(0.0), f"z={ev.LCB_Z}": _bound_rule(ev.LCB_Z), "z=1": _bound_rule(1.0),
-                         "z=1.645": _bound_rule(1.645),
-                         "worst": lambda scores, mains, idx: mains[:, idx].min(axis=1)}
+def _bound_alone(scores: np.ndarray, mains: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return ev.lower_bounds(mains[:, idx])
+
+
+def _worst(scores: np.ndarray, mains: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return mains[:, idx].min(axis=1)
+
+
+def rules(kind: types.ProjectType) -> dict[str, Any]:
+    """The alternatives: the Score with another z; the bound alone (no secondary terms);
+    the worst split (the rule before the bound)."""
+    return {"z=0": _score_with(kind, 0.0), "z=0.4": _score_with(kind, 0.4), "z=1": _score_with(kind, 1.0),
+            "z=1.645": _score_with(kind, 1.645), "bound alone": _bound_alone, "worst split": _worst}
 
 
 def rule_study(kind: types.ProjectType, recs: list[dict[str, Any]], best: str) -> dict[str, float]:
@@ -298,7 +309,27 @@ def rule_study(kind: types.ProjectType, recs: list[dict[str, Any]], best: str) -
     scores = np.array([r["score"] for r in full], float)
     i = keys.index(best)
     now = optimism.estimate(mains, scores, i, kind.rank_on, 0).assessed
-    return {name: optimism.estimate(mains, scores, i, rank, 0).assessed - now for name, rank in RULES.items()}
+    return {name: optimism.estimate(mains, scores, i, rank, 0).assessed - now for name, rank in rules(kind).items()}
+
+
+def from_records(kind: str, sel: dict[str, Any], recs: list[dict[str, Any]], best: str) -> dict[str, Any]:
+    """A task's figures that come from its records alone: the benchmark's selection
+    optimism (`sel`, as `bench status` gave it) and the rule study."""
+    return {"est_optimism": sel.get("optimism"), "est_drop": sel.get("drop"), "est_expected": sel.get("expected"),
+            "stable": sel.get("stable"), "rules": rule_study(types.get(kind), recs, best)}
+
+
+def rejudge(path: Path) -> dict[str, Any]:
+    """An earlier run's output with the record-derived figures recomputed by this code."""
+    out = json.loads(path.read_text())
+    for r in out["tasks"]:
+        if "error" in r:
+            continue
+        recs = list(records(Path(r["records"])).values())
+        kind = types.get(r["type"])
+        sel = optimism.of_records(kind, recs, r["library"], out["seed"]) or {}
+        r.update(from_records(r["type"], sel, recs, r["library"]))
+    return out
 
 
 def agreement(est: list[float], got: list[float]) -> str:
@@ -470,7 +501,7 @@ def table(out: dict[str, Any]) -> str:
                      "(mean over tasks; tasks better / worse): "
                      + ", ".join(f"{k} {np.mean([r['rules'][k] for r in studied]):+.4f} "
                                  f"({sum(r['rules'][k] > 1e-9 for r in studied)}/"
-                                 f"{sum(r['rules'][k] < -1e-9 for r in studied)})" for k in RULES))
+                                 f"{sum(r['rules'][k] < -1e-9 for r in studied)})" for k in studied[0]["rules"]))
     lines.append(f"budget {out['budget']:g} s, {out['cores']} cores, seed {out['seed']}, RAM ≤ {out['max_ram']} B, "
                  f"flash ≤ {out['max_flash']} B, cortex-m4; optimism = benchmark estimate − test (BA; R² for ext)")
     for r in ran:
@@ -492,7 +523,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-flash", type=int, default=20480)
     ap.add_argument("--work", help="where the projects and their records go (default: a new temporary folder)")
     ap.add_argument("--json", action="store_true", help="one JSON document instead of the table")
+    ap.add_argument("--rejudge", metavar="JSON", help="recompute the record-derived figures of an earlier --json run")
     a = options(ap, budget=120.0, cores=os.cpu_count() or 1, argv=argv)
+    if a.rejudge:
+        out = rejudge(Path(a.rejudge))
+        print(json.dumps(out, indent=1) if a.json else table(out))
+        return 0
     root = Path(a.datasets_dir or a.datasets)
     if not root.is_dir():
         ap.error(f"{root}: no such datasets folder")

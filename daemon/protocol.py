@@ -287,6 +287,9 @@ class SelectionOptimism(TypedDict):
     """The mean drop seen over the halvings, before scaling to the choice on every split."""
     stable: float
     """The share of halvings whose choice is the benchmark's best (1: the same every time)."""
+    saturated: bool
+    """The best is perfect on every split: the splits show no luck to measure, so the
+    optimism reads 0 whatever the number of signals; only new recordings can tell."""
     candidates: int
     """Fully evaluated candidates the choice was made among."""
     splits: int

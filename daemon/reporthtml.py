@@ -96,7 +96,9 @@ def _selection(p: dict[str, Any]) -> str:
     return (f"<p>Expected on new data like the project's: {escape(p['main_label'])} <b>{_n(sel['expected'])}</b> — "
             f"the benchmark's {_n(sel['stated'])} less the selection's optimism {_n(sel['optimism'])}, the drop "
             f"expected from choosing the best of {sel['candidates']} candidates on the same splits "
-            f"(the same choice on {100 * sel['stable']:.0f} % of half-split re-runs).</p>")
+            f"(the same choice on {100 * sel['stable']:.0f} % of half-split re-runs)."
+            + (" It is perfect on every split, so the splits cannot show how much lower new data may score: "
+               "only new recordings can (nanoforge validate)." if sel.get("saturated") else "") + "</p>")
 
 
 def _recall(f: dict[str, Any]) -> str:

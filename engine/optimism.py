@@ -30,9 +30,11 @@ that, so the benchmark's optimism is the drop × √((1/J + r)(1/h + r)) · h (h
 2.9 for 10 splits, r = 0.43). When one candidate is clearly best, the drop is near 0 and
 so is the estimate; the factor only scales luck the halvings actually saw.
 
-What it cannot see: data that differ from the project's signals (another machine, another
-day), and the learning-curve gain of the shipped library (fitted on every signal, not on
-70 % of them). Candidates stopped early by the racing are left out (they lost clearly on
+What it cannot see: luck when the best is perfect on every split (`saturated`: the splits
+then show no spread at all, and the estimate is 0 whatever the signals' number); data that
+differ from the project's signals (another machine, another day; for anomaly detection and
+1-class, real anomalies unlike the synthetic ones); and the learning-curve gain of the
+shipped library (fitted on every signal, not on 70 % of them). Candidates stopped early by the racing are left out (they lost clearly on
 the first splits); the secondary terms of the Score are recorded as all-split means only,
 so `rank_on` holds them at those values.
 """
@@ -52,6 +54,7 @@ from . import evaluation as ev
 if TYPE_CHECKING:
     from .types.base import ProjectType
 
+CEILING = 1.0 - 1e-9  # every main metric's best value: a candidate at it on every split shows no luck to measure
 MAX_HALVES = 1000  # beyond this many ways of halving, a seeded sample of this size
 
 
@@ -134,6 +137,6 @@ def of_records(kind: ProjectType, records: list[dict[str, Any]], best_key: str, 
     best = keys.index(best_key)
     o = estimate(mains, np.array([r["score"] for r in full], float), best, kind.rank_on, seed)
     stated = kind.stated(full[best])
-    return {"metric": kind.main_metric, "stated": round(stated, 4), "optimism": round(o.optimism, 4),
+    return {"metric": kind.main_metric, "saturated": bool(np.all(mains[best] >= CEILING)), "stated": round(stated, 4), "optimism": round(o.optimism, 4),
             "expected": round(stated - o.optimism, 4), "drop": round(o.drop, 4), "stable": round(o.stable, 3),
             "candidates": o.candidates, "splits": o.splits, "halves": o.halves}

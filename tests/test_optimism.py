@@ -84,17 +84,19 @@ def test_records_give_the_expected_figure_for_every_type() -> None:
         recs.append({"key": "p", "state": "pruned", "score": 99.0, "split_ba": [1.0] * 3, "split_r2_whole": [1.0] * 3})
         best = max((r for r in recs if r["state"] == "full"), key=lambda r: (r["score"], r["key"]))
         sel = optimism.of_records(kind, recs, best["key"], seed=0)
-        assert sel is not None and sel["candidates"] == 30 and sel["splits"] == 10
+        assert sel is not None and sel["candidates"] == 30 and sel["splits"] == 10 and not sel["saturated"]
         assert sel["optimism"] > 0
         assert sel["expected"] == pytest.approx(sel["stated"] - sel["optimism"], abs=2e-4)
         assert sel["stated"] == pytest.approx(kind.stated(best), abs=1e-4)
         assert optimism.of_records(kind, recs, "p", seed=0) is None  # a pruned record is never the best
+        recs[0].update(split_ba=[1.0] * 10, split_r2_whole=[1.0] * 10, score=1000.0)
+        assert optimism.of_records(kind, recs, "k0", seed=0)["saturated"]  # type: ignore[index]
 
 
 def test_the_report_states_the_expected_figure_beside_the_benchmarks() -> None:
     from nanoforge.daemon.reporthtml import _selection
 
-    sel = {"metric": "balanced_accuracy", "stated": 0.95, "optimism": 0.04, "expected": 0.91, "drop": 0.014,
+    sel = {"metric": "balanced_accuracy", "saturated": False, "stated": 0.95, "optimism": 0.04, "expected": 0.91, "drop": 0.014,
            "stable": 0.6, "candidates": 312, "splits": 10, "halves": 252}
     text = _selection({"main_label": "balanced accuracy", "selection": sel})
     assert "0.91" in text and "0.95" in text and "312 candidates" in text and "60 %" in text

@@ -44,7 +44,9 @@ def _selection_line(sel: dict[str, Any] | None) -> str | None:
     label = METRIC_LABELS.get(sel["metric"], sel["metric"])
     return (f"expected on new data: {label} {sel['expected']:.3f} (benchmark {sel['stated']:.3f} − selection "
             f"optimism {sel['optimism']:.3f}, best among {sel['candidates']} candidates; same pick on "
-            f"{100 * sel['stable']:.0f} % of half-split choices)")
+            f"{100 * sel['stable']:.0f} % of half-split choices)"
+            + ("; perfect on every split, so the splits cannot show how much lower new data may score — "
+               "validate on new recordings" if sel.get("saturated") else ""))
 
 
 def _wait(c: Client, project: str, as_json: bool) -> dict[str, Any]:

@@ -188,7 +188,12 @@ class ProjectType:
         main metric): the selection's optimism (engine/optimism.py) re-runs the choice on
         half the splits. The main metric's bound is recomputed on `idx`; the other terms
         are recorded as all-split means only and stay at those values."""
-        return scores + 100.0 * self.lcb_weight * (ev.lower_bounds(mains[:, idx]) - ev.lower_bounds(mains))
+        term = self.bound_term
+        return scores + 100.0 * self.lcb_weight * (term(ev.lower_bounds(mains[:, idx])) - term(ev.lower_bounds(mains)))
+
+    def bound_term(self, bounds: np.ndarray) -> np.ndarray:
+        """The main metric's bound as the Score counts it (`rank_on`)."""
+        return bounds
 
     def split_figures(self, rec: dict[str, Any]) -> list[float] | None:
         """A record's main metric on each split, as the selection's optimism compares them."""

@@ -189,8 +189,14 @@ class Extrapolation(ProjectType):
     def split_figures(self, rec: dict[str, Any]) -> list[float] | None:
         """Each fold's R² against the whole data set's target variance (`r2_whole`), not
         the fold's own: a fold that drew similar targets has an R² of −10⁴, which would
-        swamp every mean, while these average to the pooled repeat's R² that ranks."""
-        return rec.get("split_r2_whole")
+        swamp every mean, while these average to the pooled repeat's R² that ranks. Below
+        −1 (errors twice the targets' spread) a candidate is broken, not unlucky: such
+        folds count as −1, so one exploding fit does not swamp the mean either."""
+        v = rec.get("split_r2_whole")
+        return [max(-1.0, float(x)) for x in v] if isinstance(v, list) else None
+
+    def bound_term(self, bounds: np.ndarray) -> np.ndarray:
+        return np.clip(bounds, 0.0, 1.0)  # the Score counts R² in [0, 1]
 
     def stated(self, rec: dict[str, Any]) -> float:
         """The worse pooled repeat's R²: one fold's R² says little (module docstring)."""

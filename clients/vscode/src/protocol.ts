@@ -648,6 +648,11 @@ export interface SelectionOptimism {
   drop: number;
   /** The share of halvings whose choice is the benchmark's best (1: the same every time). */
   stable: number;
+  /**
+   * The best is perfect on every split: the splits show no luck to measure, so the
+   * optimism reads 0 whatever the number of signals; only new recordings can tell.
+   */
+  saturated: boolean;
   /** Fully evaluated candidates the choice was made among. */
   candidates: number;
   splits: number;
