@@ -34,9 +34,12 @@ What it cannot see: luck when the best is perfect on every split (`saturated`: t
 then show no spread at all, and the estimate is 0 whatever the signals' number); data that
 differ from the project's signals (another machine, another day; for anomaly detection and
 1-class, real anomalies unlike the synthetic ones); and the learning-curve gain of the
-shipped library (fitted on every signal, not on 70 % of them). Candidates stopped early by the racing are left out (they lost clearly on
-the first splits); the secondary terms of the Score are recorded as all-split means only,
-so `rank_on` holds them at those values.
+shipped library (fitted on every signal, not on 70 % of them). Candidates stopped early
+by the racing are left out (they lost clearly on the first splits); the secondary terms of
+the Score are recorded as all-split means only, so `rank_on` holds them at those values —
+when many candidates tie on the main metric over half the splits, those terms decide the
+half-split choices more often than the benchmark's (GunPoint: the same pick on 14 % of the
+halvings), and the estimate is then on the high side.
 """
 
 from __future__ import annotations
