@@ -117,3 +117,15 @@ def test_extrapolation_folds_average_to_the_pooled_repeat_r2() -> None:
     folds = [r2_whole(ctx, est, te) for (_, te), est in zip(splits, ests, strict=True)]  # type: ignore[arg-type]
     pooled = metrics.regression(np.concatenate([y[te] for _, te in splits]), np.concatenate(ests))["r2"]
     assert np.mean(folds) == pytest.approx(pooled, abs=1e-12)
+
+
+def test_one_exploding_extrapolation_fold_does_not_swamp_the_estimate() -> None:
+    kind = types.get("ext")
+    rng = np.random.default_rng(6)
+    mains = draw(np.full(40, 0.3), 10, 0.05, rng)
+    mains[5, 7] = -1e5  # a fit that exploded on one fold (R² against the data's variance)
+    recs = [{"key": f"k{i}", "state": "full", "score": float(75 * np.clip(m.mean(), 0, 1)),
+             "split_r2_whole": m.tolist(), "worst": {"r2": float(m.mean())}} for i, m in enumerate(mains)]
+    best = max(recs, key=lambda r: (r["score"], r["key"]))
+    sel = optimism.of_records(kind, recs, best["key"], seed=0)
+    assert sel is not None and 0 <= sel["optimism"] < 0.5
