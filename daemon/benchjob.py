@@ -75,8 +75,13 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
     kind = ctx.kind
     full = {k: r for k, r in done.items() if r.get("state") == "full"}  # what the selection's optimism reads
 
+    cost = [0.0]  # seconds the latest estimate took: with thousands of candidates it is not free
+
     def selection() -> dict[str, Any] | None:
-        return optimism.of_records(kind, list(full.values()), best["key"], ctx.seed) if best else None
+        t = time.monotonic()
+        out = optimism.of_records(kind, list(full.values()), best["key"], ctx.seed) if best else None
+        cost[0] = time.monotonic() - t
+        return out
 
     if best and not bs.library_path(d, best["key"]).exists():
         bs.fit_and_save(d, ctx, meta, best, selection())
@@ -117,7 +122,8 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
             history.append([rec["t"], rec["score"], rec["key"]])
             flush(force=True)
         else:
-            if best and time.monotonic() - last_selection[0] > SELECTION_EVERY_S:  # more candidates, more optimism
+            due = max(SELECTION_EVERY_S, 20 * cost[0])  # at most 5 % of the coordinator's time
+            if best and time.monotonic() - last_selection[0] > due:  # more candidates, more optimism
                 state["best"]["selection"] = selection()
                 last_selection[0] = time.monotonic()
             flush()
