@@ -45,10 +45,21 @@ rank      nanoforge's place among itself and the baselines (1 = best; a tie shar
 optimism  the benchmark's own estimate for the chosen library (its record's main metric,
           mean over the splits; R²: the worse pooled repeat) minus the test figure in that
           metric (balanced accuracy; R² for extrapolation); > 0: the benchmark promised more than test gave.
+est.opt   the benchmark's own estimate of that optimism (`bench status`'s best.selection,
+          engine/optimism.py), computed from its records before any test figure is seen; the
+          summary compares the two over the tasks (mean |est.opt − optimism|, Pearson r,
+          Spearman ρ), and the same for the unscaled half-split drop (--json: est_drop).
+rules     (--json "rules"; summary line) each alternative ranking rule re-run on every halving
+          of each task's splits and judged on the other half, as the optimism estimate does:
+          the mean figure of its choice, less the current rule's: the Score with the bound's
+          z changed (z=…, now 0.674), the bound alone (no secondary terms), the worst split.
 --rank-study N  the top N candidates by the benchmark's ranking, each fitted as the shipped
           library is (`emulate --library KEY` fits it the way the best is fitted) and scored
           on test; ρ is Spearman's correlation between benchmark score and test figure
           (--json also gives ρ against the record's worst-split and mean figures).
+--rejudge JSON  no benchmark: reads an earlier run's --json output and recomputes, from
+          each task's records, what is computed from records alone (est.opt, its drop, the
+          rules), with this checkout's code; then prints the table as usual.
 Every task's records (results.jsonl) stay under --work (default: a new temporary folder,
 kept and printed) for study.
 """
@@ -69,6 +80,9 @@ from typing import Any
 
 import numpy as np
 from common import bench, new_project, nf, options, run
+
+from nanoforge.engine import evaluation as ev
+from nanoforge.engine import optimism, types
 
 HIGHER = {"accuracy": True, "balanced_accuracy": True, "r2": True, "rmse": False}
 TABLE_METRIC = {"ncc": "accuracy", "1cc": "balanced_accuracy", "ad": "balanced_accuracy", "ext": "rmse"}
@@ -240,6 +254,7 @@ def nanoforge(task: Task, proj: Path, a: argparse.Namespace, main: str) -> dict[
     est = estimate(rec, main)
     out: dict[str, Any] = {
         "figures": fig, "estimate": est, "optimism": est - fig[main],
+        **from_records(task.kind, best.get("selection") or {}, list(recs.values()), best["library"]),
         "library": best["library"], "best": f"{'→'.join(best['pipeline'])}→{best['model']}",
         "ram": best.get("ram"), "flash": best.get("flash"), "found_at_s": best.get("found_at_s"),
         "candidates": st.get("candidates_evaluated"), "elapsed_s": st.get("elapsed_s"), "records": str(results),
@@ -259,6 +274,73 @@ def nanoforge(task: Task, proj: Path, a: argparse.Namespace, main: str) -> dict[
             if all(s[k] is not None for s in study):
                 out[f"spearman_{k}"] = spearman([s[k] for s in study], [s["test"] for s in study])
     return out
+
+
+def _score_with(kind: types.ProjectType, z: float) -> Any:
+    """The type's Score with the bound's z changed, re-run on half the splits."""
+    def rank(scores: np.ndarray, mains: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        w, term = 100 * kind.lcb_weight, kind.bound_term
+        return scores + w * (term(ev.lower_bounds(mains[:, idx], z=z)) - term(ev.lower_bounds(mains)))
+    return rank
+
+
+def _bound_alone(scores: np.ndarray, mains: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return ev.lower_bounds(mains[:, idx])
+
+
+def _worst(scores: np.ndarray, mains: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return mains[:, idx].min(axis=1)
+
+
+def rules(kind: types.ProjectType) -> dict[str, Any]:
+    """The alternatives: the Score with another z; the bound alone (no secondary terms);
+    the worst split (the rule before the bound)."""
+    return {"z=0": _score_with(kind, 0.0), "z=0.4": _score_with(kind, 0.4), "z=1": _score_with(kind, 1.0),
+            "z=1.645": _score_with(kind, 1.645), "bound alone": _bound_alone, "worst split": _worst}
+
+
+def rule_study(kind: types.ProjectType, recs: list[dict[str, Any]], best: str) -> dict[str, float]:
+    """Each rule's choice on every half of the splits, judged on the other half (the mean
+    figure), less the current rule's: > 0, that rule chose better on this task."""
+    full, mains = optimism.usable(kind, recs)
+    keys = [r["key"] for r in full]
+    if best not in keys:
+        return {}
+    scores = np.array([r["score"] for r in full], float)
+    i = keys.index(best)
+    now = optimism.estimate(mains, scores, i, kind.rank_on, 0).assessed
+    return {name: optimism.estimate(mains, scores, i, rank, 0).assessed - now for name, rank in rules(kind).items()}
+
+
+def from_records(kind: str, sel: dict[str, Any], recs: list[dict[str, Any]], best: str) -> dict[str, Any]:
+    """A task's figures that come from its records alone: the benchmark's selection
+    optimism (`sel`, as `bench status` gave it) and the rule study."""
+    return {"est_optimism": sel.get("optimism"), "est_drop": sel.get("drop"), "est_expected": sel.get("expected"),
+            "stable": sel.get("stable"), "saturated": sel.get("saturated"), "rules": rule_study(types.get(kind), recs, best)}
+
+
+def rejudge(path: Path) -> dict[str, Any]:
+    """An earlier run's output with the record-derived figures recomputed by this code."""
+    out = json.loads(path.read_text())
+    for r in out["tasks"]:
+        if "error" in r:
+            continue
+        recs = list(records(Path(r["records"])).values())
+        kind = types.get(r["type"])
+        sel = optimism.of_records(kind, recs, r["library"], out["seed"]) or {}
+        r.update(from_records(r["type"], sel, recs, r["library"]))
+    return out
+
+
+def agreement(est: list[float], got: list[float]) -> str:
+    """How well estimated optimism matches measured optimism over the tasks."""
+    if len(est) < 2:
+        return "too few tasks"
+    e, g = np.array(est), np.array(got)
+    r = float(np.corrcoef(e, g)[0, 1]) if e.std() > 0 and g.std() > 0 else float("nan")
+    return (f"mean |est − measured| {np.mean(np.abs(e - g)):.3f}, Pearson r {fmt(r)}, Spearman ρ "
+            f"{fmt(spearman(list(e), list(g)))}, mean est {np.mean(e):+.3f} vs measured {np.mean(g):+.3f} "
+            f"over {len(e)} tasks")
 
 
 # ------------------------------------------------------------------ baselines
@@ -392,7 +474,7 @@ def fmt(v: float | None, metric: str = "") -> str:
 
 def table(out: dict[str, Any]) -> str:
     lines = [f"{'task':<28}{'type':<5}{'metric':<7}{'nanoforge':>10}"
-             + "".join(f"{c:>9}" for c in COLUMNS) + f"{CEILING:>11}{'rank':>6}{'optimism':>10}{'ρ':>7}"]
+             + "".join(f"{c:>9}" for c in COLUMNS) + f"{CEILING:>11}{'rank':>6}{'optimism':>10}{'est.opt':>9}{'ρ':>7}"]
     for r in out["tasks"]:
         head = f"{r['task']:<28}{r['type']:<5}{SHORT[r['metric']]:<7}"
         if "error" in r:
@@ -402,11 +484,27 @@ def table(out: dict[str, Any]) -> str:
         lines.append(head + f"{fmt(r['nanoforge'], m):>10}"
                      + "".join(f"{fmt(r['baselines'].get(c), m):>9}" for c in COLUMNS)
                      + f"{fmt(r['ceiling'].get(CEILING), m):>11}{r['rank']:>6.1f}{r['optimism']:>+10.3f}"
+                     + (f"{r['est_optimism']:>+9.3f}" if r.get("est_optimism") is not None else f"{'–':>9}")
                      + f"{fmt(r.get('spearman')):>7}")
     ran = [r for r in out["tasks"] if "error" not in r]
     lines.append("")
     lines.append(f"mean rank of nanoforge: {fmt(out['mean_rank'])} over {len(ran)} tasks "
                  f"(1 = best of {{nanoforge + baselines}}); mean optimism {fmt(out['mean_optimism'])}")
+    judged = [r for r in ran if r.get("est_optimism") is not None]
+    lines.append("optimism estimated by the benchmark vs measured (estimate − test): "
+                 + agreement([r["est_optimism"] for r in judged], [r["optimism"] for r in judged]))
+    lines.append("  the same, unscaled half-split drop: "
+                 + agreement([r["est_drop"] for r in judged], [r["optimism"] for r in judged]))
+    seen = [r for r in judged if not r.get("saturated")]
+    lines.append("  where the best is not perfect on every split (the splits show its luck): "
+                 + agreement([r["est_optimism"] for r in seen], [r["optimism"] for r in seen]))
+    studied = [r for r in ran if r.get("rules")]
+    if studied:
+        lines.append("rules re-run on half the splits, judged on the other half, vs the current rule "
+                     "(mean over tasks; tasks better / worse): "
+                     + ", ".join(f"{k} {np.mean([r['rules'][k] for r in studied]):+.4f} "
+                                 f"({sum(r['rules'][k] > 1e-9 for r in studied)}/"
+                                 f"{sum(r['rules'][k] < -1e-9 for r in studied)})" for k in studied[0]["rules"]))
     lines.append(f"budget {out['budget']:g} s, {out['cores']} cores, seed {out['seed']}, RAM ≤ {out['max_ram']} B, "
                  f"flash ≤ {out['max_flash']} B, cortex-m4; optimism = benchmark estimate − test (BA; R² for ext)")
     for r in ran:
@@ -428,7 +526,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-flash", type=int, default=20480)
     ap.add_argument("--work", help="where the projects and their records go (default: a new temporary folder)")
     ap.add_argument("--json", action="store_true", help="one JSON document instead of the table")
+    ap.add_argument("--rejudge", metavar="JSON", help="recompute the record-derived figures of an earlier --json run")
     a = options(ap, budget=120.0, cores=os.cpu_count() or 1, argv=argv)
+    if a.rejudge:
+        out = rejudge(Path(a.rejudge))
+        print(json.dumps(out, indent=1) if a.json else table(out))
+        return 0
     root = Path(a.datasets_dir or a.datasets)
     if not root.is_dir():
         ap.error(f"{root}: no such datasets folder")

@@ -20,7 +20,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from nanoforge.engine import search, types
+from nanoforge.engine import optimism, search, types
 from nanoforge.engine.project import load
 from nanoforge.engine.workers import LocalPool, Workers
 
@@ -72,13 +72,24 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
     space = sched.space
     counted = space.intersection(done)  # a retried batch records a key again: counted once
     best = sched.best()
-    if best and not bs.library_path(d, best["key"]).exists():
-        bs.fit_and_save(d, ctx, meta, best)
     kind = ctx.kind
+    full = {k: r for k, r in done.items() if r.get("state") == "full"}  # what the selection's optimism reads
+
+    cost = [0.0]  # seconds the latest estimate took: with thousands of candidates it is not free
+
+    def selection() -> dict[str, Any] | None:
+        t = time.monotonic()
+        out = optimism.of_records(kind, list(full.values()), best["key"], ctx.seed) if best else None
+        cost[0] = time.monotonic() - t
+        return out
+
+    if best and not bs.library_path(d, best["key"]).exists():
+        bs.fit_and_save(d, ctx, meta, best, selection())
     if best:
-        state["best"] = _best(kind, best)
+        state["best"] = _best(kind, best, selection())
     history: list[list[Any]] = state.setdefault("history", [])
     last_write = [0.0]
+    last_selection = [time.monotonic()]
     paused = [False]
 
     def flush(force: bool = False) -> None:
@@ -100,13 +111,21 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
             counted.add(rec["key"])
         state["candidates_evaluated"] = len(counted)
         state["elapsed_s"] = rec["t"]
+        if rec.get("state") == "full":
+            full[rec["key"]] = rec
         if rec.get("state") == "full" and (best is None or (rec["score"], rec["key"]) > (best["score"], best["key"])):
-            bs.fit_and_save(d, ctx, meta, rec)  # the library first, then the state that names it
             best = rec
-            state["best"] = _best(kind, rec)
+            sel = selection()
+            bs.fit_and_save(d, ctx, meta, rec, sel)  # the library first, then the state that names it
+            state["best"] = _best(kind, rec, sel)
+            last_selection[0] = time.monotonic()
             history.append([rec["t"], rec["score"], rec["key"]])
             flush(force=True)
         else:
+            due = max(SELECTION_EVERY_S, 20 * cost[0])  # at most 5 % of the coordinator's time
+            if best and time.monotonic() - last_selection[0] > due:  # more candidates, more optimism
+                state["best"]["selection"] = selection()
+                last_selection[0] = time.monotonic()
             flush()
 
     written = [0]
@@ -139,6 +158,10 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
         workers.close()
         results.close()
     stopped = control() == "stop"
+    if best:  # the final figure counts every candidate evaluated
+        sel = selection()
+        state["best"]["selection"] = sel
+        bs.restamp_selection(d, best["key"], sel)
     state.update(state="stopped" if stopped else "finished", pid=None, message=None,
                  elapsed_s=round(getattr(sched, "elapsed", t0), 3))
     flush(force=True)
@@ -171,11 +194,14 @@ def _progress(state: dict[str, Any], workers: Workers, recent: deque[float]) -> 
     state["evals_per_s_per_worker"] = round(len(recent) / span / n, 2) if span > 0.5 and n else None
 
 
-def _best(kind: types.ProjectType, rec: dict[str, Any]) -> dict[str, Any]:
+SELECTION_EVERY_S = 5.0  # how often a running job brings the selection's optimism up to date
+
+
+def _best(kind: types.ProjectType, rec: dict[str, Any], selection: dict[str, Any] | None) -> dict[str, Any]:
     return {"library": rec["key"], "score": rec["score"], **kind.headline(rec["worst"]),
             "ci95": rec.get("ba_ci95"), "ram": rec["ram"], "flash": rec["flash"], "found_at_s": rec["t"],
             "pipeline": [b["kind"] for b in rec["config"]["blocks"]], "model": rec["config"]["model"]["kind"],
-            **kind.best_extras(rec)}
+            "selection": selection, **kind.best_extras(rec)}
 
 
 def _json(rec: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nanoforge.engine import search, types
+from nanoforge.engine import optimism, search, types
 from nanoforge.engine.atomic import write_atomic
 from nanoforge.engine.bandpass import design
 from nanoforge.engine.pipeline import pack, unpack
@@ -148,13 +148,39 @@ def save_library(d: Path, key: str, spec: dict[str, Any]) -> Path:
     return p
 
 
-def fit_and_save(d: Path, ctx: search.Context, meta: dict[str, Any], rec: dict[str, Any]) -> dict[str, Any]:
+def fit_and_save(d: Path, ctx: search.Context, meta: dict[str, Any], rec: dict[str, Any],
+                 selection: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The library of record `rec`, fitted and stored; `selection` (the benchmark's best
+    only): the selection's optimism, which metadata.json and the report show."""
     kind = ctx.kind
+    scores = {**kind.scores(rec), **({"selection": selection} if selection else {})}
     pipe = search.fit_library(ctx, rec["config"], {**meta, **kind.library_fields(rec), "library": rec["key"],
-                                                   "scores": kind.scores(rec)})
+                                                   "scores": scores})
     spec = pipe.to_spec()
     save_library(d, rec["key"], spec)
     return spec
+
+
+def restamp_selection(d: Path, key: str, selection: dict[str, Any] | None) -> None:
+    """The stored best library's selection figures brought up to date (more candidates
+    were evaluated after it was fitted) without fitting it again."""
+    p = library_path(d, key)
+    if selection is None or not p.exists():
+        return
+    spec = unpack(p.read_bytes())
+    spec["scores"] = {**(spec.get("scores") or {}), "selection": selection}
+    save_library(d, key, spec)
+
+
+def selection_of(d: Path, recs: dict[str, dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    """The selection's optimism of benchmark `d` for its best (engine/optimism.py)."""
+    recs = read_results(d) if recs is None else recs
+    full = [r for r in recs.values() if r.get("state") == "full"]
+    if not full:
+        return None
+    best = max(full, key=lambda r: (r["score"], r["key"]))["key"]
+    job = read_json(d / "job.json", {}) or {}
+    return optimism.of_records(kind_of(d), full, best, int(job.get("seed") or 0))
 
 
 def find_library(root: Path, key: str | None) -> tuple[dict[str, Any], Path]:

@@ -269,6 +269,33 @@ class Metrics(TypedDict):
     """Anomaly detection: learn calls the library needs before detecting."""
 
 
+class SelectionOptimism(TypedDict):
+    """How much the benchmark's figure for its best library should be expected to drop on
+    new data (docs/selection.md, "The selection's optimism"): the choice is re-run on half
+    the splits and the first one judged on the other half, over every halving."""
+
+    metric: str
+    """The project type's main metric (balanced_accuracy, r2, …)."""
+    stated: float
+    """The benchmark's figure for the best: the main metric's mean over the splits (R²:
+    the worse pooled repeat)."""
+    optimism: float
+    """The expected drop on new data from choosing the best among the candidates evaluated."""
+    expected: float
+    """stated − optimism: what the best library is expected to do on new data like the project's."""
+    drop: float
+    """The mean drop seen over the halvings, before scaling to the choice on every split."""
+    stable: float
+    """The share of halvings whose choice is the benchmark's best (1: the same every time)."""
+    saturated: bool
+    """The best is perfect on every split: the splits show no luck to measure, so the
+    optimism reads 0 whatever the number of signals; only new recordings can tell."""
+    candidates: int
+    """Fully evaluated candidates the choice was made among."""
+    splits: int
+    halves: int
+
+
 class BestLibrary(Metrics):
     """The best library a benchmark found so far."""
 
@@ -282,6 +309,7 @@ class BestLibrary(Metrics):
     ci95: NotRequired[list[float] | None]
     warning: NotRequired[str]
     """Extrapolation: the signals hardly predict the target."""
+    selection: NotRequired[SelectionOptimism | None]
 
 
 class BenchStatus(TypedDict):
@@ -367,6 +395,8 @@ class Candidates(TypedDict):
     main_metric: str
     """The metric the project type ranks by (balanced_accuracy, r2, …): the column to show."""
     candidates: list[Candidate]
+    selection: NotRequired[SelectionOptimism | None]
+    """The selection's optimism for the benchmark's best."""
 
 
 class LibraryParams(TypedDict):

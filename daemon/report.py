@@ -120,16 +120,19 @@ def gather(root: Path, key: str | None, exp_id: str | None) -> dict[str, Any]:
     rec = _record(root, lib) or {}
     fp = footprint(spec, root, project.target)
     main = kind.main_metric
+    best = _best_key(root) == lib
+    selection = scores.pop("selection", None) or (bs.selection_of(bench_dir) if best else None)
     return {
         "project": project.name or root.name, "root": str(root), "type": project.type, "type_title": kind.title,
         "library": lib, "benchmark": bench_dir.name, "created": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "benchmark_best": _best_key(root) == lib,
+        "benchmark_best": best,
         "data": data_section(project),
         "performance": {"score": scores.get("score"), "main_metric": main,
                         "main_label": validation.metric_label(main), "main": scores.get(main),
                         "ci95": scores.get(f"{main}_ci95") or rec.get("ba_ci95"),
                         "secondary": {k: v for k, v in scores.items()
                                       if k not in ("score", main, f"{main}_ci95") and v is not None},
+                        "selection": selection if best else None,
                         "footprint": fp,
                         "cycles": {**cycles({k: v for k, v in spec.items() if k not in ("blocks", "model")}, rec,
                                             fp.get("measured")), **built_cycles(spec, root)}},

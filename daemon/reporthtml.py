@@ -84,9 +84,21 @@ def _performance(f: dict[str, Any]) -> str:
     sec = _table(["metric", "value"], [[k.replace("_", " "), v] for k, v in p["secondary"].items()])
     best = " — the benchmark's best" if f["benchmark_best"] else ""
     return (f"<h2>Performance</h2><p><b>Score {_n(p['score'])}</b>{best}; {escape(p['main_label'])} "
-            f"{_n(p['main'])}{ci_text} on the benchmark's worst split.</p><p>{fp_text}.</p>"
+            f"{_n(p['main'])}{ci_text} on the benchmark's worst split.</p>{_selection(p)}<p>{fp_text}.</p>"
             + ("<h3>Execution time per core</h3>" + cyc_html if cyc else cyc_html)
             + "<h3>Secondary metrics</h3>" + sec + _recall(f))
+
+
+def _selection(p: dict[str, Any]) -> str:
+    sel = p.get("selection")
+    if not sel:
+        return ""
+    return (f"<p>Expected on new data like the project's: {escape(p['main_label'])} <b>{_n(sel['expected'])}</b> — "
+            f"the benchmark's {_n(sel['stated'])} less the selection's optimism {_n(sel['optimism'])}, the drop "
+            f"expected from choosing the best of {sel['candidates']} candidates on the same splits "
+            f"(the same choice on {100 * sel['stable']:.0f} % of half-split re-runs)."
+            + (" It is perfect on every split, so the splits cannot show how much lower new data may score: "
+               "only new recordings can (nanoforge validate)." if sel.get("saturated") else "") + "</p>")
 
 
 def _recall(f: dict[str, Any]) -> str:
@@ -105,7 +117,7 @@ def _splits(f: dict[str, Any]) -> str:
         return ""
     label = f["performance"]["main_label"]
     return (f"<h2>Benchmark splits</h2><p>{escape(label)} on each of the {len(vals)} evaluation splits of "
-            f"benchmark {escape(f['benchmark'])}; candidates are ranked by the worst.</p>"
+            f"benchmark {escape(f['benchmark'])}; candidates are ranked by the lower confidence bound over them.</p>"
             + _table(["split", label], [[i + 1, v] for i, v in enumerate(vals)])
             + f'<div class="plot">{splits_chart(vals, label)}</div>')
 

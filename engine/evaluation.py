@@ -141,8 +141,18 @@ def lower_bound(values: list[float], test_fraction: float = TEST_FRACTION) -> fl
     v = np.asarray(values, float)
     if len(v) < 2:
         return float(v.mean()) if len(v) else 0.0
+    return float(lower_bounds(v[None, :], test_fraction)[0])
+
+
+def lower_bounds(rows: np.ndarray, test_fraction: float = TEST_FRACTION, z: float = LCB_Z) -> np.ndarray:
+    """`lower_bound` of each row of a (candidates × splits) matrix at once: the selection's
+    optimism (engine/optimism.py) re-ranks every candidate on hundreds of halves of the
+    splits."""
+    v = np.asarray(rows, float)
+    if v.shape[1] < 2:
+        return v.mean(axis=1)
     ratio = test_fraction / (1.0 - test_fraction)
-    return float(v.mean() - LCB_Z * np.sqrt((1.0 / len(v) + ratio) * v.var(ddof=1)))
+    return v.mean(axis=1) - z * np.sqrt((1.0 / v.shape[1] + ratio) * v.var(axis=1, ddof=1))
 
 
 def mean_metrics(per_split: list[dict[str, Any]]) -> dict[str, Any]:

@@ -48,7 +48,14 @@ def test_bench_emulate_deploy_and_firmware_links(tmp_path: Path) -> None:
     assert set(st["best"]) >= {"library", "score", "balanced_accuracy", "ram", "flash"}
     assert st["best"]["ram"] <= 8192 and st["best"]["flash"] <= 20480
 
-    cands = json.loads(nanoforge("bench", "candidates", str(root), "--json").stdout)["candidates"]
+    # The selection's optimism, once every candidate is counted, where the best is shown.
+    sel = st["best"]["selection"]
+    assert sel["metric"] == "balanced_accuracy" and sel["candidates"] >= 2 and sel["halves"] == 252
+    assert sel["expected"] == pytest.approx(sel["stated"] - sel["optimism"], abs=2e-4)
+    assert "expected on new data: bal.acc" in nanoforge("bench", "status", str(root)).stdout
+    listed = json.loads(nanoforge("bench", "candidates", str(root), "--json").stdout)
+    assert listed["selection"] == sel
+    cands = listed["candidates"]
     assert cands[0]["library"] == st["best"]["library"]
     assert [c["score"] for c in cands] == sorted((c["score"] for c in cands), reverse=True)
 
@@ -87,6 +94,7 @@ def test_bench_emulate_deploy_and_firmware_links(tmp_path: Path) -> None:
     assert cc.returncode == 0, cc.stderr
     meta = json.loads((fw / "metadata.json").read_text())
     assert meta["classes"] == ["class_1", "class_2"] and str(tmp_path) not in json.dumps(meta)
+    assert meta["scores"]["selection"] == sel  # brought up to date when the benchmark ended
 
     # The standalone emulator in the firmware tree gives the CLI's answers.
     out = subprocess.run([str(fw / "neai_emulator"), str(root / "signals" / "class_2.csv")], capture_output=True,

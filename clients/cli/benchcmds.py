@@ -37,6 +37,18 @@ def _best_line(s: dict[str, Any]) -> str:
     return line
 
 
+def _selection_line(sel: dict[str, Any] | None) -> str | None:
+    """What the best's figure should become on new data (docs/selection.md)."""
+    if not sel:
+        return None
+    label = METRIC_LABELS.get(sel["metric"], sel["metric"])
+    return (f"expected on new data: {label} {sel['expected']:.3f} (benchmark {sel['stated']:.3f} − selection "
+            f"optimism {sel['optimism']:.3f}, best among {sel['candidates']} candidates; same pick on "
+            f"{100 * sel['stable']:.0f} % of half-split choices)"
+            + ("; perfect on every split, so the splits cannot show how much lower new data may score — "
+               "validate on new recordings" if sel.get("saturated") else ""))
+
+
 def _wait(c: Client, project: str, as_json: bool) -> dict[str, Any]:
     tty = sys.stderr.isatty() and not as_json
     while True:
@@ -56,6 +68,8 @@ def _print_status(s: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(s))
     else:
         print(_best_line(s))
+        if line := _selection_line((s.get("best") or {}).get("selection")):
+            print(f"    {line}")
         if (s.get("best") or {}).get("warning"):
             print(f"    warning: {s['best']['warning']}")
         if s.get("error"):
@@ -121,6 +135,8 @@ def cmd_bench(c: Client, a: argparse.Namespace) -> int:
               f"{r['ram']:>7}{r['flash']:>8}{measured:>13}{cycles:>10}  {' → '.join(r['pipeline'])} → {r['model']}"
               + ("" if r["state"] == "full" else "  (pruned early)")
               + ("  (over max_latency_ms)" if r.get("over_latency") else ""))
+    if line := _selection_line(res.get("selection")):
+        print(f"best: {line}")
     print("RAM, flash: the search's estimate; measured RAM/flash and cycles per inference call on the project's "
           "core once a library is built (deploy, nanoforge timing)")
     return EXIT_OK

@@ -101,8 +101,11 @@ async def bench_candidates(core: Core, params: CandidatesParams) -> Candidates:
     root = _root(params)
     d = jobs.latest(root)
     rows = bs.ranked_candidates(d, int(params.get("limit") or 20))
+    named = bs.read_state(d).get("best")
+    selection = named.get("selection") if isinstance(named, dict) else None
     return {"id": d.name, "main_metric": bs.kind_of(d).main_metric,
-            "candidates": await in_thread(core, built_figures, root, d, rows)}
+            "candidates": await in_thread(core, built_figures, root, d, rows),
+            "selection": selection or await in_thread(core, bs.selection_of, d)}
 
 
 @handler("nanoforge/bench/plot")

@@ -155,6 +155,7 @@ class AnomalyDetection(NominalFiles):
     title = "anomaly detection"
     sensors = ("generic", "multi")
     learns_on_device = True
+    lcb_weight = 0.85
     usage = "--nominal FILE [--abnormal FILE] (one couple per machine)"
 
     def load(self, project: Project) -> Dataset:

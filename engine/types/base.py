@@ -57,6 +57,7 @@ class ProjectType:
     validation_roles: ClassVar[tuple[str, ...]] = ()  # how `nanoforge validate` labels its files
     validation_usage: ClassVar[str] = ""
     validation_good: ClassVar[float] = 0.9  # the main metric on new data below which no library "works well"
+    lcb_weight: ClassVar[float] = 0.80  # the main metric's lower bound's share of the Score (`rank_on`)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -180,6 +181,28 @@ class ProjectType:
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
               ) -> float:
         raise NotImplementedError
+
+    def rank_on(self, scores: np.ndarray, mains: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Every candidate's Score had only the splits `idx` been run, from what the
+        records hold (`scores`: the all-split Scores; `mains`: candidates × splits of the
+        main metric): the selection's optimism (engine/optimism.py) re-runs the choice on
+        half the splits. The main metric's bound is recomputed on `idx`; the other terms
+        are recorded as all-split means only and stay at those values."""
+        term = self.bound_term
+        return scores + 100.0 * self.lcb_weight * (term(ev.lower_bounds(mains[:, idx])) - term(ev.lower_bounds(mains)))
+
+    def bound_term(self, bounds: np.ndarray) -> np.ndarray:
+        """The main metric's bound as the Score counts it (`rank_on`)."""
+        return bounds
+
+    def split_figures(self, rec: dict[str, Any]) -> list[float] | None:
+        """A record's main metric on each split, as the selection's optimism compares them."""
+        return rec.get("split_ba")
+
+    def stated(self, rec: dict[str, Any]) -> float:
+        """The benchmark's own figure for a candidate, as it expects it on new data before
+        the selection's optimism is taken off: the main metric's mean over the splits."""
+        return float(rec["ba_mean"])
 
     def record_extras(self, per_split: list[dict[str, Any]]) -> dict[str, Any]:
         """Fields of the results record beyond those every type has."""

@@ -34,6 +34,13 @@ if TYPE_CHECKING:
 _b = ev.block
 
 
+def r2_whole(ctx: Context, est: np.ndarray, te: np.ndarray) -> float:
+    """1 − the fold's mean squared error / the variance of every training target: the
+    fold's share of its repeat's pooled R² (their mean over equal folds is that R²)."""
+    var = float(np.var(ctx.y))
+    return 1.0 - float(np.mean((est - ctx.y[te]) ** 2)) / var if var > 0 else 0.0
+
+
 def pooled_repeats(ctx: Context, preds: list[np.ndarray]) -> list[dict[str, float]]:
     """The metrics per K-fold repeat, from the estimates of the splits done so far pooled
     over the signals they tested."""
@@ -54,6 +61,7 @@ class Extrapolation(ProjectType):
     targets_first = True
     single_entry = True
     usage = "--file FILE (each line: the target value, then the buffer)"
+    lcb_weight = 0.75  # of the worse repeat's R², for which the folds' R² bound stands in (`rank_on`)
 
     def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
         if "file" not in entry:
@@ -161,7 +169,7 @@ class Extrapolation(ProjectType):
         preds: list[np.ndarray] = []
         for tr, te in ctx.splits:
             est = outputs_on(fit_split(ctx, cfg, cut, feats, tr), feats[te])[:, 0]
-            per_split.append(metrics.regression(ctx.y[te], est))
+            per_split.append({**metrics.regression(ctx.y[te], est), "r2_whole": r2_whole(ctx, est, te)})
             preds.append(est)
             if (race_below is not None and len(preds) == ev.RACE_SPLITS  # the first folds, pooled
                     and min(m[self.main_metric] for m in pooled_repeats(ctx, preds)) < race_below):
@@ -174,6 +182,25 @@ class Extrapolation(ProjectType):
         s = (0.75 * min(1.0, max(0.0, worst["r2"])) + 0.15 * (1 - min(worst["smape"], 200.0) / 200.0)
              + 0.05 * free_ram + 0.05 * free_flash)
         return round(100 * s, 3)
+
+    def record_extras(self, per_split: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"split_r2_whole": [m["r2_whole"] for m in per_split]}
+
+    def split_figures(self, rec: dict[str, Any]) -> list[float] | None:
+        """Each fold's R² against the whole data set's target variance (`r2_whole`), not
+        the fold's own: a fold that drew similar targets has an R² of −10⁴, which would
+        swamp every mean, while these average to the pooled repeat's R² that ranks. Below
+        −1 (errors twice the targets' spread) a candidate is broken, not unlucky: such
+        folds count as −1, so one exploding fit does not swamp the mean either."""
+        v = rec.get("split_r2_whole")
+        return [max(-1.0, float(x)) for x in v] if isinstance(v, list) else None
+
+    def bound_term(self, bounds: np.ndarray) -> np.ndarray:
+        return np.clip(bounds, 0.0, 1.0)  # the Score counts R² in [0, 1]
+
+    def stated(self, rec: dict[str, Any]) -> float:
+        """The worse pooled repeat's R²: one fold's R² says little (module docstring)."""
+        return float(rec["worst"]["r2"])
 
     def headline(self, worst: dict[str, Any]) -> dict[str, Any]:
         return {"r2": worst["r2"], "rmse": worst["rmse"], "smape": worst["smape"]}

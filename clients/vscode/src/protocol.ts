@@ -72,6 +72,7 @@ export interface BestLibrary extends Metrics {
   ci95?: number[] | null;
   /** Extrapolation: the signals hardly predict the target. */
   warning?: string;
+  selection?: SelectionOptimism | null;
 }
 
 export interface CallTiming {
@@ -110,6 +111,8 @@ export interface Candidates {
   /** The metric the project type ranks by (balanced_accuracy, r2, …): the column to show. */
   main_metric: string;
   candidates: Candidate[];
+  /** The selection's optimism for the benchmark's best. */
+  selection?: SelectionOptimism | null;
 }
 
 export interface CandidatesParams {
@@ -622,6 +625,38 @@ export interface SamplingRecommendation {
   score: number;
   best_score: number;
   why: string;
+}
+
+/**
+ * How much the benchmark's figure for its best library should be expected to drop on
+ * new data (docs/selection.md, "The selection's optimism"): the choice is re-run on half
+ * the splits and the first one judged on the other half, over every halving.
+ */
+export interface SelectionOptimism {
+  /** The project type's main metric (balanced_accuracy, r2, …). */
+  metric: string;
+  /**
+   * The benchmark's figure for the best: the main metric's mean over the splits (R²:
+   * the worse pooled repeat).
+   */
+  stated: number;
+  /** The expected drop on new data from choosing the best among the candidates evaluated. */
+  optimism: number;
+  /** stated − optimism: what the best library is expected to do on new data like the project's. */
+  expected: number;
+  /** The mean drop seen over the halvings, before scaling to the choice on every split. */
+  drop: number;
+  /** The share of halvings whose choice is the benchmark's best (1: the same every time). */
+  stable: number;
+  /**
+   * The best is perfect on every split: the splits show no luck to measure, so the
+   * optimism reads 0 whatever the number of signals; only new recordings can tell.
+   */
+  saturated: boolean;
+  /** Fully evaluated candidates the choice was made among. */
+  candidates: number;
+  splits: number;
+  halves: number;
 }
 
 export interface SerialEmulateParams {

@@ -1,0 +1,131 @@
+"""The selection's optimism (engine/optimism.py) on synthetic per-split scores where the
+answer is known: candidates whose per-split figures follow the noise model the ranking's
+bound assumes (a shared part per candidate, r·s², and a split-to-split part, s²)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nanoforge.engine import evaluation as ev
+from nanoforge.engine import optimism, types
+
+R = ev.TEST_FRACTION / (1 - ev.TEST_FRACTION)
+
+
+def scored(mains: np.ndarray, kind: types.ProjectType) -> np.ndarray:
+    """Scores that are the rule's main term alone (the secondary terms equal)."""
+    return 100 * kind.lcb_weight * ev.lower_bounds(mains)
+
+
+def draw(skill: np.ndarray, splits: int, s: float, rng: np.random.Generator) -> np.ndarray:
+    shared = rng.normal(0, s * np.sqrt(R), (len(skill), 1))
+    return skill[:, None] + shared + rng.normal(0, s, (len(skill), splits))
+
+
+def run(mains: np.ndarray, seed: int = 0) -> tuple[optimism.Optimism, int]:
+    kind = types.get("ncc")
+    scores = scored(mains, kind)
+    best = int(np.argmax(scores))
+    return optimism.estimate(mains, scores, best, kind.rank_on, seed), best
+
+
+def test_equal_candidates_and_noisy_splits_give_a_large_optimism_close_to_the_real_one() -> None:
+    rng = np.random.default_rng(1)
+    est, real = [], []
+    for _ in range(30):
+        skill = np.full(150, 0.80)
+        mains = draw(skill, ev.N_SPLITS, 0.05, rng)
+        o, best = run(mains)
+        est.append(o.optimism)
+        real.append(mains[best].mean() - skill[best])  # the stated figure less the truth
+        assert o.drop > 0
+    assert np.mean(real) > 0.05  # the setting really is optimistic
+    assert np.mean(est) == pytest.approx(np.mean(real), rel=0.35)
+
+
+def test_one_clearly_best_candidate_gives_almost_no_optimism() -> None:
+    rng = np.random.default_rng(2)
+    skill = np.concatenate([[0.95], np.full(150, 0.70)])
+    mains = draw(skill, ev.N_SPLITS, 0.03, rng)
+    o, best = run(mains)
+    assert best == 0 and o.stable == 1.0
+    assert abs(o.optimism) < 1e-12  # the same choice on every halving: A and B swap roles
+
+
+def test_a_single_candidate_is_exactly_unbiased() -> None:
+    o, _ = run(np.array([[0.9, 0.8, 0.85, 0.95, 0.7, 0.9, 0.88, 0.92, 0.81, 0.86]]))
+    assert o.optimism == pytest.approx(0.0, abs=1e-12) and o.halves == 252
+
+
+def test_deterministic_for_a_seed_and_seeded_when_the_halvings_are_sampled() -> None:
+    rng = np.random.default_rng(3)
+    ten = draw(np.full(40, 0.8), 10, 0.05, rng)
+    assert run(ten, 1) == run(ten, 2)  # all 252 halvings: the seed plays no part
+    many = draw(np.full(40, 0.8), 14, 0.05, rng)  # C(14, 7) = 3432: a sample
+    a, b, c = run(many, 7)[0], run(many, 7)[0], run(many, 8)[0]
+    assert a == b and a.halves == optimism.MAX_HALVES
+    assert a.drop != c.drop
+
+
+def test_the_factor_follows_the_bound_model() -> None:
+    assert optimism.factor(10, 5) == pytest.approx(np.sqrt((0.1 + R) * (0.2 + R)) * 5)
+    assert 2.5 < optimism.factor(10, 5) < 3.2
+
+
+def test_records_give_the_expected_figure_for_every_type() -> None:
+    rng = np.random.default_rng(4)
+    mains = np.clip(draw(np.full(30, 0.8), 10, 0.05, rng), 0, 1)
+    for kind in types.all_types():
+        scores = scored(mains, kind)
+        recs = [{"key": f"k{i}", "state": "full", "score": float(s), "split_ba": m.tolist(), "split_r2_whole": m.tolist(),
+                 "ba_mean": float(m.mean()), "worst": {kind.main_metric: float(m.min())}}
+                for i, (s, m) in enumerate(zip(scores, mains, strict=True))]
+        recs.append({"key": "p", "state": "pruned", "score": 99.0, "split_ba": [1.0] * 3, "split_r2_whole": [1.0] * 3})
+        best = max((r for r in recs if r["state"] == "full"), key=lambda r: (r["score"], r["key"]))
+        sel = optimism.of_records(kind, recs, best["key"], seed=0)
+        assert sel is not None and sel["candidates"] == 30 and sel["splits"] == 10 and not sel["saturated"]
+        assert sel["optimism"] > 0
+        assert sel["expected"] == pytest.approx(sel["stated"] - sel["optimism"], abs=2e-4)
+        assert sel["stated"] == pytest.approx(kind.stated(best), abs=1e-4)
+        assert optimism.of_records(kind, recs, "p", seed=0) is None  # a pruned record is never the best
+        recs[0].update(split_ba=[1.0] * 10, split_r2_whole=[1.0] * 10, score=1000.0)
+        assert optimism.of_records(kind, recs, "k0", seed=0)["saturated"]  # type: ignore[index]
+
+
+def test_the_report_states_the_expected_figure_beside_the_benchmarks() -> None:
+    from nanoforge.daemon.reporthtml import _selection
+
+    sel = {"metric": "balanced_accuracy", "saturated": False, "stated": 0.95, "optimism": 0.04, "expected": 0.91, "drop": 0.014,
+           "stable": 0.6, "candidates": 312, "splits": 10, "halves": 252}
+    text = _selection({"main_label": "balanced accuracy", "selection": sel})
+    assert "0.91" in text and "0.95" in text and "312 candidates" in text and "60 %" in text
+    assert _selection({"main_label": "balanced accuracy", "selection": None}) == ""
+
+
+def test_extrapolation_folds_average_to_the_pooled_repeat_r2() -> None:
+    from types import SimpleNamespace
+
+    from nanoforge.engine import metrics
+    from nanoforge.engine.types.ext import r2_whole
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=50)
+    ctx = SimpleNamespace(y=y)
+    splits = ev.kfold_splits(50, 1, ev.FOLDS, 0)
+    ests = [y[te] + rng.normal(0, 0.5, len(te)) for _, te in splits]
+    folds = [r2_whole(ctx, est, te) for (_, te), est in zip(splits, ests, strict=True)]  # type: ignore[arg-type]
+    pooled = metrics.regression(np.concatenate([y[te] for _, te in splits]), np.concatenate(ests))["r2"]
+    assert np.mean(folds) == pytest.approx(pooled, abs=1e-12)
+
+
+def test_one_exploding_extrapolation_fold_does_not_swamp_the_estimate() -> None:
+    kind = types.get("ext")
+    rng = np.random.default_rng(6)
+    mains = draw(np.full(40, 0.3), 10, 0.05, rng)
+    mains[5, 7] = -1e5  # a fit that exploded on one fold (R² against the data's variance)
+    recs = [{"key": f"k{i}", "state": "full", "score": float(75 * np.clip(m.mean(), 0, 1)),
+             "split_r2_whole": m.tolist(), "worst": {"r2": float(m.mean())}} for i, m in enumerate(mains)]
+    best = max(recs, key=lambda r: (r["score"], r["key"]))
+    sel = optimism.of_records(kind, recs, best["key"], seed=0)
+    assert sel is not None and 0 <= sel["optimism"] < 0.5
