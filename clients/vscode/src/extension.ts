@@ -4,18 +4,13 @@ import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { BenchView } from "./benchview";
 import { Daemon } from "./daemon";
-import { finishWarning, isClassifyResult, statusText, trueClassProbabilities } from "./logic";
+import { finishWarning, statusText } from "./logic";
 import * as panels from "./panels";
 import type { BenchStatus, EmulateResult, Params, ValidationInput } from "./protocol";
 import { sensorCommands } from "./sensor";
 import { Node, ProjectsTree } from "./tree";
-
-/** What the benchmark panel draws: the status and, for n-class, each class's own-class probabilities. */
-interface BenchView {
-  status: BenchStatus;
-  probabilities?: { class: string; values: number[] }[];
-}
 
 let daemon: Daemon | undefined;
 const OPEN_LIMIT = 20 * 1024 * 1024; // bytes: larger files are checked, not opened
@@ -71,6 +66,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
   status.command = "nanoforge.showBenchmark";
   status.name = "nanoforge benchmark";
   const latest = new Map<string, BenchStatus>();
+  const benchView = new BenchView(ctx, d);
   // Quick fixes are the daemon's code actions, which the language client shows by itself.
   ctx.subscriptions.push(out, d, status, vscode.window.registerTreeDataProvider("nanoforge.projects", tree));
 
@@ -89,7 +85,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     const warning = finishWarning(lastState, s);
     if (warning) vscode.window.showWarningMessage(warning);
     lastState = s.state;
-    if (s.project) panels.update(`bench:${s.project}`, "bench", { status: s });
+    benchView.progress(s);
   });
   d.onDidChangeRunning((up) => {
     if (!up) status.hide();
@@ -109,19 +105,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
   const projectType = async (name: string | undefined) =>
     name === undefined ? undefined : (await d.request("nanoforge/types", {})).types.find((t) => t.name === name);
 
-  const showBench = async (project: string) => {
-    const s = await d.request("nanoforge/bench/status", { project });
-    const data: BenchView = { status: s };
-    const info = await d.request("nanoforge/project/info", { dir: project });
-    if ((await projectType(info.type))?.roles.includes("class") && s.best) {
-      data.probabilities = [];
-      for (const [k, f] of info.signals.entries()) {
-        const em = await d.request("nanoforge/emulate", { project, file: f.path });
-        if (isClassifyResult(em)) data.probabilities.push({ class: f.role, values: trueClassProbabilities(em.results, k + 1) });
-      }
-    }
-    panels.show(ctx, `bench:${project}`, `Benchmark · ${path.basename(project)}`, "bench", data);
-  };
+  const showBench = (project: string) => benchView.show(project);
 
   /** Labelled files for a validation, asked role by role as the project type lists them;
    *  a role that carries a label (n-class: the class) asks it for each file. */
