@@ -1,5 +1,5 @@
 // Bundles the extension (vscode-languageclient inside, `vscode` provided by the editor), the
-// webviews' charting script (Chart.js inside: the pages load nothing remote) and, with
+// webviews' scripts (Chart.js inside: the pages load nothing remote) and, with
 // --tests, the unit tests of the editor-free modules.
 import { build } from "esbuild";
 import { readdirSync } from "node:fs";
@@ -12,5 +12,5 @@ if (process.argv.includes("--tests")) {
   await build({ ...common, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js", format: "cjs",
                 external: ["vscode"], minify: true });
   await build({ bundle: true, platform: "browser", target: "es2020", format: "iife", logLevel: "warning",
-                entryPoints: ["src/webview/charts.ts"], outfile: "dist/charts.js", minify: true });
+                entryPoints: ["src/webview/charts.ts", "src/webview/validation.ts"], outdir: "dist", minify: true });
 }
