@@ -12,5 +12,5 @@ if (process.argv.includes("--tests")) {
   await build({ ...common, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js", format: "cjs",
                 external: ["vscode"], minify: true });
   await build({ bundle: true, platform: "browser", target: "es2020", format: "iife", logLevel: "warning",
-                entryPoints: ["src/webview/charts.ts", "src/webview/validation.ts"], outdir: "dist", minify: true });
+                entryPoints: ["src/webview/charts.ts", "src/webview/validation.ts"], outdir: "dist/webview", minify: true });
 }

@@ -1,5 +1,5 @@
 // Draws nanoforge webviews from the data the extension posts. Charts: Chart.js, bundled
-// (dist/charts.js); nothing remote.
+// (dist/webview/charts.js); nothing remote.
 (function () {
   const vscode = acquireVsCodeApi();
   const root = document.getElementById("root");
@@ -13,7 +13,7 @@
   }
 
   // series: [{x, y, color, lo, hi, step, dots, label}]; opts: {xlabel, ylabel, hline, ymin, ymax}.
-  // Drawn by Chart.js (dist/charts.js, window.nfCharts): hover values, legend, zoom.
+  // Drawn by Chart.js (dist/webview/charts.js, window.nfCharts): hover values, legend, zoom.
   let autoKey = 0;
   function chart(parent, series, opts) {
     const spec = {

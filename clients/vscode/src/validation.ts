@@ -45,9 +45,10 @@ export function validationCommands(ctx: vscode.ExtensionContext, d: Daemon, guar
     let panel = views.get(project);
     if (!panel) {
       const media = vscode.Uri.joinPath(ctx.extensionUri, "media");
-      const script = vscode.Uri.joinPath(ctx.extensionUri, "dist", "validation.js");
+      const scripts = vscode.Uri.joinPath(ctx.extensionUri, "dist", "webview");
+      const script = vscode.Uri.joinPath(scripts, "validation.js");
       const p = vscode.window.createWebviewPanel("nanoforge.validation", `Validation · ${path.basename(project)}`,
-        vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [media, script], retainContextWhenHidden: true });
+        vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [media, scripts], retainContextWhenHidden: true });
       p.webview.html = page({ title: `Validation · ${path.basename(project)}`, view: "validation", nonce: nonce(),
                               cspSource: p.webview.cspSource, scriptUri: p.webview.asWebviewUri(script).toString(),
                               styleUri: p.webview.asWebviewUri(vscode.Uri.joinPath(media, "validation.css")).toString() });

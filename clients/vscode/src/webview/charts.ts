@@ -1,4 +1,4 @@
-// The webviews' charts, drawn with Chart.js (bundled into dist/charts.js by build.mjs: no
+// The webviews' charts, drawn with Chart.js (bundled into dist/webview/charts.js by build.mjs: no
 // CDN, nothing remote, so the pages keep their strict content-security policy) and its
 // zoom plugin, from the chart shape of ./chartdata. media/view.js calls
 // `window.nfCharts.draw(parent, spec, key)`.

@@ -1,4 +1,4 @@
-// The validation view's page (bundled into dist/validation.js): the experiments of a
+// The validation view's page (bundled into dist/webview/validation.js): the experiments of a
 // project, filterable, and one experiment's results — per library the type's metrics,
 // ranked, the benchmark's best marked, the verdict — with "Open Report" and "Save as PDF"
 // on each library. It draws what the extension posts and posts back what the user asks.
