@@ -17,7 +17,7 @@
   let autoKey = 0;
   function chart(parent, series, opts) {
     const spec = {
-      x_label: opts.xlabel, y_label: opts.ylabel,
+      x_label: opts.xlabel, y_label: opts.ylabel, x_tight: true,
       series: series.map((s) => ({ name: s.label, x: s.x, y: s.y, lo: s.lo, hi: s.hi, alpha: s.alpha, color: s.color,
                                    style: s.dots ? "points" : s.step ? "step" : "line" })),
       hlines: opts.hline !== undefined ? [{ y: opts.hline, label: `${opts.hline}` }] : [],

@@ -33,6 +33,8 @@ export interface ChartSpec {
   y_range?: number[];
   diagonal?: boolean;
   grid?: { x: number[]; y: number[]; inside: number[][] };
+  /** The x axis ends where the data does (sample indices, frequencies), not on a round tick. */
+  x_tight?: boolean;
 }
 
 export const COLORS = ["#4e9ad6", "#e07b39", "#5bb85b", "#c75a9e", "#d4b93c", "#8a7bd6", "#3cbcb4", "#b5651d"];

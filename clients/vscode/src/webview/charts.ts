@@ -62,7 +62,7 @@ function options(spec: ChartSpec): ChartOptions<"scatter"> {
     parsing: false,
     interaction: { mode: "nearest", intersect: false },
     scales: {
-      x: { type: "linear", bounds: "data", ...axis(spec.x_label),
+      x: { type: "linear", bounds: spec.x_tight ? "data" : "ticks", ...axis(spec.x_label),
            ...(spec.grid ? span(spec.grid.x) : {}) },
       y: { type: "linear", ...axis(spec.y_label),
            ...(spec.grid ? span(spec.grid.y) : {}),

@@ -83,6 +83,8 @@ function typeProjects(ws) {
  *  open), its type's results plots drawn, scrolled to them, screenshotted. */
 async function benchPlots(ctx, root, label, file) {
   const { page, palette, log, shot } = ctx;
+  await palette(page, "View: Close All Editor Groups"); // the view alone, wide, for its screenshot
+  await page.waitForTimeout(800);
   await palette(page, "nanoforge: Show Benchmark");
   await page.waitForTimeout(800);
   if (await page.$(`${QUICK} input[placeholder*="nanoforge project"]`)) {
@@ -117,6 +119,9 @@ export async function run(ctx) {
   if (!st.best) throw new Error("the core step's benchmark found no library");
 
   // 2. a validation experiment: three candidates, two files of the project, from quick picks
+  await palette(page, "View: Close All Editor Groups"); // room for the views, for the screenshots
+  await page.waitForTimeout(800);
+  await page.keyboard.press("Control+J"); // the Problems panel the core step left open
   await palette(page, "nanoforge: Validate Libraries on New Files");
   await quickPick(page, "libraries to validate", ""); // the top three are picked
   await quickPick(page, "Validation files, class", "high.csv");
