@@ -82,7 +82,8 @@ function options(spec: ChartSpec): ChartOptions<"scatter"> {
             const d = item.dataset as Data;
             const y = d.nfRaw?.[item.dataIndex] ?? item.parsed.y;
             const note = d.nfNotes?.[item.dataIndex];
-            return `${d.label}: ${fmt(y ?? NaN)} at ${fmt(item.parsed.x ?? NaN)}${note ? ` (${note})` : ""}`;
+            return `${d.label}: ${fmt(y ?? NaN)} at ${spec.x_label ? `${spec.x_label} ` : ""}${fmt(item.parsed.x ?? NaN)}`
+              + (note ? ` (${note})` : "");
           },
         },
       },
