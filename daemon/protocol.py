@@ -430,6 +430,68 @@ class PlotResult(TypedDict):
     threshold: float
 
 
+class ChartSeries(TypedDict):
+    name: str
+    x: list[float]
+    y: list[float]
+    style: str
+    """points, line or cross (the wrong answers)."""
+
+
+class ChartLine(TypedDict):
+    y: float
+    label: str
+
+
+class ChartGrid(TypedDict):
+    x: list[float]
+    y: list[float]
+    inside: list[list[float]]
+    """len(y) × len(x), row = y: 1 inside the library's boundary, 0 outside."""
+
+
+class Chart(TypedDict):
+    """A project type's results chart (`ProjectType.report_plots`), as any renderer draws it."""
+
+    title: str
+    x_label: str
+    y_label: str
+    series: list[ChartSeries]
+    hlines: NotRequired[list[ChartLine]]
+    y_range: NotRequired[list[float]]
+    diagonal: NotRequired[bool]
+    """Draw y = x (estimated vs real)."""
+    grid: NotRequired[ChartGrid]
+
+
+class BestPoint(TypedDict):
+    """The best library at the moment it became the best: the four indicators."""
+
+    t: float
+    """Seconds into the benchmark."""
+    candidates: int
+    """Candidates evaluated by then."""
+    library: str
+    score: float
+    main: float | None
+    """The project type's main metric (worst split)."""
+    ram: int
+    flash: int
+
+
+class BenchCharts(TypedDict):
+    id: str
+    """The latest benchmark, whose evolution this is."""
+    main_metric: str
+    main_label: str
+    library: str | None
+    """The library the plots are of (default: the best so far); null before there is one."""
+    evolution: list[BestPoint]
+    scores: list[tuple[float, float]]
+    """[seconds, score] of every fully evaluated candidate (evenly thinned to 2000)."""
+    plots: list[Chart]
+
+
 # ---------------------------------------------------------------- emulator
 
 
@@ -927,6 +989,7 @@ REQUESTS: dict[str, tuple[Any, Any]] = {
     "nanoforge/bench/control": (BenchControlParams, BenchStatus),
     "nanoforge/bench/candidates": (CandidatesParams, Candidates),
     "nanoforge/bench/plot": (LibraryParams, PlotResult),
+    "nanoforge/bench/charts": (LibraryParams, BenchCharts),
     "nanoforge/emulate": (EmulateParams, EmulateResult),
     "nanoforge/deploy": (DeployParams, DeployResult),
     "nanoforge/validate": (ValidateParams, Experiment),

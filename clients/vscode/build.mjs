@@ -1,5 +1,6 @@
-// Bundles the extension (vscode-languageclient inside, `vscode` provided by the editor) and,
-// with --tests, the unit tests of the editor-free modules.
+// Bundles the extension (vscode-languageclient inside, `vscode` provided by the editor), the
+// webviews' scripts (Chart.js inside: the pages load nothing remote) and, with
+// --tests, the unit tests of the editor-free modules.
 import { build } from "esbuild";
 import { readdirSync } from "node:fs";
 
@@ -10,4 +11,6 @@ if (process.argv.includes("--tests")) {
 } else {
   await build({ ...common, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js", format: "cjs",
                 external: ["vscode"], minify: true });
+  await build({ bundle: true, platform: "browser", target: "es2020", format: "iife", logLevel: "warning",
+                entryPoints: ["src/webview/charts.ts", "src/webview/validation.ts"], outdir: "dist/webview", minify: true });
 }

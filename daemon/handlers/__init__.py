@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     bench,
+    charts,
     codeactions,
     daemon_ctl,
     data,

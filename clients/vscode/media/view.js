@@ -1,9 +1,9 @@
-// Draws nanoforge webviews from the data the extension posts. No libraries, no network.
+// Draws nanoforge webviews from the data the extension posts. Charts: Chart.js, bundled
+// (dist/webview/charts.js); nothing remote.
 (function () {
   const vscode = acquireVsCodeApi();
   const root = document.getElementById("root");
-  const COLORS = ["#4e9ad6", "#e07b39", "#5bb85b", "#c75a9e", "#d4b93c", "#8a7bd6", "#3cbcb4", "#b5651d"];
-  const fg = () => getComputedStyle(document.body).getPropertyValue("--vscode-foreground") || "#ccc";
+  const COLORS = window.nfCharts.COLORS;
 
   function el(tag, attrs, text) {
     const e = document.createElement(tag);
@@ -12,84 +12,18 @@
     return e;
   }
 
-  function range(values) {
-    let lo = Infinity, hi = -Infinity;
-    for (const v of values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
-    if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
-    if (hi === lo) { hi += 1; lo -= 1; }
-    return [lo, hi];
-  }
-
-  // series: [{x, y, color, lo, hi, step, dots, label}]; opts: {xlabel, ylabel, hline, ymin, ymax}
+  // series: [{x, y, color, lo, hi, step, dots, label}]; opts: {xlabel, ylabel, hline, ymin, ymax}.
+  // Drawn by Chart.js (dist/webview/charts.js, window.nfCharts): hover values, legend, zoom.
+  let autoKey = 0;
   function chart(parent, series, opts) {
-    const c = el("canvas", { "data-series": String(series.length) });
-    parent.appendChild(c);
-    const dpr = window.devicePixelRatio || 1;
-    const w = c.clientWidth || 600, h = c.clientHeight || 220;
-    c.width = w * dpr; c.height = h * dpr;
-    const g = c.getContext("2d");
-    g.scale(dpr, dpr);
-    const L = 56, R = 10, T = 10, B = 30;
-    const xs = [], ys = [];
-    for (const s of series) {
-      xs.push(...s.x);
-      ys.push(...(s.lo || s.y), ...(s.hi || s.y));
-    }
-    if (opts.hline !== undefined) ys.push(opts.hline);
-    const [x0, x1] = range(xs);
-    let [y0, y1] = range(ys);
-    if (opts.ymin !== undefined) y0 = opts.ymin;
-    if (opts.ymax !== undefined) y1 = opts.ymax;
-    const px = (x) => L + ((x - x0) / (x1 - x0)) * (w - L - R);
-    const py = (y) => T + (1 - (y - y0) / (y1 - y0)) * (h - T - B);
-    g.strokeStyle = fg(); g.fillStyle = fg(); g.globalAlpha = 0.6; g.lineWidth = 1; g.font = "11px sans-serif";
-    g.beginPath(); g.moveTo(L, T); g.lineTo(L, h - B); g.lineTo(w - R, h - B); g.stroke();
-    for (let i = 0; i <= 4; i++) {
-      const y = y0 + ((y1 - y0) * i) / 4;
-      g.fillText(Math.abs(y) >= 1000 || (Math.abs(y) < 0.01 && y !== 0) ? y.toExponential(1) : y.toFixed(2), 2, py(y) + 4);
-      const x = x0 + ((x1 - x0) * i) / 4;
-      g.fillText(Math.abs(x) >= 1000 ? x.toExponential(1) : String(Math.round(x * 100) / 100), px(x) - 8, h - B + 14);
-    }
-    if (opts.xlabel) g.fillText(opts.xlabel, w - R - g.measureText(opts.xlabel).width, h - 4);
-    if (opts.ylabel) g.fillText(opts.ylabel, L + 4, T + 10);
-    g.globalAlpha = 1;
-    for (const s of series) {
-      if (s.lo && s.hi) {
-        g.fillStyle = s.color; g.globalAlpha = s.alpha || 0.2; g.beginPath();
-        s.x.forEach((x, i) => (i ? g.lineTo(px(x), py(s.hi[i])) : g.moveTo(px(x), py(s.hi[i]))));
-        for (let i = s.x.length - 1; i >= 0; i--) g.lineTo(px(s.x[i]), py(s.lo[i]));
-        g.closePath(); g.fill(); g.globalAlpha = 1;
-      }
-      if (s.y) {
-        g.strokeStyle = s.color; g.fillStyle = s.color; g.lineWidth = 1.5;
-        if (s.dots) {
-          s.x.forEach((x, i) => { g.beginPath(); g.arc(px(x), py(s.y[i]), 3, 0, 6.3); g.fill(); });
-        } else {
-          g.beginPath();
-          s.x.forEach((x, i) => {
-            if (!i) g.moveTo(px(x), py(s.y[i]));
-            else if (s.step) { g.lineTo(px(x), py(s.y[i - 1])); g.lineTo(px(x), py(s.y[i])); }
-            else g.lineTo(px(x), py(s.y[i]));
-          });
-          g.stroke();
-        }
-      }
-    }
-    if (opts.hline !== undefined) {
-      g.strokeStyle = "#d9534f"; g.setLineDash([5, 4]); g.beginPath();
-      g.moveTo(L, py(opts.hline)); g.lineTo(w - R, py(opts.hline)); g.stroke(); g.setLineDash([]);
-    }
-    const legend = series.filter((s) => s.label);
-    if (legend.length) {
-      const d = el("div", { class: "legend" });
-      for (const s of legend) {
-        const sp = el("span"); const i = el("i"); i.style.background = s.color;
-        sp.appendChild(i); sp.appendChild(document.createTextNode(s.label)); d.appendChild(sp);
-      }
-      parent.appendChild(d);
-    }
-    c.setAttribute("data-drawn", "true");
-    return c;
+    const spec = {
+      x_label: opts.xlabel, y_label: opts.ylabel, x_tight: true,
+      series: series.map((s) => ({ name: s.label, x: s.x, y: s.y, lo: s.lo, hi: s.hi, alpha: s.alpha, color: s.color,
+                                   style: s.dots ? "points" : s.step ? "step" : "line" })),
+      hlines: opts.hline !== undefined ? [{ y: opts.hline, label: `${opts.hline}` }] : [],
+      y_range: opts.ymin !== undefined && opts.ymax !== undefined ? [opts.ymin, opts.ymax] : undefined,
+    };
+    return window.nfCharts.draw(parent, spec, `auto${autoKey++}`);
   }
 
   function preview(d) {
@@ -113,29 +47,48 @@
     }
   }
 
+  // The benchmark: the four indicators of the best library as it changed (Score and the
+  // main metric on the left, RAM and flash on the right), and the project type's results
+  // charts of the best so far; charts keep their zoom across the live updates.
   function bench(d) {
     const s = d.status;
     const b = s.best;
+    const c = d.charts;
     root.appendChild(el("div", { class: "meta", id: "bench-state" },
       `${s.id}: ${s.state}, ${Math.round(s.elapsed_s)} s, ${s.candidates_evaluated} candidates` +
       (b ? ` · best ${b.library} score ${b.score.toFixed(2)}, ${b.ram} B RAM, ${b.flash} B flash` : "")));
-    const hist = s.history || [];
-    root.appendChild(el("h3", {}, "Best score over time"));
-    if (hist.length) {
-      chart(root, [{ x: hist.map((p) => p[0]), y: hist.map((p) => p[1]), color: COLORS[0], step: true }],
-            { xlabel: "s", ylabel: "score" });
+    root.appendChild(el("div", { class: "meta hint" }, "hover for values · click a legend entry to hide it · " +
+                                 "Ctrl+wheel or Shift+drag zooms, drag pans, double-click resets"));
+    root.appendChild(el("h3", {}, "Performance evolution of the best library"));
+    const evo = c && c.id === s.id ? c.evolution : [];
+    if (evo.length) {
+      const x = evo.map((p) => p.t).concat([Math.max(s.elapsed_s, evo[evo.length - 1].t)]);
+      const last = (v) => v.concat([v[v.length - 1]]);
+      const notes = last(evo.map((p) => `${p.library}, after ${p.candidates} candidates`));
+      const main = evo.map((p) => (p.main === null ? NaN : p.main));
+      const series = [
+        { name: "Score", x, y: last(evo.map((p) => p.score)), style: "step", notes },
+        { name: `${c.main_label} (%)`, x, y: last(main.map((v) => 100 * v)), raw: last(main), style: "step", notes },
+        { name: "RAM (B)", x, y: last(evo.map((p) => p.ram)), style: "step", right: true, notes },
+        { name: "flash (B)", x, y: last(evo.map((p) => p.flash)), style: "step", right: true, notes },
+      ];
+      if (c.scores.length) {
+        series.push({ name: "each candidate's Score", x: c.scores.map((p) => p[0]), y: c.scores.map((p) => p[1]),
+                      color: "#888888", style: "points" });
+      }
+      window.nfCharts.draw(root, { x_label: "seconds", y_label: "Score, metric (%)", y2_label: "bytes", series },
+                           "evolution");
+    } else if ((s.history || []).length) {
+      const h = s.history;
+      chart(root, [{ x: h.map((p) => p[0]), y: h.map((p) => p[1]), step: true, label: "Score" }],
+            { xlabel: "seconds", ylabel: "Score" });
     } else {
       root.appendChild(el("div", {}, "no candidate evaluated yet"));
     }
-    if (d.probabilities && d.probabilities.length) {
-      root.appendChild(el("h3", {}, "Per-signal probability of its own class (best library, training files)"));
-      let offset = 0;
-      const series = d.probabilities.map((p, k) => {
-        const x = p.values.map((_, i) => offset + i);
-        offset += p.values.length;
-        return { x, y: p.values, color: COLORS[k % COLORS.length], dots: true, label: p.class };
-      });
-      chart(root, series, { xlabel: "signal", ymin: 0, ymax: 1, hline: 0.5 });
+    if (d.error) root.appendChild(el("div", { class: "bad" }, d.error));
+    if (c && c.library && c.plots.length) {
+      root.appendChild(el("h3", { id: "bench-plots" }, `Results of library ${c.library}`));
+      c.plots.forEach((p, i) => window.nfCharts.draw(root, p, `plot${i}`));
     }
   }
 
@@ -253,6 +206,8 @@
     const m = ev.data;
     if (!m || m.type !== "data" || !m.data) return;
     root.textContent = "";
+    window.nfCharts.forget("auto");
+    autoKey = 0;
     try {
       ({ preview, bench, emulate, validation, sampling })[m.view](m.data);
     } catch (e) {

@@ -1,21 +1,16 @@
 // nanoforge inside VS Code: diagnostics from the daemon, a tree of projects, benchmarks
 // and libraries, commands, webviews. The daemon does the work; this is a thin client.
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { BenchView } from "./benchview";
 import { Daemon } from "./daemon";
-import { finishWarning, isClassifyResult, statusText, trueClassProbabilities } from "./logic";
+import { finishWarning, statusText } from "./logic";
 import * as panels from "./panels";
-import type { BenchStatus, EmulateResult, Params, ValidationInput } from "./protocol";
+import type { BenchStatus, EmulateResult, Params } from "./protocol";
 import { sensorCommands } from "./sensor";
 import { Node, ProjectsTree } from "./tree";
-
-/** What the benchmark panel draws: the status and, for n-class, each class's own-class probabilities. */
-interface BenchView {
-  status: BenchStatus;
-  probabilities?: { class: string; values: number[] }[];
-}
+import { validationCommands } from "./validation";
 
 let daemon: Daemon | undefined;
 const OPEN_LIMIT = 20 * 1024 * 1024; // bytes: larger files are checked, not opened
@@ -71,6 +66,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
   status.command = "nanoforge.showBenchmark";
   status.name = "nanoforge benchmark";
   const latest = new Map<string, BenchStatus>();
+  const benchView = new BenchView(ctx, d);
   // Quick fixes are the daemon's code actions, which the language client shows by itself.
   ctx.subscriptions.push(out, d, status, vscode.window.registerTreeDataProvider("nanoforge.projects", tree));
 
@@ -89,7 +85,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     const warning = finishWarning(lastState, s);
     if (warning) vscode.window.showWarningMessage(warning);
     lastState = s.state;
-    if (s.project) panels.update(`bench:${s.project}`, "bench", { status: s });
+    benchView.progress(s);
   });
   d.onDidChangeRunning((up) => {
     if (!up) status.hide();
@@ -109,44 +105,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
   const projectType = async (name: string | undefined) =>
     name === undefined ? undefined : (await d.request("nanoforge/types", {})).types.find((t) => t.name === name);
 
-  const showBench = async (project: string) => {
-    const s = await d.request("nanoforge/bench/status", { project });
-    const data: BenchView = { status: s };
-    const info = await d.request("nanoforge/project/info", { dir: project });
-    if ((await projectType(info.type))?.roles.includes("class") && s.best) {
-      data.probabilities = [];
-      for (const [k, f] of info.signals.entries()) {
-        const em = await d.request("nanoforge/emulate", { project, file: f.path });
-        if (isClassifyResult(em)) data.probabilities.push({ class: f.role, values: trueClassProbabilities(em.results, k + 1) });
-      }
-    }
-    panels.show(ctx, `bench:${project}`, `Benchmark · ${path.basename(project)}`, "bench", data);
-  };
-
-  /** Labelled files for a validation, asked role by role as the project type lists them;
-   *  a role that carries a label (n-class: the class) asks it for each file. */
-  const validationInputs = async (project: string): Promise<ValidationInput[] | undefined> => {
-    const info = await d.request("nanoforge/project/info", { dir: project });
-    const kind = await projectType(info.type);
-    const inputs: ValidationInput[] = [];
-    for (const role of kind?.validation_roles ?? []) {
-      const files = await pickFiles(`Validation files: ${role} (cancel to skip)`, true);
-      for (const file of files ?? []) {
-        if (role === "class") {
-          const label = await vscode.window.showQuickPick(info.signals.map((s) => s.role),
-                                                          { placeHolder: `class of every signal in ${path.basename(file)}` });
-          if (!label) return undefined;
-          inputs.push({ role, file, label });
-        } else {
-          inputs.push({ role, file });
-        }
-      }
-    }
-    return inputs;
-  };
-
-  const showExperiment = (project: string, exp: unknown, id: string) =>
-    panels.show(ctx, `validation:${project}`, `Validation ${id} · ${path.basename(project)}`, "validation", exp);
+  const showBench = (project: string) => benchView.show(project);
 
   const cmds: Record<string, Command> = {
     "nanoforge.newProject": guard(async () => {
@@ -257,48 +216,6 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       vscode.window.showInformationMessage(`nanoforge: deployed ${res.neai_id} for ${res.target} into ${res.dir} ` +
                                            `(flash ${m?.flash} B, RAM ${m?.ram} B)`);
     }),
-    "nanoforge.validate": guard(async (arg?: unknown) => {
-      const project = await projectOf(arg);
-      if (!project) return;
-      const chosen = arg instanceof Node ? arg.library : undefined;
-      const { candidates } = await d.request("nanoforge/bench/candidates", { project, limit: 20 });
-      const picks = await vscode.window.showQuickPick(
-        candidates.map((c, i) => ({ label: c.library, picked: chosen ? c.library === chosen : i < 3,
-                                    description: `score ${c.score.toFixed(2)} · ${c.pipeline.join(" → ")} → ${c.model}` })),
-        { canPickMany: true, placeHolder: "libraries to validate on new files" });
-      if (!picks?.length) return;
-      const inputs = await validationInputs(project);
-      if (!inputs?.length) return;
-      const exp = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: "nanoforge: running the libraries on the files" },
-        () => d.request("nanoforge/validate", { project, libraries: picks.map((p) => p.label), inputs }));
-      tree.refresh();
-      showExperiment(project, exp, exp.id);
-    }),
-    "nanoforge.showExperiment": guard(async (arg?: unknown) => {
-      const project = await projectOf(arg);
-      if (!project) return;
-      const id = arg instanceof Node ? arg.experiment : undefined;
-      const exp = await d.request("nanoforge/validate/show", { project, id });
-      showExperiment(project, exp, exp.id);
-    }),
-    "nanoforge.openReport": guard(async (arg?: unknown) => {
-      const project = await projectOf(arg);
-      if (!project) return;
-      const library = arg instanceof Node ? arg.library : undefined;
-      const html = path.join(mkdtempSync(path.join(tmpdir(), "nanoforge-report-")), "report.html");
-      const res = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: "nanoforge: writing the report" },
-        () => d.request("nanoforge/report", { project, library, html }));
-      panels.showHtml(`report:${project}:${res.library}`, `Report · ${res.library}`, readFileSync(html, "utf8"));
-      const save = await vscode.window.showInformationMessage(`nanoforge: report on library ${res.library}`, "Save as PDF");
-      if (save !== "Save as PDF") return;
-      const to = await vscode.window.showSaveDialog({ filters: { PDF: ["pdf"] },
-                                                      defaultUri: vscode.Uri.file(path.join(project, `report-${res.library}.pdf`)) });
-      if (!to) return;
-      await d.request("nanoforge/report", { project, library: res.library, experiment: res.experiment, pdf: to.fsPath });
-      vscode.window.setStatusBarMessage(`nanoforge: saved ${to.fsPath}`, 5000);
-    }),
     "nanoforge.preview": guard(async (arg?: unknown) => {
       const file = fileOf(arg) ?? (await pickFiles("Signal file to preview"))?.[0];
       if (!file) return;
@@ -308,6 +225,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     "nanoforge.refresh": async () => tree.refresh(),
     "nanoforge.restart": guard(async () => d.restart()),
     ...sensorCommands(ctx, d, guard, projectOf),
+    ...validationCommands(ctx, d, guard, projectOf, () => tree.refresh()),
   };
   for (const [name, fn] of Object.entries(cmds)) ctx.subscriptions.push(vscode.commands.registerCommand(name, fn));
   ctx.subscriptions.push(vscode.workspace.onDidSaveTextDocument((doc) => {

@@ -77,7 +77,7 @@ export function experimentDescription(e: ExperimentLine): string {
 }
 
 export function page(opts: { title: string; cspSource: string; nonce: string; scriptUri: string; styleUri: string;
-                             view: string; body?: string }): string {
+                             view: string; body?: string; libUris?: string[] }): string {
   const csp = [
     "default-src 'none'",
     `img-src ${opts.cspSource} data:`,
@@ -96,7 +96,7 @@ export function page(opts: { title: string; cspSource: string; nonce: string; sc
 <body data-view="${escapeHtml(opts.view)}">
 <h2 id="title">${escapeHtml(opts.title)}</h2>
 <div id="root">${opts.body ?? ""}</div>
-<script nonce="${opts.nonce}" src="${opts.scriptUri}"></script>
+${(opts.libUris ?? []).map((u) => `<script nonce="${opts.nonce}" src="${u}"></script>\n`).join("")}<script nonce="${opts.nonce}" src="${opts.scriptUri}"></script>
 </body>
 </html>`;
 }

@@ -12,12 +12,14 @@ export function show(ctx: vscode.ExtensionContext, key: string, title: string, v
   let panel = open.get(key);
   if (!panel) {
     const media = vscode.Uri.joinPath(ctx.extensionUri, "media");
+    const scripts = vscode.Uri.joinPath(ctx.extensionUri, "dist", "webview"); // Chart.js, bundled
     const p = vscode.window.createWebviewPanel(`nanoforge.${view}`, title, vscode.ViewColumn.Beside,
-      { enableScripts: true, localResourceRoots: [media], retainContextWhenHidden: true });
+      { enableScripts: true, localResourceRoots: [media, scripts], retainContextWhenHidden: true });
     const w = p.webview;
     w.html = page({
       title, view, nonce: nonce(), cspSource: w.cspSource,
       scriptUri: w.asWebviewUri(vscode.Uri.joinPath(media, "view.js")).toString(),
+      libUris: [w.asWebviewUri(vscode.Uri.joinPath(scripts, "charts.js")).toString()],
       styleUri: w.asWebviewUri(vscode.Uri.joinPath(media, "view.css")).toString(),
     });
     const ready = w.onDidReceiveMessage((m) => {

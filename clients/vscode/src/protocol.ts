@@ -13,6 +13,19 @@ export interface AxisStats {
   peaks_hz: number[];
 }
 
+export interface BenchCharts {
+  /** The latest benchmark, whose evolution this is. */
+  id: string;
+  main_metric: string;
+  main_label: string;
+  /** The library the plots are of (default: the best so far); null before there is one. */
+  library: string | null;
+  evolution: BestPoint[];
+  /** [seconds, score] of every fully evaluated candidate (evenly thinned to 2000). */
+  scores: [number, number][];
+  plots: Chart[];
+}
+
 export interface BenchControlParams {
   project: string;
   action: "pause" | "resume" | "stop";
@@ -75,6 +88,20 @@ export interface BestLibrary extends Metrics {
   selection?: SelectionOptimism | null;
 }
 
+/** The best library at the moment it became the best: the four indicators. */
+export interface BestPoint {
+  /** Seconds into the benchmark. */
+  t: number;
+  /** Candidates evaluated by then. */
+  candidates: number;
+  library: string;
+  score: number;
+  /** The project type's main metric (worst split). */
+  main: number | null;
+  ram: number;
+  flash: number;
+}
+
 export interface CallTiming {
   /** Mean over the calls made (one per signal run). */
   cycles: number;
@@ -118,6 +145,39 @@ export interface Candidates {
 export interface CandidatesParams {
   project: string;
   limit?: number | null;
+}
+
+/** A project type's results chart (`ProjectType.report_plots`), as any renderer draws it. */
+export interface Chart {
+  title: string;
+  x_label: string;
+  y_label: string;
+  series: ChartSeries[];
+  hlines?: ChartLine[];
+  y_range?: number[];
+  /** Draw y = x (estimated vs real). */
+  diagonal?: boolean;
+  grid?: ChartGrid;
+}
+
+export interface ChartGrid {
+  x: number[];
+  y: number[];
+  /** len(y) × len(x), row = y: 1 inside the library's boundary, 0 outside. */
+  inside: number[][];
+}
+
+export interface ChartLine {
+  y: number;
+  label: string;
+}
+
+export interface ChartSeries {
+  name: string;
+  x: number[];
+  y: number[];
+  /** points, line or cross (the wrong answers). */
+  style: string;
 }
 
 export interface CheckParams {
@@ -863,6 +923,7 @@ export interface Requests {
   "nanoforge/bench/control": { params: BenchControlParams; result: BenchStatus };
   "nanoforge/bench/candidates": { params: CandidatesParams; result: Candidates };
   "nanoforge/bench/plot": { params: LibraryParams; result: PlotResult };
+  "nanoforge/bench/charts": { params: LibraryParams; result: BenchCharts };
   "nanoforge/emulate": { params: EmulateParams; result: EmulateResult };
   "nanoforge/deploy": { params: DeployParams; result: DeployResult };
   "nanoforge/validate": { params: ValidateParams; result: Experiment };
