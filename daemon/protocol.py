@@ -367,6 +367,10 @@ class Candidates(TypedDict):
     main_metric: str
     """The metric the project type ranks by (balanced_accuracy, r2, …): the column to show."""
     candidates: list[Candidate]
+    clock_hz: NotRequired[float]
+    """The project's clock_hz: a candidate's cycles / clock_hz is its time per call."""
+    target: NotRequired[str]
+    """The project's core, which the measured figures and cycles are for."""
 
 
 class LibraryParams(TypedDict):

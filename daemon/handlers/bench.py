@@ -24,6 +24,7 @@ from ..protocol import (
     ProjectParams,
 )
 from ..registry import handler, in_thread, notify, session_hook
+from ..timing import clock_and_core
 from ..timing import with_built_figures as built_figures
 
 
@@ -101,8 +102,9 @@ async def bench_candidates(core: Core, params: CandidatesParams) -> Candidates:
     root = _root(params)
     d = jobs.latest(root)
     rows = bs.ranked_candidates(d, int(params.get("limit") or 20))
-    return {"id": d.name, "main_metric": bs.kind_of(d).main_metric,
-            "candidates": await in_thread(core, built_figures, root, d, rows)}
+    out: Candidates = {"id": d.name, "main_metric": bs.kind_of(d).main_metric,
+                       "candidates": await in_thread(core, built_figures, root, d, rows)}
+    return {**out, **await in_thread(core, clock_and_core, root)}
 
 
 @handler("nanoforge/bench/plot")

@@ -110,6 +110,10 @@ export interface Candidates {
   /** The metric the project type ranks by (balanced_accuracy, r2, …): the column to show. */
   main_metric: string;
   candidates: Candidate[];
+  /** The project's clock_hz: a candidate's cycles / clock_hz is its time per call. */
+  clock_hz?: number;
+  /** The project's core, which the measured figures and cycles are for. */
+  target?: string;
 }
 
 export interface CandidatesParams {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  candidateLabel, choosePython, experimentDescription, fileDescription, finishWarning, nonce, page, statusText,
+  candidateLabel, choosePython, inferenceCycles, experimentDescription, fileDescription, finishWarning, nonce, page, statusText,
   trueClassProbabilities,
 } from "../../src/logic";
 
@@ -26,7 +26,15 @@ test("candidates show their score, main metric and footprint", () => {
               pipeline: ["diff", "minirocket"], model: "ridge" };
   const l = candidateLabel(c);
   assert.equal(l.description, "score 91.50 · R² 0.812 · 708 B RAM · 1.0 KB flash");
-  assert.equal(l.tooltip, "diff → minirocket → ridge (pruned early)");
+  assert.equal(l.tooltip, "diff → minirocket → ridge (pruned early)\nestimated: 708 B RAM, 1.0 KB flash");
+  const built = candidateLabel({ ...c, measured: { ram: 800, flash: 2048 },
+                                 cycles: { neai_classification_init: 90000, neai_classification: 123456 } },
+                               { clock_hz: 80e6, target: "cortex-m4" });
+  assert.equal(built.description, "score 91.50 · R² 0.812 · 800 B RAM · 2.0 KB flash measured · 123,456 cycles = 1.54 ms");
+  assert.match(built.tooltip, /measured on cortex-m4: 800 B RAM, 2.0 KB flash/);
+  assert.match(built.tooltip, /neai_classification_init: 90,000 cycles = 1.13 ms at 80 MHz/);
+  assert.equal(inferenceCycles({ neai_anomalydetection_init: 5, neai_anomalydetection_learn: 900, neai_anomalydetection_detect: 700 })?.[1], 900);
+  assert.equal(inferenceCycles(null), undefined);
   assert.equal(fileDescription({ lines: 80, columns: 768, exists: true }), "80 lines × 768 values");
   assert.equal(fileDescription({ lines: null, columns: null, exists: false }), "missing");
 });
