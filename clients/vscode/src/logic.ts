@@ -1,6 +1,6 @@
 // The extension's own logic, free of the `vscode` module so that unit tests run in plain Node.
 
-import type { BenchStatus, Candidate, ClassifyResult, EmulateResult, ExperimentLine } from "./protocol";
+import type { BenchStatus, Candidate, ClassifyResult, EmulateResult, ExperimentLine, TimingResult } from "./protocol";
 
 /** What the status bar and the tree show of a benchmark (a progress notification or a status). */
 export type BenchLine = Pick<BenchStatus, "state" | "elapsed_s" | "candidates_evaluated" | "best">
@@ -86,6 +86,22 @@ export function candidateLabel(c: CandidateLine, core: CoreClock = {}): { label:
     description: `score ${c.score.toFixed(2)}${metric ? " · " + metric : ""} · ${size}${time}${c.over_latency ? " (too slow)" : ""}`,
     tooltip: tip.join("\n"),
   };
+}
+
+/** The `nanoforge timing` table: one line per core and call. */
+export function timingTable(t: TimingResult): string[] {
+  const lines = [`library ${t.library} (${t.neai_id}) · ${t.signals} signals per call · clock ${t.clock_hz / 1e6} MHz` +
+                 ` · project core ${t.target}${t.max_latency_ms === null ? "" : ` · max ${t.max_latency_ms} ms`}`];
+  for (const c of t.cores) {
+    if (!c.available) {
+      lines.push(`${c.core.padEnd(12)} not counted: ${c.reason ?? "unavailable"}`);
+      continue;
+    }
+    for (const [fn, x] of Object.entries(c.calls ?? {})) {
+      lines.push(`${c.core.padEnd(12)} ${fn.padEnd(36)} ${String(x.cycles).padStart(10)} cycles ${x.ms.toFixed(3).padStart(9)} ms`);
+    }
+  }
+  return lines;
 }
 
 export function benchDescription(s: BenchLine): string {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  candidateLabel, choosePython, inferenceCycles, experimentDescription, fileDescription, finishWarning, nonce, page, statusText,
+  candidateLabel, choosePython, inferenceCycles, timingTable, experimentDescription, fileDescription, finishWarning, nonce, page, statusText,
   trueClassProbabilities,
 } from "../../src/logic";
 
@@ -70,4 +70,15 @@ test("a validation experiment shows its best library and the verdict", () => {
               best_value: 0.9375, verdict: "other" };
   assert.equal(experimentDescription(e), "best b (balanced accuracy 0.938) · another library does better");
   assert.match(experimentDescription({ ...e, best_value: null, verdict: "none" }), /\(balanced accuracy –\) · none works well$/);
+});
+
+test("the timing table gives a line per core and call, and why a core has no figure", () => {
+  const lines = timingTable({ library: "abc", neai_id: "abc", clock_hz: 80e6, signals: 3, target: "cortex-m4",
+                              max_latency_ms: null, cores: [
+    { core: "cortex-m4", available: true, calls: { neai_classification: { cycles: 52300, max: 52400, calls: 3, ms: 0.65375 } } },
+    { core: "cortex-m55", available: false, reason: "the emulator cannot run it" }] });
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /clock 80 MHz · project core cortex-m4$/);
+  assert.match(lines[1], /^cortex-m4 +neai_classification +52300 cycles +0\.654 ms$/);
+  assert.match(lines[2], /^cortex-m55 +not counted: the emulator cannot run it$/);
 });
