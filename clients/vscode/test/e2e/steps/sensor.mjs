@@ -149,7 +149,7 @@ async function liveEmulation(ctx) {
 
 async function record(ctx) {
   const { page, log, palette, ws } = ctx;
-  const good = [...fanLines(ctx, "mid", 4), ...fanLines(ctx, "bearing", 4)];
+  const good = [...fanLines(ctx, "mid", 5), ...fanLines(ctx, "bearing", 5)]; // 10: a class needs that many
   const chunks = ["0.25,0.5\r\n", "nanoforge datalogger v1: 256 samples, 3 axes\r\n",
                   ...good.slice(0, 3).map((l) => `${l}\r\n`), "\x00\xff\xfe#garbage\r\n",
                   "1,2,3\r\n", ...good.slice(3).map((l) => `${l}\r\n`)];
@@ -160,11 +160,11 @@ async function record(ctx) {
     await answer(page, "Class recorded", "idle");
     await answer(page, "type a device path", device);
     await answer(page, "Baud rate");
-    const count = page.locator(".notification-toast", { hasText: /recording from .* [1-7] signals/ });
+    const count = page.locator(".notification-toast", { hasText: /recording from .* [1-9] signals/ });
     await count.first().waitFor({ timeout: 60000 });
     log(`live count: ${(await count.first().innerText()).replace(/\s+/g, " ")}`);
-    await stopRun(page, /8 signals/, ctx, "7-record-live-count.png");
-    const done = page.locator(".notification-toast", { hasText: /recording into .*: 8 signals/ });
+    await stopRun(page, /10 signals/, ctx, "7-record-live-count.png");
+    const done = page.locator(".notification-toast", { hasText: /recording into .*: 10 signals/ });
     await done.first().waitFor({ timeout: 30000 });
     log(`record: ${(await done.first().innerText()).replace(/\s+/g, " ")}`);
   } finally {
@@ -178,7 +178,8 @@ async function record(ctx) {
   if (!readFileSync(join(ws, "nanoforge.toml"), "utf8").includes("signals/idle.csv")) {
     throw new Error("the recording was not added to the project");
   }
-  log(`recorded file: ${got.length} lines, exactly the good ones; added to nanoforge.toml`);
+  nanoforge(ctx, "check", ws); // exits 1 on an error: the project with its new class is valid
+  log(`recorded file: ${got.length} lines, exactly the good ones; added to nanoforge.toml; the project checks clean`);
 }
 
 async function datalogger(ctx) {
