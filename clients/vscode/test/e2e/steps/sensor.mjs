@@ -129,6 +129,7 @@ function fanLines(ctx, cls, n) {
 
 async function liveEmulation(ctx) {
   const { page, log, palette } = ctx;
+  await benchmarked(ctx); // its best library runs
   const sent = [...fanLines(ctx, "high", 3), ...fanLines(ctx, "low", 3)];
   const b = board(ctx, "emulate", ["\x00garbage\r\n", "ready\r\n", ...sent.map((l) => `${l}\r\n`)]);
   const device = await b.device;
@@ -142,6 +143,9 @@ async function liveEmulation(ctx) {
     for (const l of lines) log(`live emulation: ${l.replace(/\s+/g, " ")}`);
     if (lines.length !== 6) throw new Error(`expected 6 live results, found ${lines.length}`);
     await stopRun(page, /6 signals/, ctx, "6-live-emulation.png");
+    // stopped, not unplugged: the board stays until the run has ended
+    await page.locator(".notification-toast", { hasText: /nanoforge: live emulation: 6 signals/ }).first()
+      .waitFor({ timeout: 30000 });
   } finally {
     b.process.kill();
   }
