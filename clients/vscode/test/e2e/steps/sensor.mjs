@@ -68,6 +68,13 @@ async function answer(page, what, value) {
   await page.keyboard.press("Enter");
 }
 
+/** A palette command, with the keyboard taken back from any webview first (F1 typed into a
+ *  focused webview does not reach the workbench). */
+async function command(ctx, title) {
+  await ctx.page.locator(".statusbar").first().click({ position: { x: 800, y: 5 } });
+  await ctx.palette(ctx.page, title);
+}
+
 async function outputText(page) {
   return (await page.locator(".panel .monaco-editor .view-lines").first().innerText()).replace(/\u00a0/g, " ");
 }
@@ -97,10 +104,10 @@ async function benchmarked(ctx) {
 }
 
 async function timing(ctx) {
-  const { page, log, shot, palette } = ctx;
+  const { page, log, shot } = ctx;
   const s = await benchmarked(ctx);
   log(`benchmark ${s.id} ${s.state}: best ${s.best?.library}`);
-  await palette(page, "nanoforge: Time the Library on Every Core");
+  await command(ctx, "nanoforge: Time the Library on Every Core");
   await page.locator(".panel .monaco-editor .view-lines", { hasText: /cortex-m4\S*\s+neai_classification\s/ })
     .first().waitFor({ timeout: 240000 });
   const table = (await outputText(page)).split("\n").filter((l) => /cycles/.test(l));
@@ -114,7 +121,7 @@ async function timing(ctx) {
   log(`tree after timing: ${(await row.first().innerText()).replace(/\s+/g, " ")}`);
   await shot(page, "5-tree-cycles.png");
   // deploy measures the build: then the tree gives measured flash/RAM instead of the estimate
-  await palette(page, "nanoforge: Deploy Library");
+  await command(ctx, "nanoforge: Deploy Library");
   const measured = page.locator(".monaco-list-row", { hasText: /flash measured · [\d,]+ cycles = [\d.]+ ms/ });
   await measured.first().waitFor({ timeout: 300000 });
   log(`tree after deploy: ${(await measured.first().innerText()).replace(/\s+/g, " ")}`);
@@ -128,13 +135,13 @@ function fanLines(ctx, cls, n) {
 }
 
 async function liveEmulation(ctx) {
-  const { page, log, palette } = ctx;
+  const { page, log } = ctx;
   await benchmarked(ctx); // its best library runs
   const sent = [...fanLines(ctx, "high", 3), ...fanLines(ctx, "low", 3)];
   const b = board(ctx, "emulate", ["\x00garbage\r\n", "ready\r\n", ...sent.map((l) => `${l}\r\n`)]);
   const device = await b.device;
   try {
-    await palette(page, "nanoforge: Live Emulation from a Serial Port");
+    await command(ctx, "nanoforge: Live Emulation from a Serial Port");
     await answer(page, "type a device path", device);
     await answer(page, "Baud rate");
     await page.locator(".notification-toast", { hasText: /6 signals/ }).first().waitFor({ timeout: 120000 });
@@ -152,7 +159,7 @@ async function liveEmulation(ctx) {
 }
 
 async function record(ctx) {
-  const { page, log, palette, ws } = ctx;
+  const { page, log, ws } = ctx;
   const good = [...fanLines(ctx, "mid", 5), ...fanLines(ctx, "bearing", 5)]; // 10: a class needs that many
   const chunks = ["0.25,0.5\r\n", "nanoforge datalogger v1: 256 samples, 3 axes\r\n",
                   ...good.slice(0, 3).map((l) => `${l}\r\n`), "\x00\xff\xfe#garbage\r\n",
@@ -160,7 +167,7 @@ async function record(ctx) {
   const b = board(ctx, "record", chunks, 0.4);
   const device = await b.device;
   try {
-    await palette(page, "nanoforge: Record Signals from a Serial Port");
+    await command(ctx, "nanoforge: Record Signals from a Serial Port");
     await answer(page, "Class recorded", "idle");
     await answer(page, "type a device path", device);
     await answer(page, "Baud rate");
@@ -187,10 +194,10 @@ async function record(ctx) {
 }
 
 async function datalogger(ctx) {
-  const { page, log, shot, palette, tmp } = ctx;
+  const { page, log, shot, tmp } = ctx;
   const dir = join(tmp, "firmware-dl");
   mkdirSync(dir, { recursive: true });
-  await palette(page, "nanoforge: Generate a Datalogger Firmware");
+  await command(ctx, "nanoforge: Generate a Datalogger Firmware");
   await answer(page, "Board or framework", "nucleo-f401re");
   await answer(page, "Sampling rate (Hz)", "1600");
   await answer(page, "Samples per axis", "256");
@@ -214,7 +221,7 @@ async function datalogger(ctx) {
 }
 
 async function samplingFinder(ctx) {
-  const { page, log, shot, palette, ws, findFrame } = ctx;
+  const { page, log, shot, ws, findFrame } = ctx;
   // two classes that differ only by a 90 Hz component, recorded at 400 Hz, 3 variables
   const dir = join(ws, "recordings");
   mkdirSync(dir, { recursive: true });
@@ -229,7 +236,7 @@ async function samplingFinder(ctx) {
     }
     writeFileSync(join(dir, `${cls}.csv`), lines.join("\n") + "\n");
   }
-  await palette(page, "nanoforge: Sampling Finder");
+  await command(ctx, "nanoforge: Sampling Finder");
   await answer(page, "Folder of continuous recordings", "recordings");
   await answer(page, "Recordings to compare");
   await answer(page, "Values per line", "3");
