@@ -397,6 +397,10 @@ class Candidates(TypedDict):
     candidates: list[Candidate]
     selection: NotRequired[SelectionOptimism | None]
     """The selection's optimism for the benchmark's best."""
+    clock_hz: NotRequired[float]
+    """The project's clock_hz: a candidate's cycles / clock_hz is its time per call."""
+    target: NotRequired[str]
+    """The project's core, which the measured figures and cycles are for."""
 
 
 class LibraryParams(TypedDict):

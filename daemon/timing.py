@@ -89,6 +89,12 @@ def candidate_figures(root: Path, project: Project, spec: dict[str, Any]) -> dic
     return out
 
 
+def clock_and_core(root: Path) -> dict[str, Any]:
+    """What a candidate list needs to turn cycles into milliseconds and name the core."""
+    project, _ = load(root)
+    return {} if project is None else {"clock_hz": project.clock_hz, "target": project_core(project)}
+
+
 def with_built_figures(root: Path, d: Path, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The candidate rows, each with its measured figures where its library was built."""
     from nanoforge.engine.pipeline import unpack

@@ -51,7 +51,9 @@ def test_timing_every_core_then_deploy_and_candidates_show_the_cycles(tmp_path: 
     assert meta["timing"]["calls"]["neai_classification"]["cycles"] == infer["cortex-m4"]
 
     r = nanoforge("bench", "candidates", str(root), "--json")
-    best = json.loads(r.stdout)["candidates"][0]
+    listed = json.loads(r.stdout)
+    assert (listed["clock_hz"], listed["target"]) == (80e6, "cortex-m4")  # what turns cycles into ms in the editor
+    best = listed["candidates"][0]
     assert best["cycles"]["neai_classification"] == infer["cortex-m4"]
     assert best["measured"]["flash"] == meta["footprint"]["measured"]["flash"]
     assert "over_latency" not in best  # no max_latency_ms in the project

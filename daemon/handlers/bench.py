@@ -24,6 +24,7 @@ from ..protocol import (
     ProjectParams,
 )
 from ..registry import handler, in_thread, notify, session_hook
+from ..timing import clock_and_core
 from ..timing import with_built_figures as built_figures
 
 
@@ -103,9 +104,10 @@ async def bench_candidates(core: Core, params: CandidatesParams) -> Candidates:
     rows = bs.ranked_candidates(d, int(params.get("limit") or 20))
     named = bs.read_state(d).get("best")
     selection = named.get("selection") if isinstance(named, dict) else None
-    return {"id": d.name, "main_metric": bs.kind_of(d).main_metric,
-            "candidates": await in_thread(core, built_figures, root, d, rows),
-            "selection": selection or await in_thread(core, bs.selection_of, d)}
+    out: Candidates = {"id": d.name, "main_metric": bs.kind_of(d).main_metric,
+                       "candidates": await in_thread(core, built_figures, root, d, rows),
+                       "selection": selection or await in_thread(core, bs.selection_of, d)}
+    return {**out, **await in_thread(core, clock_and_core, root)}
 
 
 @handler("nanoforge/bench/plot")

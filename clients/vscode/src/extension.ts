@@ -9,6 +9,7 @@ import { finishWarning, statusText } from "./logic";
 import * as panels from "./panels";
 import type { BenchStatus, EmulateResult, Params } from "./protocol";
 import { sensorCommands } from "./sensor";
+import { timingCommands } from "./timing";
 import { Node, ProjectsTree } from "./tree";
 import { validationCommands } from "./validation";
 
@@ -212,6 +213,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       const res = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: "nanoforge: building and deploying the library" },
         () => d.request("nanoforge/deploy", { project, library }));
+      tree.refresh(); // the candidate's measured figures and cycles
       const m = res.footprint?.measured;
       vscode.window.showInformationMessage(`nanoforge: deployed ${res.neai_id} for ${res.target} into ${res.dir} ` +
                                            `(flash ${m?.flash} B, RAM ${m?.ram} B)`);
@@ -224,7 +226,8 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     }),
     "nanoforge.refresh": async () => tree.refresh(),
     "nanoforge.restart": guard(async () => d.restart()),
-    ...sensorCommands(ctx, d, guard, projectOf),
+    ...sensorCommands(ctx, d, guard, projectOf, () => tree.refresh()),
+    ...timingCommands(ctx, d, guard, projectOf, () => tree.refresh()),
     ...validationCommands(ctx, d, guard, projectOf, () => tree.refresh()),
   };
   for (const [name, fn] of Object.entries(cmds)) ctx.subscriptions.push(vscode.commands.registerCommand(name, fn));

@@ -1,6 +1,6 @@
 // The extension's own logic, free of the `vscode` module so that unit tests run in plain Node.
 
-import type { BenchStatus, Candidate, ClassifyResult, EmulateResult, ExperimentLine } from "./protocol";
+import type { BenchStatus, Candidate, ClassifyResult, EmulateResult, ExperimentLine, TimingResult } from "./protocol";
 
 /** What the status bar and the tree show of a benchmark (a progress notification or a status). */
 export type BenchLine = Pick<BenchStatus, "state" | "elapsed_s" | "candidates_evaluated" | "best">
@@ -8,7 +8,13 @@ export type BenchLine = Pick<BenchStatus, "state" | "elapsed_s" | "candidates_ev
 
 /** What a candidate's tree item shows. */
 export type CandidateLine = Pick<Candidate, "library" | "score" | "state" | "ram" | "flash" | "pipeline" | "model"
-  | "r2" | "balanced_accuracy">;
+  | "r2" | "balanced_accuracy"> & Partial<Pick<Candidate, "measured" | "cycles" | "over_latency">>;
+
+/** Where a candidate's cycles are turned into time: the project's clock and core. */
+export interface CoreClock {
+  clock_hz?: number;
+  target?: string;
+}
 
 /** Which interpreter starts the daemon: the setting wins, then the Python extension's. */
 export function choosePython(setting: string | undefined, fromPythonExtension: string | undefined,
@@ -46,13 +52,56 @@ export function statusText(s: BenchLine | undefined): string | undefined {
   return `${icon} nanoforge ${Math.round(s.elapsed_s)}${budget} s · ${s.candidates_evaluated} candidates${best}`;
 }
 
-export function candidateLabel(c: CandidateLine): { label: string; description: string; tooltip: string } {
+function ms(cycles: number, clockHz: number | undefined): string {
+  return clockHz ? ` = ${(cycles * 1000 / clockHz).toPrecision(3)} ms` : "";
+}
+
+function mhz(clockHz: number | undefined): string {
+  return clockHz ? ` at ${+(clockHz / 1e6).toFixed(1)} MHz` : "";
+}
+
+/** The per-buffer cost a firmware's loop pays: the slowest call but init (as the daemon's
+ *  max_latency_ms check counts it). */
+export function inferenceCycles(cycles: Record<string, number> | null | undefined): [string, number] | undefined {
+  const calls = Object.entries(cycles ?? {}).filter(([fn]) => !fn.endsWith("_init"));
+  return calls.length ? calls.reduce((a, b) => (b[1] > a[1] ? b : a)) : undefined;
+}
+
+/** A candidate's tree item: the search's figures, and once its library has been built
+ *  (deployed or timed) the measured flash/RAM and cycles per inference on the project's core. */
+export function candidateLabel(c: CandidateLine, core: CoreClock = {}): { label: string; description: string; tooltip: string } {
   const metric = mainMetric(c);
+  const size = c.measured
+    ? `${bytes(c.measured.ram)} RAM · ${bytes(c.measured.flash)} flash measured`
+    : `${bytes(c.ram)} RAM · ${bytes(c.flash)} flash`;
+  const inference = inferenceCycles(c.cycles);
+  const time = inference ? ` · ${inference[1].toLocaleString("en-US")} cycles${ms(inference[1], core.clock_hz)}` : "";
+  const tip = [`${c.pipeline.join(" → ")} → ${c.model}${c.state === "full" ? "" : " (pruned early)"}`,
+               `estimated: ${bytes(c.ram)} RAM, ${bytes(c.flash)} flash`];
+  if (c.measured) tip.push(`measured on ${core.target ?? "the project's core"}: ${bytes(c.measured.ram)} RAM, ${bytes(c.measured.flash)} flash`);
+  for (const [fn, n] of Object.entries(c.cycles ?? {})) tip.push(`${fn}: ${n.toLocaleString("en-US")} cycles${ms(n, core.clock_hz)}${mhz(core.clock_hz)}`);
+  if (c.over_latency) tip.push("over the project's max_latency_ms");
   return {
     label: c.library,
-    description: `score ${c.score.toFixed(2)}${metric ? " · " + metric : ""} · ${bytes(c.ram)} RAM · ${bytes(c.flash)} flash`,
-    tooltip: `${c.pipeline.join(" → ")} → ${c.model}${c.state === "full" ? "" : " (pruned early)"}`,
+    description: `score ${c.score.toFixed(2)}${metric ? " · " + metric : ""} · ${size}${time}${c.over_latency ? " (too slow)" : ""}`,
+    tooltip: tip.join("\n"),
   };
+}
+
+/** The `nanoforge timing` table: one line per core and call. */
+export function timingTable(t: TimingResult): string[] {
+  const lines = [`library ${t.library} (${t.neai_id}) · ${t.signals} signals per call · clock ${t.clock_hz / 1e6} MHz` +
+                 ` · project core ${t.target}${t.max_latency_ms === null ? "" : ` · max ${t.max_latency_ms} ms`}`];
+  for (const c of t.cores) {
+    if (!c.available) {
+      lines.push(`${c.core.padEnd(12)} not counted: ${c.reason ?? "unavailable"}`);
+      continue;
+    }
+    for (const [fn, x] of Object.entries(c.calls ?? {})) {
+      lines.push(`${c.core.padEnd(12)} ${fn.padEnd(36)} ${String(x.cycles).padStart(10)} cycles ${x.ms.toFixed(3).padStart(9)} ms`);
+    }
+  }
+  return lines;
 }
 
 export function benchDescription(s: BenchLine): string {

@@ -140,6 +140,10 @@ export interface Candidates {
   candidates: Candidate[];
   /** The selection's optimism for the benchmark's best. */
   selection?: SelectionOptimism | null;
+  /** The project's clock_hz: a candidate's cycles / clock_hz is its time per call. */
+  clock_hz?: number;
+  /** The project's core, which the measured figures and cycles are for. */
+  target?: string;
 }
 
 export interface CandidatesParams {

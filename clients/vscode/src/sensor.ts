@@ -13,15 +13,52 @@ type ProjectOf = (arg: unknown) => Promise<string | undefined>;
 
 const POLL_MS = 400;
 
+/** The ports the daemon sees, or any device path typed in the same box: pseudo-terminals,
+ *  symlinks such as /dev/serial/by-id/… and ports behind adapters are often not listed. */
 async function pickPort(d: Daemon): Promise<string | undefined> {
   const { ports } = await d.request("nanoforge/serial/ports", {});
-  const other = "Another device path…";
-  const pick = await vscode.window.showQuickPick(
-    [...ports.map((p) => ({ label: p.device, description: p.description })), { label: other, description: "" }],
-    { placeHolder: ports.length ? "Serial port of the datalogger" : "No serial port found: type a device path" });
-  if (!pick) return undefined;
-  if (pick.label !== other) return pick.label;
-  return vscode.window.showInputBox({ prompt: "Serial device", placeHolder: "/dev/ttyACM0 or COM3" });
+  const qp = vscode.window.createQuickPick();
+  qp.items = ports.map((p) => ({ label: p.device, description: p.description }));
+  qp.placeholder = ports.length ? "Serial port of the datalogger, or type a device path"
+                                : "No serial port found: type a device path (/dev/ttyACM0, COM3)";
+  qp.ignoreFocusOut = true;
+  const typed = (): vscode.QuickPickItem[] =>
+    qp.value && !ports.some((p) => p.device === qp.value) ? [{ label: qp.value, description: "typed path" }] : [];
+  qp.onDidChangeValue(() => {
+    qp.items = [...typed(), ...ports.map((p) => ({ label: p.device, description: p.description }))];
+  });
+  const chosen = await new Promise<string | undefined>((ok) => {
+    qp.onDidAccept(() => ok(qp.selectedItems[0]?.label ?? (qp.value || undefined)));
+    qp.onDidHide(() => ok(undefined));
+    qp.show();
+  });
+  qp.dispose();
+  return chosen?.trim() || undefined;
+}
+
+/** Continuous recordings, one per class: a folder of the workspace whose signal files are
+ *  all checked (uncheck what is not a class), or files from anywhere. The editor's own file
+ *  dialog picks one file at a time where it is not native (remote, web). */
+async function pickRecordings(): Promise<string[] | undefined> {
+  const files = await vscode.workspace.findFiles("**/*.{csv,txt}", "**/{node_modules,.nanoforge}/**", 5000);
+  const byDir = new Map<string, string[]>();
+  for (const f of files) byDir.set(path.dirname(f.fsPath), [...(byDir.get(path.dirname(f.fsPath)) ?? []), f.fsPath]);
+  const browse = "Files from elsewhere…";
+  const dirs = [...byDir.entries()].filter(([, fs]) => fs.length >= 2).sort(([a], [b]) => a.localeCompare(b));
+  const dir = await vscode.window.showQuickPick(
+    [...dirs.map(([dir, fs]) => ({ label: vscode.workspace.asRelativePath(dir), description: `${fs.length} files`, dir })),
+     { label: browse, description: "", dir: "" }],
+    { placeHolder: "Folder of continuous recordings (one sample per line, one file per class)" });
+  if (!dir) return undefined;
+  if (!dir.dir) {
+    const uris = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: "Continuous recordings, one per class",
+                                                      filters: { "Signal files": ["csv", "txt"] } });
+    return uris?.map((u) => u.fsPath);
+  }
+  const picks = await vscode.window.showQuickPick(
+    byDir.get(dir.dir)!.sort().map((f) => ({ label: path.basename(f), picked: true, file: f })),
+    { canPickMany: true, placeHolder: "Recordings to compare, one per class" });
+  return picks?.map((p) => p.file);
 }
 
 async function askNumber(prompt: string, value: string, integer = true): Promise<number | undefined> {
@@ -81,7 +118,7 @@ function answerLine(r: Record<string, unknown>): string {
 }
 
 export function sensorCommands(ctx: vscode.ExtensionContext, d: Daemon, guard: Guard,
-                               projectOf: ProjectOf): Record<string, Command> {
+                               projectOf: ProjectOf, refresh: () => void = () => {}): Record<string, Command> {
   const live = vscode.window.createOutputChannel("nanoforge live emulation");
   ctx.subscriptions.push(live);
   const info = async (project: string): Promise<ProjectInfo> => d.request("nanoforge/project/info", { dir: project });
@@ -114,6 +151,7 @@ export function sensorCommands(ctx: vscode.ExtensionContext, d: Daemon, guard: G
       const start = await d.request("nanoforge/serial/record", { project, port, baud, ...role });
       const s = await follow(d, `nanoforge: recording from ${port}`, start);
       ended(s, `recording into ${s.path}`);
+      refresh();
     }),
 
     "nanoforge.emulateLive": guard(async (arg?: unknown) => {
@@ -155,6 +193,7 @@ export function sensorCommands(ctx: vscode.ExtensionContext, d: Daemon, guard: G
         if (!sensor) return;
       }
       const dir = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false,
+                                                       defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
                                                        openLabel: "Write the datalogger in a new folder here" });
       if (!dir) return;
       const out_dir = path.join(dir[0].fsPath, `datalogger-${board.label}`);
@@ -164,16 +203,14 @@ export function sensorCommands(ctx: vscode.ExtensionContext, d: Daemon, guard: G
     }),
 
     "nanoforge.samplingFinder": guard(async () => {
-      const uris = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: "Continuous recordings, one per class",
-                                                        filters: { "Signal files": ["csv", "txt"] } });
-      if (!uris || uris.length < 2) {
-        if (uris) vscode.window.showErrorMessage("nanoforge: the sampling finder needs one recording per class (two or more)");
+      const paths = await pickRecordings();
+      if (!paths || paths.length < 2) {
+        if (paths) vscode.window.showErrorMessage("nanoforge: the sampling finder needs one recording per class (two or more)");
         return;
       }
       const variables = await askNumber("Values per line (variables)", "3");
       const hz = variables && (await askNumber("Rate the files were recorded at (Hz)", "1000", false));
       if (!variables || !hz) return;
-      const paths = uris.map((u) => u.fsPath);
       const res = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: "nanoforge: sampling finder" },
         () => d.request("nanoforge/sampling-finder", { paths, variables, hz }));

@@ -102,7 +102,7 @@ export class ProjectsTree implements vscode.TreeDataProvider<Node> {
         const res = await this.daemon.request("nanoforge/bench/candidates", { project: n.project, limit: 10 });
         if (res.id !== n.label) return [];
         return res.candidates.map((c) => {
-          const l = candidateLabel(c);
+          const l = candidateLabel(c, res);
           const node = new Node(l.label, "candidate", n.project, None, c);
           node.description = l.description;
           node.tooltip = l.tooltip;

@@ -15,6 +15,7 @@ import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as validation from "./steps/validation.mjs";
+import * as sensor from "./steps/sensor.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EXT = resolve(HERE, "../..");
@@ -24,7 +25,7 @@ const OUT = join(EXT, "test-output/e2e");
 const VSIX = join(EXT, "nanoforge.vsix");
 const PYTHON = process.env.NANOFORGE_PYTHON
   || (existsSync(join(REPO, ".venv/bin/python")) ? join(REPO, ".venv/bin/python") : "python3");
-const STEPS = [validation];
+const STEPS = [validation, sensor];
 const ONLY = (process.env.E2E_STEPS || "").split(",").filter(Boolean);
 const wanted = (name) => !ONLY.length || ONLY.includes(name);
 const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

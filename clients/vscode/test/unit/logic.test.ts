@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  candidateLabel, choosePython, experimentDescription, fileDescription, finishWarning, nonce, page, statusText,
+  candidateLabel, choosePython, inferenceCycles, timingTable, experimentDescription, fileDescription, finishWarning, nonce, page, statusText,
   trueClassProbabilities,
 } from "../../src/logic";
 
@@ -26,7 +26,15 @@ test("candidates show their score, main metric and footprint", () => {
               pipeline: ["diff", "minirocket"], model: "ridge" };
   const l = candidateLabel(c);
   assert.equal(l.description, "score 91.50 · R² 0.812 · 708 B RAM · 1.0 KB flash");
-  assert.equal(l.tooltip, "diff → minirocket → ridge (pruned early)");
+  assert.equal(l.tooltip, "diff → minirocket → ridge (pruned early)\nestimated: 708 B RAM, 1.0 KB flash");
+  const built = candidateLabel({ ...c, measured: { ram: 800, flash: 2048 },
+                                 cycles: { neai_classification_init: 90000, neai_classification: 123456 } },
+                               { clock_hz: 80e6, target: "cortex-m4" });
+  assert.equal(built.description, "score 91.50 · R² 0.812 · 800 B RAM · 2.0 KB flash measured · 123,456 cycles = 1.54 ms");
+  assert.match(built.tooltip, /measured on cortex-m4: 800 B RAM, 2.0 KB flash/);
+  assert.match(built.tooltip, /neai_classification_init: 90,000 cycles = 1.13 ms at 80 MHz/);
+  assert.equal(inferenceCycles({ neai_anomalydetection_init: 5, neai_anomalydetection_learn: 900, neai_anomalydetection_detect: 700 })?.[1], 900);
+  assert.equal(inferenceCycles(null), undefined);
   assert.equal(fileDescription({ lines: 80, columns: 768, exists: true }), "80 lines × 768 values");
   assert.equal(fileDescription({ lines: null, columns: null, exists: false }), "missing");
 });
@@ -62,4 +70,15 @@ test("a validation experiment shows its best library and the verdict", () => {
               best_value: 0.9375, verdict: "other" };
   assert.equal(experimentDescription(e), "best b (balanced accuracy 0.938) · another library does better");
   assert.match(experimentDescription({ ...e, best_value: null, verdict: "none" }), /\(balanced accuracy –\) · none works well$/);
+});
+
+test("the timing table gives a line per core and call, and why a core has no figure", () => {
+  const lines = timingTable({ library: "abc", neai_id: "abc", clock_hz: 80e6, signals: 3, target: "cortex-m4",
+                              max_latency_ms: null, cores: [
+    { core: "cortex-m4", available: true, calls: { neai_classification: { cycles: 52300, max: 52400, calls: 3, ms: 0.65375 } } },
+    { core: "cortex-m55", available: false, reason: "the emulator cannot run it" }] });
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /clock 80 MHz · project core cortex-m4$/);
+  assert.match(lines[1], /^cortex-m4 +neai_classification +52300 cycles +0\.654 ms$/);
+  assert.match(lines[2], /^cortex-m55 +not counted: the emulator cannot run it$/);
 });
