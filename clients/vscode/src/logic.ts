@@ -109,6 +109,20 @@ export function benchDescription(s: BenchLine): string {
   return `${s.state} · ${s.candidates_evaluated} candidates${best}`;
 }
 
+/** A benchmark's tooltip: what its best is expected to do on new data, the benchmark's
+ * figure less the selection's own optimism (the CLI's `bench status` line). */
+export function benchTooltip(s: BenchLine & { id: string }): string {
+  const sel = s.best?.selection;
+  if (!sel) return `${s.id}: ${benchDescription(s)}`;
+  const metric = sel.metric.replace(/_/g, " ");
+  const saturated = sel.saturated
+    ? "\nPerfect on every split: the splits cannot show how much lower new data may score; validate on new recordings."
+    : "";
+  return `${s.id}: ${benchDescription(s)}\nExpected on new data: ${metric} ${sel.expected.toFixed(3)} (benchmark `
+    + `${sel.stated.toFixed(3)} − selection optimism ${sel.optimism.toFixed(3)}, best among ${sel.candidates} `
+    + `candidates; same pick on ${Math.round(100 * sel.stable)} % of half-split choices)${saturated}`;
+}
+
 export function fileDescription(f: { lines: number | null; columns: number | null; exists: boolean }): string {
   if (!f.exists) return "missing";
   return `${f.lines} lines × ${f.columns} values`;
@@ -116,7 +130,6 @@ export function fileDescription(f: { lines: number | null; columns: number | nul
 
 // ------------------------------------------------------------------ webviews
 
-/** A webview page: strict content-security policy, scripts only with the nonce, nothing remote. */
 /** A validation experiment in the tree: its best library and the verdict. */
 export function experimentDescription(e: ExperimentLine): string {
   const v = e.best_value === null ? "–" : e.best_value.toFixed(3);
@@ -125,6 +138,7 @@ export function experimentDescription(e: ExperimentLine): string {
   return `best ${e.best} (${e.main_metric.replace(/_/g, " ")} ${v}) · ${verdict}`;
 }
 
+/** A webview page: strict content-security policy, scripts only with the nonce, nothing remote. */
 export function page(opts: { title: string; cspSource: string; nonce: string; scriptUri: string; styleUri: string;
                              view: string; body?: string; libUris?: string[] }): string {
   const csp = [

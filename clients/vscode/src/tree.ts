@@ -2,7 +2,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { Daemon } from "./daemon";
-import { benchDescription, candidateLabel, experimentDescription, fileDescription } from "./logic";
+import { benchDescription, benchTooltip, candidateLabel, experimentDescription, fileDescription } from "./logic";
 import type { BenchStatus, Candidate, ExperimentLine, ProjectInfo, SignalFileInfo } from "./protocol";
 
 /** What a tree item stands for: the daemon's answer it was made from. */
@@ -83,6 +83,7 @@ export class ProjectsTree implements vscode.TreeDataProvider<Node> {
         return list.slice().reverse().map((b, i) => {
           const node = new Node(b.id, `bench-${b.state}`, n.project, i === 0 ? Expanded : None, b);
           node.description = benchDescription(b);
+          node.tooltip = benchTooltip(b);
           node.iconPath = new vscode.ThemeIcon(b.state === "running" ? "sync~spin" : "beaker");
           return node;
         });

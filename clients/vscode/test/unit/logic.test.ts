@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  candidateLabel, choosePython, inferenceCycles, timingTable, experimentDescription, fileDescription, finishWarning, nonce, page, statusText,
+  benchTooltip, candidateLabel, choosePython, inferenceCycles, timingTable, experimentDescription, fileDescription, finishWarning, nonce, page, statusText,
   trueClassProbabilities,
 } from "../../src/logic";
 
@@ -81,4 +81,17 @@ test("the timing table gives a line per core and call, and why a core has no fig
   assert.match(lines[0], /clock 80 MHz · project core cortex-m4$/);
   assert.match(lines[1], /^cortex-m4 +neai_classification +52300 cycles +0\.654 ms$/);
   assert.match(lines[2], /^cortex-m55 +not counted: the emulator cannot run it$/);
+});
+
+test("a benchmark's tooltip says what its best is expected to do on new data", () => {
+  const sel = { metric: "balanced_accuracy", stated: 1.0, optimism: 0.042, expected: 0.958, drop: 0.015, stable: 0.14,
+                saturated: false, candidates: 39, splits: 10, halves: 252 };
+  const b = { id: "b0001", state: "finished", elapsed_s: 30, candidates_evaluated: 39,
+              best: { library: "abc", score: 99.5, ram: 1200, flash: 2400, balanced_accuracy: 1.0, selection: sel } };
+  const t = benchTooltip(b);
+  assert.match(t, /Expected on new data: balanced accuracy 0\.958 \(benchmark 1\.000 − selection optimism 0\.042, best among 39/);
+  assert.doesNotMatch(t, /Perfect on every split/);
+  assert.match(benchTooltip({ ...b, best: { ...b.best, selection: { ...sel, optimism: 0, expected: 1, saturated: true } } }),
+               /Perfect on every split/);
+  assert.equal(benchTooltip({ ...b, best: null }), "b0001: finished · 39 candidates");
 });
