@@ -100,7 +100,7 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
             counted.add(rec["key"])
         state["candidates_evaluated"] = len(counted)
         state["elapsed_s"] = rec["t"]
-        if rec.get("state") == "full" and (best is None or (rec["score"], rec["key"]) > (best["score"], best["key"])):
+        if rec.get("state") == "full" and (best is None or search.rank_key(rec) < search.rank_key(best)):
             bs.fit_and_save(d, ctx, meta, rec)  # the library first, then the state that names it
             best = rec
             state["best"] = _best(kind, rec)

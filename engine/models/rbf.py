@@ -23,7 +23,11 @@ def rbf_kernel(x: np.ndarray, sv: np.ndarray, gamma: np.ndarray) -> np.ndarray:
 
 
 class KernelMachine:
-    """Parameters and size rule shared by the RBF models (mixed into a task head)."""
+    """Parameters and size rule shared by the RBF models (mixed into a task head). The
+    estimate before fitting counts `max_sv` support vectors, often several times what a
+    fit keeps: the search counts the fitted library instead (`estimate_is_bound`)."""
+
+    estimate_is_bound = True
 
     params: dict
     state: dict[str, np.ndarray]
