@@ -51,7 +51,11 @@ class Row:
     data: int = 0  # of the fitted estimate: what is not code (knowledge, tables), exact
     ondevice: bool = False  # learns on the device (engine/codesize.py's ONDEVICE)
     by_core: dict[str, int] = field(default_factory=dict)  # measured flash on every core (--calibrate)
+    stack_by_core: dict[str, int] = field(default_factory=dict)  # measured stack on every core (--calibrate)
     stack: int = 0  # of RAM: the deepest call chain, measured
+    ram_static: int = 0  # of RAM: static buffers and state, measured
+    axes: int = 0
+    length: int = 0
 
     @property
     def model(self) -> str:
@@ -145,9 +149,12 @@ def measure_sample(n: int, seed: int, workdir: Path, log: bool = False, every_co
         row = Row(type_name, core, " → ".join([b["kind"] for b in cfg["blocks"]] + [cfg["model"]["kind"]]),
                   est_flash, est_ram, m["flash"], m["ram"], fit["flash"], fit["ram"], m["flash_knowledge"],
                   fit["flash"] - Pipeline.from_spec(spec).code_bytes(core), isinstance(pipe.model, ADModel))
-        row.stack = m["stack"]
+        row.stack, row.ram_static = m["stack"], m["ram_static"]
+        row.axes, row.length = shape
         if every_core:
-            row.by_core = {c: library.arm_library(built, c)[1]["flash"] for c in ALL_CORES}
+            every = {c: library.arm_library(built, c)[1] for c in ALL_CORES}
+            row.by_core = {c: f["flash"] for c, f in every.items()}
+            row.stack_by_core = {c: f["stack"] for c, f in every.items()}
         rows.append(row)
         if log:
             print(f"{i + 1:>4}/{n} {time.monotonic() - t0:6.0f} s  {type_name:<4}{core:<14}flash "
@@ -196,7 +203,7 @@ def calibrate(rows: list[Row]) -> dict[str, dict]:
     kinds = sorted({k for r in rows for k in r.pipeline.split(" → ")})
     a = np.array([[1.0, float(r.ondevice)] + [float(r.pipeline.split(" → ").count(k)) for k in kinds]
                   for r in rows])
-    out: dict[str, dict] = {"RUNTIME": {}, "ONDEVICE": {}, "MARGIN": {}, "CODE": {}}
+    out: dict[str, dict] = {"RUNTIME": {}, "ONDEVICE": {}, "MARGIN": {}, "STACK": {}, "CODE": {}}
     for c in ALL_CORES:
         meas = np.array([r.by_core[c] for r in rows], float)
         data = np.array([r.data for r in rows], float)
@@ -209,7 +216,23 @@ def calibrate(rows: list[Row]) -> dict[str, dict]:
         out["MARGIN"][c] = float(np.ceil(max(1.0, float(need.max())) * 1000) / 1000)
         out["CODE"][c] = {k: int(round(v)) for k, v in zip(kinds, coef[2:], strict=True) if
                           any(k in r.pipeline.split(" → ") for r in rows)}
+        out["STACK"][c] = stack_table([(r.pipeline.split(" → "), r.stack_by_core[c]) for r in rows])
     return out
+
+
+STACK_MARGIN = 8  # bytes over the calibration sample's stacks
+
+
+def stack_table(measured: list[tuple[list[str], int]]) -> dict[str, int]:
+    """Each kind's stack such that a library's (the deepest of its kinds') is never below
+    what was measured: a library's stack is its deepest step's, so a kind's is at most the
+    smallest measured where it appears; a library the rule still puts under raises its
+    deepest kind."""
+    s = {k: min(m for ks, m in measured if k in ks) for k in {k for ks, _ in measured for k in ks}}
+    for ks, m in measured:
+        if max(s[k] for k in ks) < m:
+            s[max(ks, key=lambda k: s[k])] = m
+    return {k: v + STACK_MARGIN for k, v in sorted(s.items())}
 
 
 def write_calibration(tables: dict[str, dict], path: Path) -> None:
@@ -222,9 +245,10 @@ def write_calibration(tables: dict[str, dict], path: Path) -> None:
     for name in ("RUNTIME", "ONDEVICE", "MARGIN"):
         kind = "float" if name == "MARGIN" else "int"
         body.append(f"{name}: dict[str, {kind}] = {json.dumps(tables[name])}")
-    body.append("CODE: dict[str, dict[str, int]] = {")
-    body += [f"    {json.dumps(c)}: {json.dumps(v)}," for c, v in tables["CODE"].items()]
-    body.append("}")
+    for name in ("STACK", "CODE"):
+        body.append(f"{name}: dict[str, dict[str, int]] = {{")
+        body += [f"    {json.dumps(c)}: {json.dumps(v)}," for c, v in tables[name].items()]
+        body.append("}")
     path.write_text(head + "\n".join(body) + "\n" + end + tail)
 
 

@@ -18,13 +18,13 @@ import numpy as np
 from . import codesize
 from .blocks import Block
 from .models import ADModel, Model
+from .models.ondevice import CAL
 
 SPEC_VERSION = 1
-# Stack is calibrated against real builds of a seeded sample of candidates on every core
-# (bench/footprint.py), code in engine/codesize.py; the knowledge is counted exactly once fitted.
-STACK_BYTES = 160
-STACK_EXTRA = {"cortex-m0plus": 64, "cortex-m3": 96}
-"""Soft-float calls keep more values on the stack."""
+# Code and stack are calibrated against real builds of a seeded sample of candidates on
+# every core (bench/footprint.py --calibrate, engine/codesize.py); the knowledge is counted
+# exactly once fitted, the static buffers as the C generator declares them.
+STACK_BYTES = codesize.STACK_DEFAULT  # what sizing leaves for the stack (engine/types/ad.py)
 
 
 @dataclass
@@ -65,9 +65,10 @@ class Pipeline:
             if len(s_out) == 1:
                 vec = max(vec, s_out[0])
             scratch = max(scratch, b.scratch_floats(s_in))
-        scratch = max(scratch, self.model.scratch_floats(shapes[-1][0], n_classes))
+        scratch += self.model.scratch_floats(shapes[-1][0], n_classes)  # the model's buffers are its own
         copy = shapes[-1][0] if any(b.out_of_place for b in self.blocks) else 0
-        ram = 4 * (sig + vec + copy + scratch + n_classes) + STACK_BYTES + STACK_EXTRA.get(core or "", 0)
+        # the output (one float for single-output types; ncc writes the caller's) and the knowledge pointer
+        ram = 4 * (sig + vec + copy + scratch + n_classes + 1) + self.stack_bytes(core)
         return int(flash), int(ram)
 
     def code_bytes(self, core: str | None) -> int:
@@ -75,6 +76,10 @@ class Pipeline:
         firmware link adds for it (engine/codesize.py)."""
         return codesize.library_bytes([(s.kind, s.code_bytes) for s in [*self.blocks, self.model]],
                                       isinstance(self.model, ADModel), core)
+
+    def stack_bytes(self, core: str | None) -> int:
+        """The deepest stack on `core`: the deepest of the steps' (engine/codesize.py)."""
+        return codesize.stack_bytes([s.kind for s in [*self.blocks, self.model]], core)
 
     def signal_floats(self, axes: int, length: int) -> int:
         """The C keeps one axis at a time when every block works axis by axis."""
@@ -94,7 +99,9 @@ class Pipeline:
                 vec = max(vec, s_out[0])
             scratch = max(scratch, b.scratch_floats(s_in))
             state += b.ram_floats(s_in)
-        ram = 4 * (sig + vec + scratch + state + m.state_floats(d) + d) + STACK_BYTES + STACK_EXTRA.get(core or "", 0)
+        scratch += m.scratch_floats(d, 0)
+        # nf_w (d weights), the calibration buffer, the sensitivity and the ready flag
+        ram = 4 * (sig + vec + scratch + state + m.state_floats(d) + d + CAL + 2) + self.stack_bytes(core)
         return int(flash), int(ram)
 
     # -------------------------------------------------------------- compute

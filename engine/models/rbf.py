@@ -92,10 +92,6 @@ class SVMRBF(KernelMachine, Classifier):
         m = min(self.max_sv, n)
         return 4 * m * (d + c) + 4 * c + 4
 
-    def scratch_floats(self, d: int, c: int) -> int:
-        return c + 1
-
-
 class SVR(KernelMachine, Regressor):
     """RBF support-vector regression on standardised targets."""
 
