@@ -1,7 +1,8 @@
 """bench/footprint.py on a small sample: every project type is drawn, each candidate is
 built for its core and measured as deploy measures it, and the search's estimate is
-conservative on it (never more than 2 % under the measured flash or RAM) and, for flash,
-close (tree ensembles and kernel machines are counted fitted, no worst case is left)."""
+conservative on it (never more than 2 % under the measured flash or RAM) and close (tree
+ensembles and kernel machines are counted fitted, no worst case is left; the RAM is the
+C's buffers and the calibrated stack)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_a_small_seeded_sample_is_measured_and_the_estimate_is_conservative(tmp_
     for r in rows:
         assert r.flash > 0 and r.ram > 0
         assert -2.0 <= r.flash_err <= 25.0, (r, r.flash_err)  # trees counted fitted: no worst case left
-        assert r.ram_err >= -2.0, (r, r.ram_err)
+        assert -2.0 <= r.ram_err <= 25.0, (r, r.ram_err)  # buffers as the C declares them, stack per kind
     table = fp.report(rows)  # type: ignore[attr-defined]
     assert "flash, all" in table and "ram, all" in table
 
