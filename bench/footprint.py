@@ -27,8 +27,8 @@ import numpy as np
 from nanoforge.codegen import apis, library
 from nanoforge.codegen.toolchain import ALL_CORES
 from nanoforge.daemon import benchstore
+from nanoforge.engine import codesize, types
 from nanoforge.engine import evaluation as ev
-from nanoforge.engine import types
 from nanoforge.engine.models import ADModel
 from nanoforge.engine.pipeline import Pipeline
 from nanoforge.engine.project import add_signals, load, new_project
@@ -224,7 +224,8 @@ def calibrate(rows: list[Row]) -> dict[str, dict]:
             out[name][c] = float(np.ceil(max(1.0, worst) * 1000) / 1000)
         out["CODE"][c] = {k: int(round(v)) for k, v in zip(kinds, coef[2:], strict=True) if
                           any(k in r.pipeline.split(" → ") for r in rows)}
-        out["STACK"][c] = stack_table([(r.pipeline.split(" → "), r.stack_by_core[c]) for r in rows])
+        out["STACK"][c] = stack_table([(r.pipeline.split(" → ") + [codesize.ONDEVICE_STEP] * r.ondevice,
+                                        r.stack_by_core[c]) for r in rows])
     return out
 
 
@@ -234,12 +235,16 @@ STACK_MARGIN = 8  # bytes over the calibration sample's stacks
 def stack_table(measured: list[tuple[list[str], int]]) -> dict[str, int]:
     """Each kind's stack such that a library's (the deepest of its kinds') is never below
     what was measured: a library's stack is its deepest step's, so a kind's is at most the
-    smallest measured where it appears; a library the rule still puts under raises its
-    deepest kind."""
+    smallest measured where it appears; a library the rule still puts under raises the one
+    of its kinds whose raise adds the least over the whole sample."""
     s = {k: min(m for ks, m in measured if k in ks) for k in {k for ks, _ in measured for k in ks}}
-    for ks, m in measured:
+
+    def cost(k: str, m: int) -> int:
+        return sum(max(0, m - max(s[j] for j in ks)) for ks, _ in measured if k in ks)
+
+    for ks, m in sorted(measured, key=lambda e: -e[1]):
         if max(s[k] for k in ks) < m:
-            s[max(ks, key=lambda k: s[k])] = m
+            s[min(ks, key=lambda k: (cost(k, m), k))] = m
     return {k: v + STACK_MARGIN for k, v in sorted(s.items())}
 
 

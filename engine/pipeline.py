@@ -79,7 +79,8 @@ class Pipeline:
 
     def stack_bytes(self, core: str | None) -> int:
         """The deepest stack on `core`: the deepest of the steps' (engine/codesize.py)."""
-        return codesize.stack_bytes([s.kind for s in [*self.blocks, self.model]], core)
+        learns = [codesize.ONDEVICE_STEP] if isinstance(self.model, ADModel) else []
+        return codesize.stack_bytes([s.kind for s in [*self.blocks, self.model]] + learns, core)
 
     def signal_floats(self, axes: int, length: int) -> int:
         """The C keeps one axis at a time when every block works axis by axis."""
