@@ -57,9 +57,7 @@ def main() -> int:
         xt, yt, _ = load(ds, "test", axes)
         ctx = search.Context(x, y, classes, 8192, 20480, a.seed, type="ncc")
         for cfg in ctx.kind.baselines(ctx):
-            est_flash, est_ram = ctx.kind.footprint(ctx, search.build(ctx, cfg))
-            if est_flash > ctx.max_flash and search.build(ctx, cfg).model.estimate_is_bound:
-                est_flash, est_ram = ctx.kind.fitted_footprint(ctx, cfg, (est_flash, est_ram))  # as the search does
+            est_flash, est_ram = ctx.kind.estimate(ctx, cfg)  # as the search does
             pipe = search.fit_library(ctx, cfg, {})
             spec = {**pipe.to_spec(), "type": "ncc", "axes": axes, "buffer": x.shape[2], "classes": classes,
                     "library": "baseline"}

@@ -15,7 +15,6 @@ from pathlib import Path
 from nanoforge.codegen import library, timing
 from nanoforge.daemon import benchstore as bs
 from nanoforge.daemon.timing import latency_cycles, project_core
-from nanoforge.engine import evaluation as ev
 from nanoforge.engine import search
 from nanoforge.engine.project import load
 
@@ -40,7 +39,7 @@ def main() -> int:
           f"{'err':>7}{'cycles':>10}{'ms':>8}  pipeline → model")
     for r in search.ranked(bs.read_results(d))[:a.limit]:
         cfg = r["config"]
-        est_flash, est_ram = ctx.kind.footprint(ctx, ev.build(ctx, cfg))
+        est_flash, est_ram = ctx.kind.estimate(ctx, cfg)
         spec = search.fit_library(ctx, cfg, meta).to_spec()
         _, m = library.arm_library(library.build_sources(spec, cache), core)
         cyc = latency_cycles(timing.core_cycles(spec, cache, core, x)["calls"]) or 0

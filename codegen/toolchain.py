@@ -2,10 +2,14 @@
 measured footprint of a built library.
 
 Both builds get the same source and the flags that keep float arithmetic identical:
-no contraction into fused multiply-add, no errno side effects. Footprint is read from the
-object the user will link: flash = code + read-only data + initialised data, RAM = zeroed
-+ initialised data, stack = the deepest call chain from the public functions, from GCC's
-call-graph info.
+no contraction into fused multiply-add, no errno side effects. Footprint is measured the
+way a firmware link sees it: the library's object is linked on its own, its public
+functions as roots, with `--gc-sections` and the core's libgcc and libc, so the run-time
+routines the library calls and the object does not hold (soft-float `__aeabi_fadd`,
+`__aeabi_fdiv`…, integer division on ARMv6-M) are counted where a firmware pays for
+them: flash = code + read-only data + initialised data of that link, RAM = zeroed +
+initialised data, stack = the deepest call chain from the public functions, from GCC's
+call-graph info (the run-time routines' own few bytes of stack are not in it).
 """
 
 from __future__ import annotations
@@ -89,25 +93,35 @@ def build_arm(src_dir: Path, out_dir: Path, core_name: str, suffix: str = "", fl
     lib = out_dir / f"libneai{suffix}.a"
     lib.unlink(missing_ok=True)
     _run(["arm-none-eabi-ar", "rcs", str(lib), str(obj)], out_dir)
-    return lib, measure(obj, out_dir / "neai.ci", core_name)
+    return lib, measure(obj, out_dir / "neai.ci", core_name, chosen)
 
 
-def measure(obj: Path, ci: Path, core: str) -> Footprint:
-    out = subprocess.run(["arm-none-eabi-size", "-A", str(obj)], capture_output=True, text=True, check=True).stdout
-    flash = ram = 0
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) < 2 or not parts[1].isdigit():
-            continue
-        name, size = parts[0], int(parts[1])
-        if name.startswith((".text", ".rodata")):
-            flash += size
-        elif name.startswith(".data"):
-            flash += size
-            ram += size
-        elif name.startswith(".bss"):
-            ram += size
-    return Footprint(core, flash, ram, stack_depth(ci))
+def public_functions(obj: Path) -> list[str]:
+    """The global symbols `obj` defines: the roots a firmware's calls keep."""
+    out = subprocess.run(["arm-none-eabi-nm", "-g", "--defined-only", str(obj)], capture_output=True, text=True,
+                         check=True).stdout
+    return [p[2] for p in (line.split() for line in out.splitlines()) if len(p) == 3]
+
+
+def link_alone(obj: Path, flags: list[str]) -> Path:
+    """`obj` linked as a firmware links it, with nothing else: its public symbols kept,
+    unused sections dropped, the run-time routines it calls taken from libgcc and libc
+    (newlib-nano) for the multilib `flags` select."""
+    roots = public_functions(obj)
+    elf = obj.with_suffix(".elf")
+    keep = [f"-Wl,--undefined={r}" for r in roots]
+    _run([ARM_CC, *flags, "--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections",
+          f"-Wl,-e,{roots[0] if roots else '0'}", *keep, str(obj), "-lc", "-lgcc", "-o", str(elf)], obj.parent)
+    return elf
+
+
+def measure(obj: Path, ci: Path, core: str, flags: list[str] | None = None) -> Footprint:
+    """Flash and static RAM of `obj` linked alone (`link_alone`, with the compile's
+    `flags`), its stack from the call graph `ci`."""
+    elf = link_alone(obj, flags if flags is not None else [*arm_flags(CORES[core]), "-Os"])
+    out = subprocess.run(["arm-none-eabi-size", "-B", str(elf)], capture_output=True, text=True, check=True).stdout
+    text, data, bss = (int(v) for v in out.splitlines()[1].split()[:3])  # text holds code and read-only data
+    return Footprint(core, text + data, data + bss, stack_depth(ci))
 
 
 _NODE = re.compile(r'node:\s*\{\s*title:\s*"([^"]+)"\s*label:\s*"([^"]*)"')

@@ -113,7 +113,7 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
         state["elapsed_s"] = rec["t"]
         if rec.get("state") == "full":
             full[rec["key"]] = rec
-        if rec.get("state") == "full" and (best is None or (rec["score"], rec["key"]) > (best["score"], best["key"])):
+        if rec.get("state") == "full" and (best is None or search.rank_key(rec) < search.rank_key(best)):
             best = rec
             sel = selection()
             bs.fit_and_save(d, ctx, meta, rec, sel)  # the library first, then the state that names it

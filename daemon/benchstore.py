@@ -213,7 +213,7 @@ def _best_key(d: Path) -> str | None:
     """The best fully evaluated record's key, as the job chose it: what state.json names,
     recovered from the records when state.json is lost or damaged."""
     full = [r for r in read_results(d).values() if r.get("state") == "full"]
-    return max(full, key=lambda r: (r["score"], r["key"]))["key"] if full else None
+    return min(full, key=search.rank_key)["key"] if full else None
 
 
 def summary(d: Path) -> dict[str, Any]:

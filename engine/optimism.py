@@ -133,7 +133,9 @@ def usable(kind: ProjectType, records: list[dict[str, Any]]) -> tuple[list[dict[
 def of_records(kind: ProjectType, records: list[dict[str, Any]], best_key: str, seed: int) -> dict[str, Any] | None:
     """The selection's optimism for benchmark records, as status, candidates and
     metadata.json show it; None when the best is not among them."""
-    full, mains = usable(kind, records)
+    from .search import rank_key  # the benchmark's own order decides ties, as in its list
+
+    full, mains = usable(kind, sorted(records, key=rank_key) if all("score" in r for r in records) else records)
     keys = [r["key"] for r in full]
     if best_key not in keys:
         return None

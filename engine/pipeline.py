@@ -15,23 +15,16 @@ from typing import Any
 import msgpack
 import numpy as np
 
+from . import codesize
 from .blocks import Block
 from .models import ADModel, Model
+from .models.ondevice import CAL
 
 SPEC_VERSION = 1
-# Code and stack sizes are calibrated against real builds of a seeded sample of candidates
-# on every core (bench/footprint.py); the knowledge is counted exactly once fitted.
-RUNTIME_CODE_BYTES = 440  # API functions, input copy, argmax, the non-finite input guard
-STACK_BYTES = 160
-AD_RUNTIME_CODE_BYTES = 610  # Welford, calibration, similarity, sensitivity, the non-finite input guard
-CODE_SCALE = {"cortex-m0plus": 1.10, "cortex-m3": 1.08, "cortex-m4": 1.04, "cortex-m7": 1.05, "cortex-m33": 1.06,
-              "cortex-m55": 1.05}
-"""Code bytes per core relative to the sizes above, with the margin that keeps the estimate
-from falling more than 2 % under a build (ARMv6-M has 16-bit instructions only; soft float
-turns each operation into a call with its moves)."""
-DEFAULT_CODE_SCALE = 1.10  # an unknown core: the largest
-STACK_EXTRA = {"cortex-m0plus": 64, "cortex-m3": 96}
-"""Soft-float calls keep more values on the stack."""
+# Code and stack are calibrated against real builds of a seeded sample of candidates on
+# every core (bench/footprint.py --calibrate, engine/codesize.py); the knowledge is counted
+# exactly once fitted, the static buffers as the C generator declares them.
+STACK_BYTES = codesize.STACK_DEFAULT  # what sizing leaves for the stack (engine/types/ad.py)
 
 
 @dataclass
@@ -60,23 +53,34 @@ class Pipeline:
         shapes = self.shapes(axes, length)
         if isinstance(self.model, ADModel):
             return self._ad_footprint(shapes, core)
-        scale = CODE_SCALE.get(core or "cortex-m4", DEFAULT_CODE_SCALE)
         fitted = bool(self.model.state)
-        flash = scale * (RUNTIME_CODE_BYTES + self.model.code_bytes)
+        flash = self.code_bytes(core)
         flash += self.model.knowledge_bytes() if fitted else self.model.estimate_bytes(shapes[-1][0], n_train, n_classes)
         sig = self.signal_floats(axes, length)
         vec = 0
         scratch = 0
         for b, s_in, s_out in zip(self.blocks, shapes, shapes[1:], strict=False):
-            flash += scale * b.code_bytes + b.flash_tables(s_in)
+            flash += b.flash_tables(s_in)
             flash += b.knowledge_bytes() if b.state else b.knowledge_estimate(s_in, s_out)
             if len(s_out) == 1:
                 vec = max(vec, s_out[0])
             scratch = max(scratch, b.scratch_floats(s_in))
-        scratch = max(scratch, self.model.scratch_floats(shapes[-1][0], n_classes))
+        scratch += self.model.scratch_floats(shapes[-1][0], n_classes)  # the model's buffers are its own
         copy = shapes[-1][0] if any(b.out_of_place for b in self.blocks) else 0
-        ram = 4 * (sig + vec + copy + scratch + n_classes) + STACK_BYTES + STACK_EXTRA.get(core or "", 0)
+        # the output (one float for single-output types; ncc writes the caller's) and the knowledge pointer
+        ram = 4 * (sig + vec + copy + scratch + n_classes + 1) + self.stack_bytes(core)
         return int(flash), int(ram)
+
+    def code_bytes(self, core: str | None) -> int:
+        """Code on `core` (the Cortex-M4F's when None), with the run-time routines a
+        firmware link adds for it (engine/codesize.py)."""
+        return codesize.library_bytes([(s.kind, s.code_bytes) for s in [*self.blocks, self.model]],
+                                      isinstance(self.model, ADModel), core)
+
+    def stack_bytes(self, core: str | None) -> int:
+        """The deepest stack on `core`: the deepest of the steps' (engine/codesize.py)."""
+        learns = [codesize.ONDEVICE_STEP] if isinstance(self.model, ADModel) else []
+        return codesize.stack_bytes([s.kind for s in [*self.blocks, self.model]] + learns, core)
 
     def signal_floats(self, axes: int, length: int) -> int:
         """The C keeps one axis at a time when every block works axis by axis."""
@@ -87,17 +91,18 @@ class Pipeline:
         """Learned state is RAM on the device; the seeded tree shapes are flash."""
         d = shapes[-1][0]
         m = self.model
-        scale = CODE_SCALE.get(core or "cortex-m4", DEFAULT_CODE_SCALE)
-        flash = scale * (RUNTIME_CODE_BYTES + AD_RUNTIME_CODE_BYTES + m.code_bytes) + m.table_bytes(d)
+        flash = self.code_bytes(core) + m.table_bytes(d)
         sig = self.signal_floats(shapes[0][0], shapes[0][1])
         vec = scratch = state = 0
         for b, s_in, s_out in zip(self.blocks, shapes, shapes[1:], strict=False):
-            flash += scale * b.code_bytes + b.flash_tables(s_in) + b.knowledge_estimate(s_in, s_out)
+            flash += b.flash_tables(s_in) + b.knowledge_estimate(s_in, s_out)
             if len(s_out) == 1:
                 vec = max(vec, s_out[0])
             scratch = max(scratch, b.scratch_floats(s_in))
             state += b.ram_floats(s_in)
-        ram = 4 * (sig + vec + scratch + state + m.state_floats(d) + d) + STACK_BYTES + STACK_EXTRA.get(core or "", 0)
+        scratch += m.scratch_floats(d, 0)
+        # nf_w (d weights), the calibration buffer, the sensitivity and the ready flag
+        ram = 4 * (sig + vec + scratch + state + m.state_floats(d) + d + CAL + 2) + self.stack_bytes(core)
         return int(flash), int(ram)
 
     # -------------------------------------------------------------- compute

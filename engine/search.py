@@ -157,8 +157,10 @@ class Scheduler:
         return len(self.space.intersection(self.done))
 
     def best(self) -> dict[str, Any] | None:
+        """The fully evaluated candidate `ranked` lists first: on a tie of scores the
+        smaller library, as the list shows it."""
         full = [r for r in self.done.values() if r.get("state") == "full"]
-        return max(full, key=lambda r: (r["score"], r["key"])) if full else None
+        return min(full, key=rank_key) if full else None
 
     def race_below(self, time_left: float | None = None, cores: int = 1) -> float | None:
         b = self.best()
@@ -280,9 +282,15 @@ def by_prep(cfgs: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], list
     return out
 
 
+def rank_key(r: dict[str, Any]) -> tuple[float, int, str]:
+    """Order of records, best first: by score, then (scores being rounded, ties happen)
+    the smaller library; the list, the best library and the one saved agree on it."""
+    return (-r["score"], r.get("ram", 0) + r.get("flash", 0), r["key"])
+
+
 def ranked(done: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     scored = [r for r in done.values() if r.get("state") in ("full", "pruned")]
-    return sorted(scored, key=lambda r: (-r["score"], r["ram"] + r["flash"], r["key"]))
+    return sorted(scored, key=rank_key)
 
 
 def preload() -> None:

@@ -41,5 +41,6 @@ class Model(Step):
         return 4 * (d + 1) * c
 
     def scratch_floats(self, d: int, c: int) -> int:
-        """Static floats the C predict needs besides the feature vector (one per output)."""
-        return c
+        """Floats of the model's own static C buffers (its emitter's `buf`s), besides the
+        feature vector and the output: they add to the blocks' shared scratch."""
+        return 0

@@ -90,7 +90,7 @@ class Mahalanobis(OneClass):
         return 4 * (d * d + d)
 
     def scratch_floats(self, d: int, c: int) -> int:
-        return d + 1
+        return d  # nf_diff
 
 
 class GaussianMixture(OneClass):
@@ -123,7 +123,7 @@ class GaussianMixture(OneClass):
         return 4 * (2 * d + 1) * self.components + 4
 
     def scratch_floats(self, d: int, c: int) -> int:
-        return 1 + self.components
+        return self.components  # nf_comp
 
 
 class Gauss(ADModel):

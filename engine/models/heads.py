@@ -62,10 +62,6 @@ class Regressor(Model):
         """value × std + mean, in float32 as the C does."""
         return ((v * self.state["ys"][0]).astype(F32) + self.state["ym"][0]).astype(F32)
 
-    def scratch_floats(self, d: int, c: int) -> int:
-        return 1
-
-
 # ------------------------------------------------------------------ 1-class
 
 
@@ -131,10 +127,6 @@ class OneClass(Model):
 
     def outlier(self, x: np.ndarray) -> np.ndarray:
         return self.score(np.asarray(x, F32)) > self.state["limit"][0]
-
-    def scratch_floats(self, d: int, c: int) -> int:
-        return 1
-
 
 # ------------------------------------------------------------------ anomaly detection
 

@@ -29,7 +29,7 @@ class Perceptron:
     seed = Param(int, 0, doc="weight initialisation")
 
     def scratch_floats(self, d: int, c: int) -> int:
-        return c + self.hidden
+        return self.hidden  # nf_hidden
 
 
 class MLP(Perceptron, Classifier):
@@ -88,5 +88,3 @@ class MLPRegressor(Perceptron, Regressor):
         h = self.hidden
         return 4 * (h * (d + 2) + 3)
 
-    def scratch_floats(self, d: int, c: int) -> int:
-        return 1 + self.hidden

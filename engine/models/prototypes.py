@@ -138,7 +138,7 @@ class KNN(Classifier):
         return rows * (4 * d + 4)
 
     def scratch_floats(self, d: int, c: int) -> int:
-        return c + 2 * self.k
+        return 2 * self.k  # nf_best_d, nf_best_i
 
 
 # ------------------------------------------------------------------ extrapolation
@@ -190,7 +190,7 @@ class KNNRegressor(Regressor):
         return budget_rows(self.kb, 4 * d + 4, n) * (4 * d + 4)
 
     def scratch_floats(self, d: int, c: int) -> int:
-        return 1 + 2 * self.k
+        return 2 * self.k  # nf_best_d, nf_best_i
 
 
 # ------------------------------------------------------------------ 1-class
@@ -245,7 +245,7 @@ class KNNDistance(OneClass):
         return 4 * d * self.rows(d, n)
 
     def scratch_floats(self, d: int, c: int) -> int:
-        return 1 + 2 * self.k
+        return 2 * self.k  # nf_best_d, nf_best_i
 
 
 # ------------------------------------------------------------------ anomaly detection
@@ -320,6 +320,9 @@ class Reservoir(Slots):
 
     def n_slots(self) -> int:
         return self.slots
+
+    def scratch_floats(self, d: int, c: int) -> int:
+        return 1  # the xorshift32 state
 
     def reset_model(self, d: int) -> None:
         super().reset_model(d)

@@ -23,7 +23,11 @@ def rbf_kernel(x: np.ndarray, sv: np.ndarray, gamma: np.ndarray) -> np.ndarray:
 
 
 class KernelMachine:
-    """Parameters and size rule shared by the RBF models (mixed into a task head)."""
+    """Parameters and size rule shared by the RBF models (mixed into a task head). The
+    estimate before fitting counts `max_sv` support vectors, often several times what a
+    fit keeps: the search counts the fitted library instead (`estimate_is_bound`)."""
+
+    estimate_is_bound = True
 
     params: dict
     state: dict[str, np.ndarray]
@@ -87,10 +91,6 @@ class SVMRBF(KernelMachine, Classifier):
     def estimate_bytes(self, d: int, n: int, c: int) -> int:
         m = min(self.max_sv, n)
         return 4 * m * (d + c) + 4 * c + 4
-
-    def scratch_floats(self, d: int, c: int) -> int:
-        return c + 1
-
 
 class SVR(KernelMachine, Regressor):
     """RBF support-vector regression on standardised targets."""

@@ -149,10 +149,19 @@ class ProjectType:
         return pipe.footprint(ctx.axes, ctx.length, self.shipped_signals(ctx), self.outputs(ctx),
                               ctx.data.get("core"))
 
+    def estimate(self, ctx: Context, cfg: dict[str, Any]) -> tuple[int, int]:
+        """(flash, RAM) the search records, scores and rejects on: the estimate before any
+        fit, except for models whose estimate is only a worst case (tree ensembles, their
+        nodes bounded by depth and signals, several times what a fit gives): those are
+        fitted as they ship and counted with their real knowledge (`fitted_footprint`)."""
+        pipe = ev.build(ctx, cfg)
+        est = self.footprint(ctx, pipe)
+        return self.fitted_footprint(ctx, cfg, est) if pipe.model.estimate_is_bound else est
+
     def fitted_footprint(self, ctx: Context, cfg: dict[str, Any], estimate: tuple[int, int]) -> tuple[int, int]:
-        """(flash, RAM) of the library that ships, fitted and measured: for models whose
-        estimate is only a worst case (`Model.estimate_is_bound`); the estimate when the
-        fit fails (the evaluation then says why)."""
+        """(flash, RAM) of the library that ships, fitted, its knowledge counted exactly:
+        for models whose estimate is only a worst case (`Model.estimate_is_bound`); the
+        estimate when the fit fails (the evaluation then says why)."""
         try:
             cut, feats = ev.shared_features(ctx, cfg)
             rows = self.shipped_rows(ctx)
@@ -212,9 +221,7 @@ class ProjectType:
         """One candidate on the splits: a record for the results log."""
         t0 = time.perf_counter()
         rec: dict[str, Any] = {"key": candidate_key(cfg), "config": cfg}
-        flash, ram = self.footprint(ctx, ev.build(ctx, cfg))
-        if (ram > ctx.max_ram or flash > ctx.max_flash) and ev.build(ctx, cfg).model.estimate_is_bound:
-            flash, ram = self.fitted_footprint(ctx, cfg, (flash, ram))
+        flash, ram = self.estimate(ctx, cfg)
         rec.update(ram=ram, flash=flash)
         if ram > ctx.max_ram or flash > ctx.max_flash:
             rec["state"] = "rejected"
