@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import evaluation as ev
+from .search import rank_key
 
 if TYPE_CHECKING:
     from .types.base import ProjectType
@@ -133,9 +134,8 @@ def usable(kind: ProjectType, records: list[dict[str, Any]]) -> tuple[list[dict[
 def of_records(kind: ProjectType, records: list[dict[str, Any]], best_key: str, seed: int) -> dict[str, Any] | None:
     """The selection's optimism for benchmark records, as status, candidates and
     metadata.json show it; None when the best is not among them."""
-    from .search import rank_key  # the benchmark's own order decides ties, as in its list
-
-    full, mains = usable(kind, sorted(records, key=rank_key) if all("score" in r for r in records) else records)
+    scored = [r for r in records if "score" in r]
+    full, mains = usable(kind, sorted(scored, key=rank_key))  # the benchmark's own order decides ties
     keys = [r["key"] for r in full]
     if best_key not in keys:
         return None
