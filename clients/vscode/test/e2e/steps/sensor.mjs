@@ -207,8 +207,12 @@ async function datalogger(ctx) {
   const box = page.locator(".quick-input-widget:not([style*='display: none']) input").first();
   await page.locator(".quick-input-widget .monaco-button", { hasText: "Write the datalogger" }).first()
     .waitFor({ timeout: 30000 });
-  await box.fill(`${dir}/`);
-  await page.waitForTimeout(2000);
+  // the dialog sets its own start folder once it has listed it: type ours until it stays
+  for (let i = 0; i < 10; i++) {
+    await box.fill(`${dir}/`);
+    await page.waitForTimeout(1500);
+    if ((await box.inputValue()) === `${dir}/`) break;
+  }
   await page.locator(".quick-input-widget .monaco-button", { hasText: "Write the datalogger" }).first().click();
   await page.waitForSelector('.tab[aria-label*="README.md"]', { timeout: 60000 });
   const out = join(dir, "datalogger-nucleo-f401re");
