@@ -6,6 +6,7 @@ library spec, which never changes once written, so they are cached by its file."
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from .validation import metric_label
 
 MAX_POINTS = 2000  # candidate scores sent per request: a chart shows no more
 _cache: OrderedDict[tuple[str, int], list[dict[str, Any]]] = OrderedDict()
+_lock = threading.Lock()  # the daemon computes on two threads
 
 
 def evolution(d: Path) -> tuple[list[dict[str, Any]], list[list[float]]]:
@@ -43,17 +45,19 @@ def plots(root: Path, d: Path, key: str) -> list[dict[str, Any]]:
     """The type's results charts of library `key` of benchmark `d`."""
     p = bs.library_path(d, key)
     stamp = (str(p), p.stat().st_mtime_ns)
-    if stamp in _cache:
-        _cache.move_to_end(stamp)
-        return _cache[stamp]
+    with _lock:
+        if stamp in _cache:
+            _cache.move_to_end(stamp)
+            return _cache[stamp]
     project, _diags = load(root)
     if project is None:
         raise ValueError(f"{root}/nanoforge.toml has errors; `nanoforge check {root}` shows them")
     spec = unpack(p.read_bytes())
     out = project.kind.report_plots(project, Pipeline.from_spec(spec))
-    _cache[stamp] = out
-    while len(_cache) > 16:
-        _cache.popitem(last=False)
+    with _lock:
+        _cache[stamp] = out
+        while len(_cache) > 16:
+            _cache.popitem(last=False)
     return out
 
 

@@ -114,6 +114,8 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
         if rec.get("state") == "full":
             full[rec["key"]] = rec
         if rec.get("state") == "full" and (best is None or search.rank_key(rec) < search.rank_key(best)):
+            if best is not None:
+                bs.restamp_selection(d, best["key"], None)  # the figure is the best's only
             best = rec
             sel = selection()
             bs.fit_and_save(d, ctx, meta, rec, sel)  # the library first, then the state that names it

@@ -163,12 +163,14 @@ def fit_and_save(d: Path, ctx: search.Context, meta: dict[str, Any], rec: dict[s
 
 def restamp_selection(d: Path, key: str, selection: dict[str, Any] | None) -> None:
     """The stored best library's selection figures brought up to date (more candidates
-    were evaluated after it was fitted) without fitting it again."""
+    were evaluated after it was fitted) without fitting it again; None drops them (a
+    library that is no longer the best: its metadata.json must not claim the figure)."""
     p = library_path(d, key)
-    if selection is None or not p.exists():
+    if not p.exists():
         return
     spec = unpack(p.read_bytes())
-    spec["scores"] = {**(spec.get("scores") or {}), "selection": selection}
+    scores = {k: v for k, v in (spec.get("scores") or {}).items() if k != "selection"}
+    spec["scores"] = {**scores, "selection": selection} if selection is not None else scores
     save_library(d, key, spec)
 
 
@@ -178,7 +180,7 @@ def selection_of(d: Path, recs: dict[str, dict[str, Any]] | None = None) -> dict
     full = [r for r in recs.values() if r.get("state") == "full"]
     if not full:
         return None
-    best = max(full, key=lambda r: (r["score"], r["key"]))["key"]
+    best = min(full, key=search.rank_key)["key"]
     job = read_json(d / "job.json", {}) or {}
     return optimism.of_records(kind_of(d), full, best, int(job.get("seed") or 0))
 

@@ -4,6 +4,8 @@ bound assumes (a shared part per candidate, r·s², and a split-to-split part, s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -129,3 +131,25 @@ def test_one_exploding_extrapolation_fold_does_not_swamp_the_estimate() -> None:
     best = max(recs, key=lambda r: (r["score"], r["key"]))
     sel = optimism.of_records(kind, recs, best["key"], seed=0)
     assert sel is not None and 0 <= sel["optimism"] < 0.5
+
+
+def test_updating_the_selection_figures_keeps_the_library_built(tmp_path: Path) -> None:
+    """The job re-stamps its best's selection figures as more candidates arrive; the
+    build cache (and the measured figures and cycles read from it) must still find the
+    library, and a best that is superseded loses the figure its metadata would claim."""
+    from nanoforge.codegen import library
+    from nanoforge.daemon import benchstore as bs
+    from nanoforge.engine.pipeline import unpack
+
+    spec = {"library": "abcdef123456", "type": "ncc", "blocks": [], "model": {"kind": "centroid"},
+            "scores": {"balanced_accuracy": 0.9}}
+    bs.save_library(tmp_path, "abcdef123456", spec)
+    before = library.content_id(spec)
+    sel = {"metric": "balanced_accuracy", "optimism": 0.04}
+    bs.restamp_selection(tmp_path, "abcdef123456", sel)
+    stamped = unpack(bs.library_path(tmp_path, "abcdef123456").read_bytes())
+    assert stamped["scores"]["selection"] == sel and library.content_id(stamped) == before
+    assert library.content_id({**spec, "blocks": [{"kind": "stats", "params": {}}]}) != before
+    bs.restamp_selection(tmp_path, "abcdef123456", None)
+    dropped = unpack(bs.library_path(tmp_path, "abcdef123456").read_bytes())
+    assert "selection" not in dropped["scores"] and dropped["scores"]["balanced_accuracy"] == 0.9

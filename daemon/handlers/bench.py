@@ -103,10 +103,10 @@ async def bench_candidates(core: Core, params: CandidatesParams) -> Candidates:
     d = jobs.latest(root)
     rows = bs.ranked_candidates(d, int(params.get("limit") or 20))
     named = bs.read_state(d).get("best")
-    selection = named.get("selection") if isinstance(named, dict) else None
+    stored = isinstance(named, dict) and "selection" in named  # None there is an answer too: none to give
     out: Candidates = {"id": d.name, "main_metric": bs.kind_of(d).main_metric,
                        "candidates": await in_thread(core, built_figures, root, d, rows),
-                       "selection": selection or await in_thread(core, bs.selection_of, d)}
+                       "selection": named["selection"] if stored else await in_thread(core, bs.selection_of, d)}
     return {**out, **await in_thread(core, clock_and_core, root)}
 
 

@@ -175,7 +175,10 @@ export async function run(ctx) {
                                "--wait", "--json"));
     log(`${p.dir}: benchmark ${res.id} ${res.state}, ${res.candidates_evaluated} candidates, best ${res.best?.library}`);
   }
-  await page.click('.activitybar [aria-label*="nanoforge"]');
+  // the nanoforge view (clicking its icon when it already shows would close the side bar)
+  if (!(await page.locator(".sidebar .monaco-list-row", { hasText: "Signal files" }).first().isVisible())) {
+    await page.click('.activitybar [aria-label*="nanoforge"]');
+  }
   await palette(page, "nanoforge: Refresh");
   for (const [k, p] of projects.entries()) await benchPlots(ctx, p.root, p.dir, `8${"abc"[k]}-bench-plots-${p.dir}.png`);
   rmSync(join(ws, "types"), { recursive: true, force: true }); // one project again for the closing steps
