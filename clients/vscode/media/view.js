@@ -122,49 +122,6 @@
     root.appendChild(t);
   }
 
-  function fmt(v) {
-    return v === null || v === undefined ? "–" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : String(v);
-  }
-
-  function validation(d) {
-    const libs = d.libraries || [];
-    const main = d.main_metric;
-    root.appendChild(el("div", { class: "meta" },
-      `${d.inputs.length} file(s), ${fmt((libs[0] || { metrics: {} }).metrics.signals)} signals · ranked by ${d.main_label}`));
-    const keys = libs.length ? Object.keys(libs[0].metrics).filter((k) => k !== main && k !== "signals"
-      && typeof libs[0].metrics[k] === "number") : [];
-    const t = el("table", { class: "validation" });
-    const head = el("tr");
-    for (const k of ["rank", "library", d.main_label, ...keys.map((k) => k.replace(/_/g, " ")), "benchmark score"]) {
-      head.appendChild(el("th", {}, k));
-    }
-    t.appendChild(head);
-    for (const r of libs) {
-      const row = el("tr", r.benchmark_best ? { class: "best" } : {});
-      row.appendChild(el("td", {}, String(r.rank)));
-      row.appendChild(el("td", {}, r.library + (r.benchmark_best ? " ★" : "")));
-      for (const k of [main, ...keys]) row.appendChild(el("td", {}, fmt(r.metrics[k])));
-      row.appendChild(el("td", {}, fmt(r.benchmark_score)));
-      t.appendChild(row);
-    }
-    root.appendChild(t);
-    root.appendChild(el("p", { class: "advice" }, d.advice));
-    root.appendChild(el("div", { class: "meta" }, "★ the benchmark's best"));
-    for (const r of libs) {
-      const rec = r.metrics.per_class_recall;
-      if (rec) root.appendChild(el("div", { class: "meta" },
-        `${r.library} recall per class: ` + Object.entries(rec).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")));
-    }
-    root.appendChild(el("h3", {}, "Files"));
-    const f = el("table");
-    for (const i of d.inputs) {
-      const row = el("tr");
-      for (const v of [i.role, i.label || "", i.file, i.sha256.slice(0, 12) + "…"]) row.appendChild(el("td", {}, v));
-      f.appendChild(row);
-    }
-    root.appendChild(f);
-  }
-
   // The sampling finder's matrix as a heatmap: rates down, buffer lengths across, the
   // score as colour (chance = clear, 1 = full), the recommendation outlined.
   function sampling(d) {
@@ -209,7 +166,7 @@
     window.nfCharts.forget("auto");
     autoKey = 0;
     try {
-      ({ preview, bench, emulate, validation, sampling })[m.view](m.data);
+      ({ preview, bench, emulate, sampling })[m.view](m.data);
     } catch (e) {
       root.appendChild(el("div", { class: "bad" }, String(e)));
     }
