@@ -8,6 +8,8 @@ import ctypes
 from pathlib import Path
 from typing import Any
 
+from nanoforge.engine.pipeline import Pipeline
+
 from ... import armrun
 from ...cgen import HEADER_CLOSE, Generated, declarations, entry_point
 from ...ctext import c_string, c_string_in_comment
@@ -143,8 +145,6 @@ class NClass5(v4.NClass):
     harness = HARNESS_C
 
     def generate(self, spec: dict[str, Any], neai_id: str, suffix: str = "") -> Generated:
-        from nanoforge.engine.pipeline import Pipeline
-
         return NccGen5(Pipeline.from_spec(spec), int(spec["axes"]), int(spec["buffer"]), list(spec["classes"]),
                        neai_id, suffix).build()
 
