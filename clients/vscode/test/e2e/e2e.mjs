@@ -157,7 +157,12 @@ async function main() {
     try {
       execFileSync(PYTHON, ["-m", "nanoforge.cli", "daemon", "stop"], { env, stdio: "ignore" });
     } catch { /* already gone */ }
-    rmSync(tmp, { recursive: true, force: true });
+    // the stopped daemon and code-server may still be writing their last files in there
+    try {
+      rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
+    } catch (e) {
+      log(`left ${tmp}: ${e?.message ?? e}`);
+    }
   }
 }
 
