@@ -107,6 +107,25 @@ def test_synthetic_outliers_are_seeded_and_differ_from_their_source(n: int, axes
     assert again.tobytes() == syn.tobytes()
 
 
+def test_the_waveform_fault_changes_the_shape_at_the_same_level_and_spread() -> None:
+    """The anomaly summary statistics cannot see: each axis keeps its mean and standard
+    deviation, the waveform moves, more at each severity."""
+    rng = np.random.default_rng(4)
+    t = np.arange(128) / 16.0
+    x = np.stack([np.stack([np.sin(t + p), 0.5 * np.cos(2 * t + p) + 3.0]) for p in rng.uniform(0, 6, 9)])
+    x = (x + 0.05 * rng.normal(size=x.shape)).astype(np.float32)
+    syn, src, kind = synthetic.synthesize(x, 2)
+    w = np.flatnonzero(kind == synthetic.SYNTHETIC.index("waveform"))
+    got, was = syn[w].astype(np.float64), x[src[w]].astype(np.float64)
+    assert np.allclose(got.mean(axis=2), was.mean(axis=2), atol=1e-4)
+    assert np.allclose(got.std(axis=2), was.std(axis=2), rtol=1e-4)
+    moved = np.abs(got - was).mean(axis=(1, 2)) / was.std(axis=2).mean(axis=1)
+    assert moved.min() > 0.05
+    level = (src[w] + synthetic.SYNTHETIC.index("waveform")) % len(synthetic.SEVERITIES)
+    by_level = [moved[level == k].mean() for k in range(len(synthetic.SEVERITIES))]
+    assert by_level == sorted(by_level)
+
+
 def test_splits_hold_out_nominal_with_their_own_synthetic_outliers() -> None:
     y = np.array([0] * 20 + [1] * 5)
     xa, ya, origin = synthetic.augment(np.zeros((25, 1, 16), np.float32), y, 3)

@@ -63,3 +63,52 @@ def test_the_bound_uses_the_corrected_standard_error_of_overlapping_splits() -> 
     v = [0.8, 0.9, 1.0, 0.85, 0.95]
     naive = np.mean(v) - ev.LCB_Z * np.std(v, ddof=1) / np.sqrt(len(v))
     assert ev.lower_bound(v) < naive
+
+
+# ------------------------------------------------------------------ ties at the top
+
+
+def _perfect(certainty: float) -> dict[str, Any]:
+    return {"balanced_accuracy": 1.0, "accuracy": 1.0, "f1": 1.0, "mcc": 1.0, "certainty": certainty}
+
+
+def test_candidates_perfect_on_every_split_are_ordered_on_harder_splits_not_by_certainty() -> None:
+    """Perfect on every split, an over-confident small model beats a careful one on
+    certainty and size alone; on splits holding half the signals out it makes mistakes
+    the careful one does not, and the harder splits' terms rank it second."""
+    kind = types.get("ncc")
+    confident, careful = [_perfect(1.0)] * 10, [_perfect(0.85)] * 10
+    slips = [_split(0.9) | {"certainty": 0.95}] * 5 + [_perfect(1.0)] * 5
+    steady = [_perfect(0.9)] * 10
+    plain = {"confident": kind.score(_Ctx(), confident[0], confident, 900, 1800),  # type: ignore[arg-type]
+             "careful": kind.score(_Ctx(), careful[0], careful, 1000, 2000)}  # type: ignore[arg-type]
+    assert plain["confident"] > plain["careful"]  # what ranked before
+    recs = {"confident": kind.score(_Ctx(), confident[0], confident, 900, 1800, harder=slips),  # type: ignore[arg-type]
+            "careful": kind.score(_Ctx(), careful[0], careful, 1000, 2000, harder=steady)}  # type: ignore[arg-type]
+    ranked = search.ranked({k: {"key": k, "state": "full", "ram": 1000, "flash": 2000, "score": v}
+                            for k, v in recs.items()})
+    assert [r["key"] for r in ranked] == ["careful", "confident"]
+    # still above any candidate that is not perfect on every split
+    near = [_perfect(1.0)] * 9 + [_split(0.95)]
+    assert min(recs.values()) > kind.score(_Ctx(), near[-1], near, 900, 1800)  # type: ignore[arg-type]
+
+
+def _ctx(separation: float, seed: int = 0) -> search.Context:
+    rng = np.random.default_rng(seed)
+    y = np.repeat([0, 1], 20)
+    x = rng.normal(0, 1, (40, 1, 32)).astype(np.float32)
+    x[y == 1] += separation
+    return search.Context(x, y, ["a", "b"], 8192, 20480, seed=3)
+
+
+def test_only_candidates_perfect_on_every_split_run_the_harder_splits() -> None:
+    cfg = {"blocks": [ev.block("stats"), ev.block("scale")], "model": ev.block("centroid")}
+    easy = search.evaluate(_ctx(10.0), cfg, None)
+    assert easy["state"] == "full" and min(easy["split_ba"]) == 1.0
+    assert easy["harder"]["splits"] == ev.N_SPLITS and len(easy["harder"]["split_ba"]) == ev.N_SPLITS
+    # half of each class held out: twice the 30 % hold-out's test signals
+    kind, c = types.get("ncc"), _ctx(10.0)
+    assert len(kind.harder_splits(c)[0][1]) == 20 and len(c.splits[0][1]) == 12
+    assert easy == search.evaluate(_ctx(10.0), cfg, None) | {"seconds": easy["seconds"]}  # deterministic
+    hard = search.evaluate(_ctx(0.3), cfg, None)
+    assert min(hard["split_ba"]) < 1.0 and "harder" not in hard

@@ -12,7 +12,8 @@ from __future__ import annotations
 import importlib
 import os
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -189,7 +190,23 @@ class ProjectType:
 
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
               ) -> float:
+        """The candidate's Score (0–100). A type that defines `harder_splits` also takes
+        `harder=` (the metrics on those splits, for a candidate perfect on every split)."""
         raise NotImplementedError
+
+    def harder_splits(self, ctx: Context) -> list[Any] | None:
+        """Splits that still tell apart candidates perfect on every one of `ctx.splits`,
+        or None (the type has no such protocol): run only for those candidates, whose
+        Score's secondary terms then come from them (`evaluate`). Why: once every split
+        is perfect, the secondary terms left to order them (certainty, then size) reward
+        the most over-confident and the smallest models, which on the development suite
+        were the ones that generalised worst (docs/selection.md, "Ties at the top")."""
+        return None
+
+    def saturated(self, mains: list[float]) -> bool:
+        """True when the main metric is perfect on every split: the splits can no
+        longer rank the candidate against the others that are."""
+        return bool(mains) and min(mains) >= 1.0 - 1e-12
 
     def rank_on(self, scores: np.ndarray, mains: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Every candidate's Score had only the splits `idx` been run, from what the
@@ -239,16 +256,36 @@ class ProjectType:
             return rec
         mains = [m[self.main_metric] for m in per_split]
         extras = self.record_extras(per_split)
+        full = len(per_split) == len(ctx.splits)
+        harder = self.run_harder(ctx, cfg) if full and self.saturated(mains) else None
+        if harder:
+            extras["harder"] = {**ev.mean_metrics(harder), "splits": len(harder),
+                                "split_ba": [m[self.main_metric] for m in harder]}
         rec.update(
-            state="full" if len(per_split) == len(ctx.splits) else "pruned",
+            state="full" if full else "pruned",
             splits=len(per_split), worst=worst, ba_mean=float(np.mean(mains)), ba_lcb=self.lower_bound(mains),
             ba_ci95=list(metrics.ci95(mains, self.ci_low)), split_ba=mains, **extras,
-            score=self.score(ctx, worst, per_split, ram, flash),
+            score=(self.score(ctx, worst, per_split, ram, flash, harder=harder) if harder
+                   else self.score(ctx, worst, per_split, ram, flash)),
             seconds=round(time.perf_counter() - t0, 4),
         )
         if rec["state"] == "pruned":
             rec["score"] = round(rec["score"] - 100.0, 3)  # never ranks above a full evaluation
         return rec
+
+    def run_harder(self, ctx: Context, cfg: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """Each of `harder_splits`' metrics for a candidate, or None when the type has
+        none or the candidate fails on them (it then keeps its ordinary Score)."""
+        sp = self.harder_splits(ctx)
+        if not sp:
+            return None
+        # the features of all signals do not depend on the splits and are shared; any
+        # per-split cache a type keeps (keyed by split index) must not be
+        cache = {"features": ctx.cache.setdefault("features", OrderedDict())}
+        try:
+            return self.run_splits(replace(ctx, splits=sp, cache=cache), cfg, None)[0]
+        except (ev.Rejected, *ev.EVAL_ERRORS):
+            return None
 
     def fit(self, ctx: Context, pipe: Pipeline) -> Pipeline:
         """The library that ships, fitted on all training signals."""
