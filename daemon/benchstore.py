@@ -254,5 +254,7 @@ def ranked_candidates(d: Path, limit: int = 20) -> list[dict[str, Any]]:
                     "model": r["config"]["model"]["kind"] + (f"/{r['config']['model']['params']['algo']}"
                                                              if "algo" in r["config"]["model"]["params"] else ""),
                     **kind.library_fields(r)})
+        if isinstance(r.get("harder"), dict) and kind.main_metric in r["harder"]:
+            out[-1]["harder"] = r["harder"][kind.main_metric]
     return out
 

@@ -387,6 +387,9 @@ class Candidate(Metrics):
     """Cycles per call on the project's core (mean; `nanoforge timing`), once counted."""
     over_latency: NotRequired[bool]
     """Its slowest call is over max_latency_ms at clock_hz (known once its cycles are)."""
+    harder: NotRequired[float]
+    """For a candidate perfect on every split: its main metric's mean on the harder splits
+    (half of each class held out), which orders those candidates (docs/selection.md)."""
 
 
 class Candidates(TypedDict):

@@ -3,6 +3,8 @@ saw (the lower confidence bound over the splits), not by their luckiest worst sp
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +14,8 @@ from hypothesis import strategies as st
 
 from nanoforge.engine import evaluation as ev
 from nanoforge.engine import search, types
+
+from .conftest import nanoforge, small_ncc_benchmark
 
 
 def _split(ba: float) -> dict[str, Any]:
@@ -112,3 +116,16 @@ def test_only_candidates_perfect_on_every_split_run_the_harder_splits() -> None:
     assert easy == search.evaluate(_ctx(10.0), cfg, None) | {"seconds": easy["seconds"]}  # deterministic
     hard = search.evaluate(_ctx(0.3), cfg, None)
     assert min(hard["split_ba"]) < 1.0 and "harder" not in hard
+
+
+def test_bench_candidates_show_what_orders_the_perfect_ones(tmp_path: Path) -> None:
+    """Through the CLI and the daemon: on an easy project the first candidates are
+    perfect on every split, and the list says what they were ordered by."""
+    root = small_ncc_benchmark(tmp_path)
+    listed = json.loads(nanoforge("bench", "candidates", str(root), "--json").stdout)["candidates"]
+    first = listed[0]
+    assert first["balanced_accuracy"] == 1.0 and 0.5 <= first["harder"] <= 1.0
+    perfect = [c for c in listed if "harder" in c]
+    assert all(c["balanced_accuracy"] == 1.0 for c in perfect)
+    text = nanoforge("bench", "candidates", str(root)).stdout
+    assert f"(perfect on every split; {first['harder']:.3f} with half held out)" in text

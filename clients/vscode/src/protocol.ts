@@ -130,6 +130,11 @@ export interface Candidate extends Metrics {
   cycles?: Record<string, number> | null;
   /** Its slowest call is over max_latency_ms at clock_hz (known once its cycles are). */
   over_latency?: boolean;
+  /**
+   * For a candidate perfect on every split: its main metric's mean on the harder splits
+   * (half of each class held out), which orders those candidates (docs/selection.md).
+   */
+  harder?: number;
 }
 
 export interface Candidates {
