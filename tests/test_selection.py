@@ -118,6 +118,37 @@ def test_only_candidates_perfect_on_every_split_run_the_harder_splits() -> None:
     assert min(hard["split_ba"]) < 1.0 and "harder" not in hard
 
 
+def _ad_ctx(abnormal_noise: float) -> search.Context:
+    rng = np.random.default_rng(5)
+    t = np.arange(64) / 8.0
+    nominal = np.sin(t + rng.uniform(0, 6, (30, 1, 1))) + 0.05 * rng.normal(size=(30, 1, 64))
+    abnormal = np.sin(t + rng.uniform(0, 6, (12, 1, 1))) + abnormal_noise * rng.normal(size=(12, 1, 64))
+    x = np.concatenate([nominal, abnormal]).astype(np.float32)
+    y = np.repeat([0, 1], [30, 12]).astype(np.int64)
+    return search.Context(x, y, ["nominal"], 8192, 20480, seed=2, type="ad")
+
+
+def test_anomaly_detection_orders_its_perfect_candidates_on_harder_splits_too() -> None:
+    """Learning half of the nominal signals: the margin's place in the Score goes to the
+    balanced accuracy there; a candidate that is not perfect keeps its margin."""
+    cfg = {"blocks": [ev.block("stats")], "model": ev.block("gauss", margin=3.0)}
+    easy = search.evaluate(_ad_ctx(1.5), cfg, None)
+    assert easy["state"] == "full" and min(easy["split_ba"]) == 1.0
+    assert easy["harder"]["splits"] == ev.N_SPLITS
+    learn, test = types.get("ad").harder_splits(_ad_ctx(1.5))[0][0]
+    assert len(learn) == 15 and (test < 30).sum() == 15
+    hard = search.evaluate(_ad_ctx(0.06), cfg, None)
+    assert min(hard["split_ba"]) < 1.0 and "harder" not in hard
+
+    kind = types.get("ad")
+    perfect = [_split(1.0) | {"margin": 0.9}] * 10
+    fragile, steady = [_split(0.8)] * 10, [_split(1.0)] * 10
+    a = kind.score(_Ctx(), perfect[0], perfect, 900, 1800, harder=fragile)  # type: ignore[arg-type]
+    b = kind.score(_Ctx(), perfect[0], [p | {"margin": 0.3} for p in perfect], 1000, 2000,  # type: ignore[arg-type]
+                   harder=steady)
+    assert b > a  # a wide margin no longer beats holding up with half the signals learned
+
+
 def test_bench_candidates_show_what_orders_the_perfect_ones(tmp_path: Path) -> None:
     """Through the CLI and the daemon: on an easy project the first candidates are
     perfect on every split, and the list says what they were ordered by."""
