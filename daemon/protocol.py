@@ -389,7 +389,8 @@ class Candidate(Metrics):
     """Its slowest call is over max_latency_ms at clock_hz (known once its cycles are)."""
     harder: NotRequired[float]
     """For a candidate perfect on every split: its main metric's mean on the harder splits
-    (half of each class held out), which orders those candidates (docs/selection.md)."""
+    (half of the signals held out: of each class for n-class, of each couple's nominal
+    signals for anomaly detection), which orders those candidates (docs/selection.md)."""
 
 
 class Candidates(TypedDict):

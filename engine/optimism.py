@@ -39,7 +39,10 @@ by the racing are left out (they lost clearly on the first splits); the secondar
 the Score are recorded as all-split means only, so `rank_on` holds them at those values —
 when many candidates tie on the main metric over half the splits, those terms decide the
 half-split choices more often than the benchmark's (GunPoint: the same pick on 14 % of the
-halvings), and the estimate is then on the high side.
+halvings), and the estimate is then on the high side. Candidates perfect on every split
+are ordered by harder splits (docs/selection.md, "Ties at the top") that the halvings
+cannot re-run for candidates perfect on only half of them, so the halvings rank every
+candidate by its Score without those (`score_ordinary`).
 """
 
 from __future__ import annotations
@@ -140,7 +143,10 @@ def of_records(kind: ProjectType, records: list[dict[str, Any]], best_key: str, 
     if best_key not in keys:
         return None
     best = keys.index(best_key)
-    o = estimate(mains, np.array([r["score"] for r in full], float), best, kind.rank_on, seed)
+    # The harder splits that order the candidates perfect on every split cannot be re-run
+    # for those perfect on only half of them: the halvings rank by the Score without them.
+    o = estimate(mains, np.array([r.get("score_ordinary", r["score"]) for r in full], float), best, kind.rank_on,
+                 seed)
     stated = kind.stated(full[best])
     return {"metric": kind.main_metric, "saturated": bool(np.all(mains[best] >= CEILING)), "stated": round(stated, 4), "optimism": round(o.optimism, 4),
             "expected": round(stated - o.optimism, 4), "drop": round(o.drop, 4), "stable": round(o.stable, 3),

@@ -153,3 +153,21 @@ def test_updating_the_selection_figures_keeps_the_library_built(tmp_path: Path) 
     bs.restamp_selection(tmp_path, "abcdef123456", None)
     dropped = unpack(bs.library_path(tmp_path, "abcdef123456").read_bytes())
     assert "selection" not in dropped["scores"] and dropped["scores"]["balanced_accuracy"] == 0.9
+
+
+def test_a_best_perfect_on_every_split_ordered_by_harder_splits_shows_no_optimism() -> None:
+    """The best is perfect on all ten splits, its Score lowered by the harder splits that
+    order the perfect candidates; a rival misses once. On the halves that leave its miss
+    out the rival is perfect too, but the halvings cannot run the harder splits for it:
+    ranked by the Scores as recorded, it would win those halves on its easier terms; ranked
+    by the Score without the harder splits (as before they existed), the best wins them all."""
+    kind = types.get("ncc")
+    rival = [1.0] * 9 + [0.875]
+    recs = [{"key": "best", "state": "full", "score": 99.2, "score_ordinary": 99.6, "split_ba": [1.0] * 10,
+             "ba_mean": 1.0, "worst": {"balanced_accuracy": 1.0}},
+            {"key": "rival", "state": "full", "score": 96.9, "split_ba": rival, "ba_mean": float(np.mean(rival)),
+             "worst": {"balanced_accuracy": 0.875}}]
+    sel = optimism.of_records(kind, recs, "best", seed=0)
+    assert sel is not None and sel["saturated"] and sel["optimism"] == 0.0 and sel["stable"] == 1.0
+    del recs[0]["score_ordinary"]
+    assert optimism.of_records(kind, recs, "best", seed=0)["optimism"] > 0.02  # type: ignore[index]

@@ -97,6 +97,34 @@ def test_candidates_perfect_on_every_split_are_ordered_on_harder_splits_not_by_c
     assert min(recs.values()) > kind.score(_Ctx(), near[-1], near, 900, 1800)  # type: ignore[arg-type]
 
 
+def test_failing_on_the_harder_splits_scores_as_the_worst_there() -> None:
+    """A model that cannot be fitted on half the signals must not keep the easier Score."""
+    for name in ("ncc", "ad"):
+        kind = types.get(name)
+        perfect = [_perfect(1.0) | {"margin": 0.9, "min_learn": 5, "learned": 20}] * 10
+        held = kind.score(_Ctx(), perfect[0], perfect, 900, 1800, harder=[_split(0.9)] * 10)  # type: ignore[arg-type]
+        failed = kind.score(_Ctx(), perfect[0], perfect, 900, 1800, harder=[])  # type: ignore[arg-type]
+        assert failed < held, name
+
+
+def test_a_plug_in_whose_score_predates_harder_splits_is_not_run_on_them() -> None:
+    """A type subclassing n-class with its own `score(ctx, worst, per_split, ram, flash)`
+    keeps working: no harder splits, no TypeError."""
+    from nanoforge.engine.types.ncc import NClass
+
+    class Old(NClass):
+        name = "old-ncc-test"
+
+        def score(self, ctx: Any, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int,
+                  flash: int) -> float:
+            return 50.0
+
+    cfg = {"blocks": [ev.block("stats"), ev.block("scale")], "model": ev.block("centroid")}
+    ctx = _ctx(10.0)
+    rec = Old().evaluate(ctx, cfg, None)
+    assert rec["state"] == "full" and rec["score"] == 50.0 and "harder" not in rec
+
+
 def _ctx(separation: float, seed: int = 0) -> search.Context:
     rng = np.random.default_rng(seed)
     y = np.repeat([0, 1], 20)

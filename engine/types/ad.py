@@ -291,8 +291,10 @@ class AnomalyDetection(NominalFiles):
         learned)); for a candidate perfect on every split, the margin's place is taken by its
         mean balanced accuracy on the harder splits (module docstring)."""
         lcb = self.lower_bound([m["balanced_accuracy"] for m in per_split])
-        second = float(np.mean([m["balanced_accuracy"] for m in harder] if harder else
-                               [m["margin"] for m in per_split]))
+        if harder is None:
+            second = float(np.mean([m["margin"] for m in per_split]))
+        else:  # perfect on every split; 0 when it cannot learn from half the signals
+            second = float(np.mean([m["balanced_accuracy"] for m in harder])) if harder else 0.0
         min_learn = max(m["min_learn"] for m in per_split)
         learned = min(m["learned"] for m in per_split)
         free_ram, free_flash = ev.footprint_term(ram, flash, ctx.max_ram, ctx.max_flash)

@@ -10,6 +10,7 @@ one new module here plus its C side in `nanoforge.codegen.apis`.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import time
 from collections import OrderedDict
@@ -191,7 +192,9 @@ class ProjectType:
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
               ) -> float:
         """The candidate's Score (0–100). A type that defines `harder_splits` also takes
-        `harder=` (the metrics on those splits, for a candidate perfect on every split)."""
+        `harder=`: for a candidate perfect on every split, the metrics on those splits, one
+        dict per split; an empty list when the candidate failed on them (too few signals
+        left to fit), which must score as the worst there."""
         raise NotImplementedError
 
     def harder_splits(self, ctx: Context) -> list[Any] | None:
@@ -258,15 +261,19 @@ class ProjectType:
         extras = self.record_extras(per_split)
         full = len(per_split) == len(ctx.splits)
         harder = self.run_harder(ctx, cfg) if full and self.saturated(mains) else None
-        if harder:
-            extras["harder"] = {**ev.mean_metrics(harder), "splits": len(harder),
-                                "split_ba": [m[self.main_metric] for m in harder]}
+        if harder is not None:
+            extras["harder"] = ({**ev.mean_metrics(harder), "splits": len(harder),
+                                 "split_ba": [m[self.main_metric] for m in harder]} if harder
+                                else {self.main_metric: 0.0, "splits": 0, "failed": True})
+            # what the selection's optimism re-ranks by: it cannot re-run the harder splits
+            # for the candidates perfect on only half of the splits (engine/optimism.py)
+            extras["score_ordinary"] = self.score(ctx, worst, per_split, ram, flash)
         rec.update(
             state="full" if full else "pruned",
             splits=len(per_split), worst=worst, ba_mean=float(np.mean(mains)), ba_lcb=self.lower_bound(mains),
             ba_ci95=list(metrics.ci95(mains, self.ci_low)), split_ba=mains, **extras,
-            score=(self.score(ctx, worst, per_split, ram, flash, harder=harder) if harder
-                   else self.score(ctx, worst, per_split, ram, flash)),
+            score=(self.score(ctx, worst, per_split, ram, flash) if harder is None
+                   else self.score(ctx, worst, per_split, ram, flash, harder=harder)),
             seconds=round(time.perf_counter() - t0, 4),
         )
         if rec["state"] == "pruned":
@@ -274,10 +281,12 @@ class ProjectType:
         return rec
 
     def run_harder(self, ctx: Context, cfg: dict[str, Any]) -> list[dict[str, Any]] | None:
-        """Each of `harder_splits`' metrics for a candidate, or None when the type has
-        none or the candidate fails on them (it then keeps its ordinary Score)."""
+        """Each of `harder_splits`' metrics for a candidate; [] when it fails on them (it
+        then scores as the worst there: failing must not keep the easier Score); None when
+        the type has no harder splits, or its `score` predates `harder=` (a plug-in
+        subclassing a type that has them)."""
         sp = self.harder_splits(ctx)
-        if not sp:
+        if not sp or "harder" not in inspect.signature(self.score).parameters:
             return None
         # the features of all signals do not depend on the splits and are shared; any
         # per-split cache a type keeps (keyed by split index) must not be
@@ -285,7 +294,7 @@ class ProjectType:
         try:
             return self.run_splits(replace(ctx, splits=sp, cache=cache), cfg, None)[0]
         except (ev.Rejected, *ev.EVAL_ERRORS):
-            return None
+            return []
 
     def fit(self, ctx: Context, pipe: Pipeline) -> Pipeline:
         """The library that ships, fitted on all training signals."""

@@ -81,7 +81,7 @@ export function candidateLabel(c: CandidateLine, core: CoreClock = {}): { label:
   if (c.measured) tip.push(`measured on ${core.target ?? "the project's core"}: ${bytes(c.measured.ram)} RAM, ${bytes(c.measured.flash)} flash`);
   for (const [fn, n] of Object.entries(c.cycles ?? {})) tip.push(`${fn}: ${n.toLocaleString("en-US")} cycles${ms(n, core.clock_hz)}${mhz(core.clock_hz)}`);
   if (c.over_latency) tip.push("over the project's max_latency_ms");
-  if (c.harder !== undefined) tip.push(`perfect on every split; ${c.harder.toFixed(3)} with half of each class held out (what orders the perfect ones)`);
+  if (c.harder !== undefined) tip.push(`perfect on every split; ${c.harder.toFixed(3)} with half of the signals held out (what orders the perfect ones)`);
   return {
     label: c.library,
     description: `score ${c.score.toFixed(2)}${metric ? " · " + metric : ""} · ${size}${time}${c.over_latency ? " (too slow)" : ""}`,

@@ -132,7 +132,8 @@ export interface Candidate extends Metrics {
   over_latency?: boolean;
   /**
    * For a candidate perfect on every split: its main metric's mean on the harder splits
-   * (half of each class held out), which orders those candidates (docs/selection.md).
+   * (half of the signals held out: of each class for n-class, of each couple's nominal
+   * signals for anomaly detection), which orders those candidates (docs/selection.md).
    */
   harder?: number;
 }

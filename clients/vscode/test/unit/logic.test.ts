@@ -34,7 +34,7 @@ test("candidates show their score, main metric and footprint", () => {
   assert.match(built.tooltip, /measured on cortex-m4: 800 B RAM, 2.0 KB flash/);
   assert.match(built.tooltip, /neai_classification_init: 90,000 cycles = 1.13 ms at 80 MHz/);
   const perfect = candidateLabel({ ...c, state: "full", r2: undefined, balanced_accuracy: 1, harder: 0.9625 });
-  assert.match(perfect.tooltip, /perfect on every split; 0\.963 with half of each class held out/);
+  assert.match(perfect.tooltip, /perfect on every split; 0\.963 with half of the signals held out/);
   assert.doesNotMatch(l.tooltip, /perfect on every split/);
   assert.equal(inferenceCycles({ neai_anomalydetection_init: 5, neai_anomalydetection_learn: 900, neai_anomalydetection_detect: 700 })?.[1], 900);
   assert.equal(inferenceCycles(null), undefined);
