@@ -42,7 +42,8 @@ half-split choices more often than the benchmark's (GunPoint: the same pick on 1
 halvings), and the estimate is then on the high side. Candidates perfect on every split
 are ordered by harder splits (docs/selection.md, "Ties at the top") that the halvings
 cannot re-run for candidates perfect on only half of them, so the halvings rank every
-candidate by its Score without those (`score_ordinary`).
+candidate by its Score without those (`score_ordinary`), and the same-pick share compares
+their choices with what that Score picks on all the splits.
 """
 
 from __future__ import annotations
@@ -144,9 +145,14 @@ def of_records(kind: ProjectType, records: list[dict[str, Any]], best_key: str, 
         return None
     best = keys.index(best_key)
     # The harder splits that order the candidates perfect on every split cannot be re-run
-    # for those perfect on only half of them: the halvings rank by the Score without them.
-    o = estimate(mains, np.array([r.get("score_ordinary", r["score"]) for r in full], float), best, kind.rank_on,
-                 seed)
+    # for those perfect on only half of them: the halvings rank by the Score without them,
+    # and "the same pick" compares with what that Score picks on all the splits (a
+    # candidate as perfect as the best; the figures stated are the best's).
+    plain = np.array([r.get("score_ordinary", r["score"]) for r in full], float)
+    same_as = best
+    if any("score_ordinary" in r for r in full):
+        same_as = min(range(len(full)), key=lambda i: rank_key({**full[i], "score": plain[i]}))
+    o = estimate(mains, plain, same_as, kind.rank_on, seed)
     stated = kind.stated(full[best])
     return {"metric": kind.main_metric, "saturated": bool(np.all(mains[best] >= CEILING)), "stated": round(stated, 4), "optimism": round(o.optimism, 4),
             "expected": round(stated - o.optimism, 4), "drop": round(o.drop, 4), "stable": round(o.stable, 3),

@@ -171,3 +171,14 @@ def test_a_best_perfect_on_every_split_ordered_by_harder_splits_shows_no_optimis
     assert sel is not None and sel["saturated"] and sel["optimism"] == 0.0 and sel["stable"] == 1.0
     del recs[0]["score_ordinary"]
     assert optimism.of_records(kind, recs, "best", seed=0)["optimism"] > 0.02  # type: ignore[index]
+
+
+def test_the_same_pick_share_compares_with_what_the_score_without_harder_splits_picks() -> None:
+    """Two candidates perfect on every split: the harder splits made "b" the best, the
+    Score without them prefers "a". Every halving picks "a": no optimism, and the same
+    pick (a candidate as perfect as the best) on every halving, not on none."""
+    kind = types.get("ncc")
+    recs = [{"key": k, "state": "full", "score": s, "score_ordinary": o, "split_ba": [1.0] * 10, "ba_mean": 1.0,
+             "worst": {"balanced_accuracy": 1.0}} for k, s, o in (("a", 99.0, 99.7), ("b", 99.3, 99.5))]
+    sel = optimism.of_records(kind, recs, "b", seed=0)
+    assert sel is not None and sel["optimism"] == 0.0 and sel["stable"] == 1.0 and sel["stated"] == 1.0

@@ -184,7 +184,7 @@ def test_report_of_a_validated_library_renders_as_html_and_pdf(benched: tuple[Pa
     assert "Input 6 axes × 100 samples" in flat
     assert all(f"Block: {b}" in flat for b in spec_blocks) and f"Model: {lib['model']}" in flat
     assert "Output class id and the probability of each class" in flat
-    assert "measured on cortex-m4" in flat
+    assert re.search(r"measured on cortex-?m4", flat)  # pdftotext joins a word hyphenated at a line end
 
 
 def test_a_report_on_bad_input_says_what_to_do_and_writes_nothing(benched: tuple[Path, list[str]],
