@@ -200,7 +200,7 @@ class ProjectType:
     def harder_splits(self, ctx: Context) -> list[Any] | None:
         """Splits that still tell apart candidates perfect on every one of `ctx.splits`,
         or None (the type has no such protocol): run only for those candidates, whose
-        Score's secondary terms then come from them (`evaluate`). Why: once every split
+        Score then takes one secondary term from them (`evaluate`). Why: once every split
         is perfect, the secondary terms left to order them (certainty, then size) reward
         the most over-confident and the smallest models, which on the development suite
         were the ones that generalised worst (docs/selection.md, "Ties at the top")."""
