@@ -278,11 +278,8 @@ class AnomalyDetection(NominalFiles):
         multi-sensor streams, whose splits are contiguous blocks."""
         if ctx.data.get("multi"):
             return None
-        splits: list[Any] = ctx.cache.get("harder_splits") or []
-        if not splits:
-            splits = ctx.cache["harder_splits"] = ad_splits(ctx.y, ctx.data["groups"], ev.N_SPLITS, ctx.seed + 1,
-                                                            False, ctx.data["origin"], HARDER_FRACTION)
-        return splits
+        return ad_splits(ctx.y, ctx.data["groups"], ev.N_SPLITS, ctx.seed + 1, False, ctx.data["origin"],
+                         HARDER_FRACTION)
 
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int,
               harder: list[dict[str, Any]] | None = None) -> float:

@@ -285,8 +285,12 @@ class ProjectType:
         then scores as the worst there: failing must not keep the easier Score); None when
         the type has no harder splits, or its `score` predates `harder=` (a plug-in
         subclassing a type that has them)."""
-        sp = self.harder_splits(ctx)
-        if not sp or "harder" not in inspect.signature(self.score).parameters:
+        if "harder" not in inspect.signature(self.score).parameters:
+            return None
+        if "harder_splits" not in ctx.cache:  # drawn once per worker and data set, from the seed
+            ctx.cache["harder_splits"] = self.harder_splits(ctx)
+        sp = ctx.cache["harder_splits"]
+        if not sp:
             return None
         # the features of all signals do not depend on the splits and are shared; any
         # per-split cache a type keeps (keyed by split index) must not be

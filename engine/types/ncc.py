@@ -224,11 +224,7 @@ class NClass(ProjectType):
         return per_split, self.worst(per_split)
 
     def harder_splits(self, ctx: Context) -> list[Any]:
-        splits: list[Any] = ctx.cache.get("harder_splits") or []
-        if not splits:
-            splits = ctx.cache["harder_splits"] = ev.stratified_splits(ctx.y, ev.N_SPLITS, HARDER_FRACTION,
-                                                                       ctx.seed + 1)
-        return splits
+        return ev.stratified_splits(ctx.y, ev.N_SPLITS, HARDER_FRACTION, ctx.seed + 1)
 
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int,
               harder: list[dict[str, Any]] | None = None) -> float:
