@@ -21,6 +21,15 @@ faults alone.
 
 Each nominal signal gets one fault of each kind, the severity rotating with the signal's
 index so each kind is seen at every severity in equal shares.
+
+Faults keep what every nominal signal shares. When each signal of an axis has the same
+mean, or the same standard deviation (a recording normalised buffer by buffer: automatic
+gain, a z-normalised export, a normalised spectrum), the real anomalies come out of the
+same pipeline and share it too, so each fault gets that mean and spread back, and when
+every axis has one spread a gain fault cannot happen and is not made. Before, a fault
+was caught by the spread it broke: on the development suite's per-signal normalised sets
+summary-statistics libraries caught every fault, ranked first, and missed the real
+anomalies (docs/selection.md, "Faults that keep what the data keeps").
 """
 
 from __future__ import annotations
@@ -103,7 +112,42 @@ def synthesize(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.nda
             out.append(_fault(s, k, (i + k) % len(SEVERITIES), spread, own if SYNTHETIC[k] == "waveform" else rng))
             src.append(i)
             kind.append(k)
-    return np.asarray(out, np.float32), np.asarray(src, np.int64), np.asarray(kind, np.int64)
+    return _keep_invariants(x, np.asarray(out, np.float64), np.asarray(src, np.int64), np.asarray(kind, np.int64))
+
+
+INVARIANT = 1e-3  # relative spread over the nominal signals below which a per-signal mean or sd is one value
+
+
+def invariants(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per axis: whether every nominal signal has the same mean, the same standard
+    deviation (not zero). Three signals at least: with fewer, anything looks shared."""
+    axes = x.shape[1]
+    if len(x) < 3:
+        return np.zeros(axes, bool), np.zeros(axes, bool)
+    x64 = x.astype(np.float64)
+    mu, sd = x64.mean(axis=2), x64.std(axis=2)
+    spread = x64.std(axis=(0, 2))
+    same_mean = (spread > 0) & (mu.std(axis=0) <= INVARIANT * spread)
+    same_sd = (sd.mean(axis=0) > 0) & (sd.std(axis=0) <= INVARIANT * sd.mean(axis=0))
+    return same_mean, same_sd
+
+
+def _keep_invariants(x: np.ndarray, out: np.ndarray, src: np.ndarray, kind: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The faults with each shared mean and spread restored, without the gain faults
+    when every axis has one spread (module docstring)."""
+    same_mean, same_sd = invariants(x)
+    x64 = x.astype(np.float64)
+    for a in np.flatnonzero(same_mean | same_sd):
+        v = out[:, a]
+        mean = v.mean(axis=1, keepdims=True)
+        if same_sd[a]:
+            v = (v - mean) / (v.std(axis=1, keepdims=True) + 1e-12) * x64[:, a].std(axis=1).mean() + mean
+        out[:, a] = v - mean + x64[:, a].mean() if same_mean[a] else v
+    keep = np.ones(len(out), bool)
+    if same_sd.all():
+        keep = kind != SYNTHETIC.index("gain")
+    return out[keep].astype(np.float32), src[keep], kind[keep]
 
 
 def augment(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

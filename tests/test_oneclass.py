@@ -126,6 +126,37 @@ def test_the_waveform_fault_changes_the_shape_at_the_same_level_and_spread() -> 
     assert by_level == sorted(by_level)
 
 
+def test_faults_keep_the_mean_and_spread_every_nominal_signal_shares() -> None:
+    """Signals normalised buffer by buffer (a z-normalised export): every fault keeps that
+    level and spread, no gain fault is made, and what no signal shares (the other axis's
+    level) is left to the faults. A library that only watches the spread can no longer
+    catch them all and outrank one that sees the shape."""
+    rng = np.random.default_rng(5)
+    t = np.arange(96) / 12.0
+    raw = np.stack([np.stack([np.sin(t + p) + 0.3 * np.sin(3 * t), np.cos(t + p) + rng.normal()])
+                    for p in rng.uniform(0, 6, 12)])
+    raw = raw + 0.05 * rng.normal(size=raw.shape)
+    x = raw.copy()
+    x[:, 0] = (raw[:, 0] - raw[:, 0].mean(axis=1, keepdims=True)) / raw[:, 0].std(axis=1, keepdims=True)
+    x = x.astype(np.float32)
+    same_mean, same_sd = synthetic.invariants(x)
+    assert same_mean.tolist() == [True, False] and same_sd.tolist() == [True, False]
+    syn, src, kind = synthetic.synthesize(x, 1)
+    got = syn.astype(np.float64)
+    assert np.allclose(got[:, 0].mean(axis=1), 0.0, atol=1e-4) and np.allclose(got[:, 0].std(axis=1), 1.0, rtol=1e-4)
+    assert set(kind.tolist()) == set(range(len(synthetic.SYNTHETIC)))  # one axis keeps a free spread: gain stays
+    assert all(not np.allclose(syn[i], x[src[i]], atol=1e-3) for i in range(len(syn)))
+    free = synthetic.synthesize(raw.astype(np.float32), 1)[0]
+    assert not np.allclose(free[:, 0].astype(np.float64).std(axis=1), 1.0, rtol=1e-2)
+
+    both = x.copy()
+    both[:, 1] = (x[:, 1] - x[:, 1].mean(axis=1, keepdims=True)) / x[:, 1].std(axis=1, keepdims=True)
+    syn, src, kind = synthetic.synthesize(both, 1)
+    assert synthetic.SYNTHETIC.index("gain") not in kind.tolist()
+    assert np.array_equal(np.bincount(src), np.full(len(both), len(synthetic.SYNTHETIC) - 1))
+    assert np.allclose(syn.astype(np.float64).std(axis=2), 1.0, rtol=1e-4)
+
+
 def test_splits_hold_out_nominal_with_their_own_synthetic_outliers() -> None:
     y = np.array([0] * 20 + [1] * 5)
     xa, ya, origin = synthetic.augment(np.zeros((25, 1, 16), np.float32), y, 3)
