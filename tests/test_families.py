@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nanoforge.engine.blocks import Block, FFTMag, Stats
 from nanoforge.engine.models import KNN, SVMRBF, ADModel, Classifier, Model, OneClass, Regressor
@@ -254,3 +256,19 @@ def test_a_kind_cannot_be_taken_twice(registered: list[str]) -> None:
     with pytest.raises(TypeError, match="kind 'knn' is taken"):
         class OtherKNN(Classifier):
             kind = "knn"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(9, 5000), st.integers(1, 6))
+def test_minirocket_dilations_are_exact_integers_on_every_machine(length: int, count: int) -> None:
+    """⌊top^(i/(count−1))⌋ in integers: the float version floored 2.9999999999999996 to 2
+    on CPUs whose vectorised exp2 is one ulp low, so a library depended on the machine."""
+    from nanoforge.engine.blocks.minirocket import rocket_dilations
+
+    top = max(1, (length - 1) // 8)
+    got = rocket_dilations(length, count)
+    assert got == sorted(set(got)) and got[0] == 1 and got[-1] == (top if count > 1 else 1)
+    for i in range(count if count > 1 else 0):
+        d = next(d for d in reversed(got) if d ** (count - 1) <= top ** i)
+        assert (d + 1) ** (count - 1) > top ** i
+    assert rocket_dilations(32, 2) == [1, 3]

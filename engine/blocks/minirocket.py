@@ -15,10 +15,22 @@ ROCKET_KERNELS = np.array(list(combinations(range(9), 3)), dtype=np.int64)
 
 
 def rocket_dilations(length: int, count: int) -> list[int]:
-    """Exponentially spread dilations whose receptive field fits the buffer."""
+    """Exponentially spread dilations whose receptive field fits the buffer: the i-th is
+    ⌊top^(i/(count−1))⌋, in integers. In floats, 2^log2(3) is 2.9999999999999996 on some
+    CPUs (numpy's vectorised exp2/log2 differ by one ulp across instruction sets) and
+    floored to 2: the same project gave another library on another machine."""
     top = max(1, (length - 1) // 8)
-    ds = np.unique(np.floor(np.logspace(0, np.log2(top), count, base=2)).astype(int))
-    return [int(d) for d in ds]
+    if count <= 1:
+        return [1]
+    out = set()
+    for i in range(count):
+        d = max(1, int(top ** (i / (count - 1))))
+        while (d + 1) ** (count - 1) <= top ** i:
+            d += 1
+        while d > 1 and d ** (count - 1) > top ** i:
+            d -= 1
+        out.add(d)
+    return sorted(out)
 
 
 def rocket_conv(x: np.ndarray, kernel: np.ndarray, d: int) -> np.ndarray:
