@@ -126,6 +126,22 @@ def test_the_waveform_fault_changes_the_shape_at_the_same_level_and_spread() -> 
     assert by_level == sorted(by_level)
 
 
+@pytest.mark.parametrize("n", [24, 40])
+@pytest.mark.parametrize("gamma", [0.3, 3.0])
+def test_the_one_class_svm_threshold_holds_for_the_library_fitted_on_every_signal(n: int, gamma: float) -> None:
+    """The threshold comes from held-out folds fitted on 4/5 of the signals; the library
+    is fitted on all of them. Its score must not grow with the number of signals, or new
+    nominal signals all land above the threshold (they did: 63 % to 100 % flagged)."""
+    from nanoforge.engine.models.rbf import OneClassSVM
+
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(n, 9)).astype(np.float32)
+    fresh = rng.normal(size=(500, 9)).astype(np.float32)
+    m = OneClassSVM(gamma=gamma, max_sv=64, contamination=0.05, margin=1.0).fit(x)
+    assert float(m.outlier(fresh).mean()) < 0.25
+    assert m.score(np.full((1, 9), 50.0, np.float32))[0] == pytest.approx(1.0, abs=1e-6)
+
+
 def test_faults_keep_the_mean_and_spread_every_nominal_signal_shares() -> None:
     """Signals normalised buffer by buffer (a z-normalised export): every fault keeps that
     level and spread, no gain fault is made, and what no signal shares (the other axis's
