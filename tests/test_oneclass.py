@@ -172,6 +172,16 @@ def test_faults_keep_the_mean_and_spread_every_nominal_signal_shares() -> None:
     assert np.array_equal(np.bincount(src), np.full(len(both), len(synthetic.SYNTHETIC) - 1))
     assert np.allclose(syn.astype(np.float64).std(axis=2), 1.0, rtol=1e-4)
 
+    flat = x.copy()
+    flat[:, 1] = 0.0  # a flat axis beside a normalised one: a gain fault changes nothing, it is not made
+    syn, src, kind = synthetic.synthesize(flat, 1)
+    assert synthetic.SYNTHETIC.index("gain") not in kind.tolist()
+    assert all(not np.allclose(syn[i], flat[src[i]], atol=1e-4) for i in range(len(syn)))
+    level = both + np.arange(len(both), dtype=np.float32)[:, None, None]  # one spread, levels that differ
+    assert synthetic.invariants(level)[1].all() and not synthetic.invariants(level)[0].any()
+    syn, src, kind = synthetic.synthesize(level, 1)
+    assert synthetic.SYNTHETIC.index("gain") in kind.tolist()  # a gain fault still moves the level
+
 
 def test_splits_hold_out_nominal_with_their_own_synthetic_outliers() -> None:
     y = np.array([0] * 20 + [1] * 5)

@@ -122,7 +122,7 @@ class SVR(KernelMachine, Regressor):
 
 
 class OneClassSVM(KernelMachine, OneClass):
-    """RBF one-class SVM (ν = contamination); score = 1 − Σα·K(x, sv) ∈ [0, 1], the
+    """RBF one-class SVM (ν = contamination); score = 1 − Σα·K(x, sv), from 0 to 1 (float32), the
     dual coefficients scaled to sum to 1. libsvm's sum to ν·n, so unscaled a far-away
     signal scores ν·n: the threshold comes from held-out folds fitted on 4/5 of the
     signals, and the library fitted on all of them scored every new nominal signal above
