@@ -26,7 +26,7 @@ Faults keep what every nominal signal shares. When each signal of an axis has th
 mean, or the same standard deviation (a recording normalised buffer by buffer: automatic
 gain, a z-normalised export), the real anomalies come out of the same pipeline and share
 it too, so each fault gets that mean and spread back, and a fault the restoring undid is
-not made (a gain fault when every axis has one spread: such data has six kinds of fault,
+not made (a gain fault when every axis has one level and spread: such data has six kinds of fault,
 not seven). Before, a fault was caught by the spread it broke: on the development suite's
 per-signal normalised sets, summary-statistics libraries caught every fault, ranked
 first, and missed the real anomalies (docs/selection.md, "Faults that keep what the data
@@ -141,7 +141,7 @@ def invariants(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _keep_invariants(x: np.ndarray, out: np.ndarray, src: np.ndarray, kind: np.ndarray, same_mean: np.ndarray,
                      same_sd: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The faults with each shared mean and spread restored, without the ones that
-    restoring undid (a gain fault when every axis has one spread or is flat): a fault
+    restoring undid (a gain fault when every axis has one level and spread, or is flat): a fault
     equal to its source is a nominal signal, and no library could flag it."""
     x64 = x.astype(np.float64)
     for a in np.flatnonzero(same_mean | same_sd):
