@@ -145,8 +145,8 @@ def test_the_one_class_svm_threshold_holds_for_the_library_fitted_on_every_signa
 def test_faults_keep_the_mean_and_spread_every_nominal_signal_shares() -> None:
     """Signals normalised buffer by buffer (a z-normalised export): every fault keeps that
     level and spread, no gain fault is made, and what no signal shares (the other axis's
-    level) is left to the faults. A library that only watches the spread can no longer
-    catch them all and outrank one that sees the shape."""
+    level) is left to the faults: real anomalies from such a pipeline keep them too, so a
+    fault caught only through the spread would rank libraries on a number that never moves."""
     rng = np.random.default_rng(5)
     t = np.arange(96) / 12.0
     raw = np.stack([np.stack([np.sin(t + p) + 0.3 * np.sin(3 * t), np.cos(t + p) + rng.normal()])

@@ -24,12 +24,8 @@ def rocket_dilations(length: int, count: int) -> list[int]:
         return [1]
     out = set()
     for i in range(count):
-        d = max(1, int(top ** (i / (count - 1))))
-        while (d + 1) ** (count - 1) <= top ** i:
-            d += 1
-        while d > 1 and d ** (count - 1) > top ** i:
-            d -= 1
-        out.add(d)
+        d = round(top ** (i / (count - 1)))  # the floor or one above it: the float is off by an ulp at most
+        out.add(d - 1 if d ** (count - 1) > top ** i else d)
     return sorted(out)
 
 
