@@ -256,5 +256,7 @@ def ranked_candidates(d: Path, limit: int = 20) -> list[dict[str, Any]]:
                     **kind.library_fields(r)})
         if isinstance(r.get("harder"), dict) and kind.main_metric in r["harder"]:
             out[-1]["harder"] = r["harder"][kind.main_metric]
+            if isinstance(r["harder"].get(f"{kind.main_metric}_noisy"), float):
+                out[-1]["harder_noisy"] = r["harder"][f"{kind.main_metric}_noisy"]
     return out
 

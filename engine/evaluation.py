@@ -94,20 +94,28 @@ _CACHE_SIZE = 24
 def features(ctx: Signals, blocks: list[dict[str, Any]]) -> np.ndarray:
     """`blocks` applied to every signal of `ctx`, cached in the context (so per worker
     process, and never shared between two datasets evaluated by one process)."""
-    cache: OrderedDict[str, np.ndarray] = ctx.cache.setdefault("features", OrderedDict())
+    return features_of(ctx, blocks, "features", None)
+
+
+def features_of(ctx: Signals, blocks: list[dict[str, Any]], name: str, other: np.ndarray | None) -> np.ndarray:
+    """`blocks` fitted on the signals of `ctx` and applied to `other` signals (to them when
+    None), cached under `name`. Fitted on the project's signals even for others: a block
+    that learns something (MiniRocket's biases) must be the one the model was fitted with."""
+    cache: OrderedDict[str, np.ndarray] = ctx.cache.setdefault(name, OrderedDict())
     key = candidate_key({"blocks": blocks, "model": None})
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
     pipe = build(ctx, {"blocks": blocks, "model": block("centroid")})
-    h = ctx.x
+    h, o = ctx.x, other
     for b in pipe.blocks:
         b.fit(h, None)
         h = b.transform(h)
-    cache[key] = h
+        o = None if o is None else b.transform(o)
+    cache[key] = h if o is None else o
     while len(cache) > _CACHE_SIZE:
         cache.popitem(last=False)
-    return h
+    return cache[key]
 
 
 def shared_features(ctx: Signals, cfg: dict[str, Any]) -> tuple[int, np.ndarray]:

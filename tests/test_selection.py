@@ -146,6 +146,49 @@ def test_only_candidates_perfect_on_every_split_run_the_harder_splits() -> None:
     assert min(hard["split_ba"]) < 1.0 and "harder" not in hard
 
 
+def _offset_ctx() -> search.Context:
+    """Two classes one small level apart on every sample of one waveform: any single
+    sample separates them cleanly, and only a model that uses many samples keeps doing
+    so when a little noise is added."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 20)
+    x = np.sin(2 * np.pi * np.arange(32) / 32)[None, None, :] + 0.005 * rng.normal(size=(40, 1, 32))
+    x[y == 1] += 0.06
+    return search.Context(x.astype(np.float32), y, ["a", "b"], 8192, 20480, seed=3)
+
+
+def test_candidates_perfect_on_the_harder_splits_too_are_ordered_by_noise_not_by_size() -> None:
+    """A single decision tree and LDA are both perfect on every split and every harder
+    split; the tree is the smaller, so size alone would ship it. With noise on the held-out
+    signals it thresholds one sample and slips, LDA does not, and LDA ranks first."""
+    recs = {name: search.evaluate(_offset_ctx(), {"blocks": [ev.block("flatten")], "model": m}, None)
+            for name, m in (("tree", ev.block("forest", algo="tree", depth=4, seed=0)),
+                            ("lda", ev.block("linear", algo="lda", shrinkage="auto")))}
+    for r in recs.values():
+        assert min(r["split_ba"]) == 1.0 and r["harder"]["balanced_accuracy"] == 1.0
+    assert recs["tree"]["flash"] < recs["lda"]["flash"]
+    assert recs["tree"]["harder"]["balanced_accuracy_noisy"] < 0.9 <= recs["lda"]["harder"]["balanced_accuracy_noisy"]
+    assert [r["key"] for r in search.ranked({r["key"]: r for r in recs.values()})] == [recs["lda"]["key"],
+                                                                                        recs["tree"]["key"]]
+    again = search.evaluate(_offset_ctx(), recs["tree"]["config"], None)
+    assert again["harder"] == recs["tree"]["harder"]  # the noise comes from the project's seed
+
+
+def test_the_noisy_splits_run_only_for_candidates_perfect_on_the_harder_splits() -> None:
+    cfg = {"blocks": [ev.block("stats"), ev.block("scale")], "model": ev.block("centroid")}
+    easy = search.evaluate(_ctx(10.0), cfg, None)
+    assert easy["harder"]["balanced_accuracy"] == 1.0 and "balanced_accuracy_noisy" in easy["harder"]
+    kind = types.get("ncc")
+    perfect = [_perfect(0.9)] * 10
+    slipping = [{**_perfect(0.9), "balanced_accuracy": 0.95}] * 10
+    # a harder split that is not perfect keeps its own figure; a noisy one takes its place
+    assert kind.score(_Ctx(), perfect[0], perfect, 900, 1800, harder=slipping) < kind.score(  # type: ignore[arg-type]
+        _Ctx(), perfect[0], perfect, 900, 1800, harder=perfect)  # type: ignore[arg-type]
+    noisy = [{**_perfect(0.9), "balanced_accuracy_noisy": 0.95}] * 10
+    assert kind.score(_Ctx(), perfect[0], perfect, 900, 1800, harder=noisy) == kind.score(  # type: ignore[arg-type]
+        _Ctx(), perfect[0], perfect, 900, 1800, harder=slipping)  # type: ignore[arg-type]
+
+
 def _ad_ctx(abnormal_noise: float) -> search.Context:
     rng = np.random.default_rng(5)
     t = np.arange(64) / 8.0
@@ -186,5 +229,7 @@ def test_bench_candidates_show_what_orders_the_perfect_ones(tmp_path: Path) -> N
     assert first["balanced_accuracy"] == 1.0 and 0.5 <= first["harder"] <= 1.0
     perfect = [c for c in listed if "harder" in c]
     assert all(c["balanced_accuracy"] == 1.0 for c in perfect)
+    assert all(("harder_noisy" in c) == (c["harder"] == 1.0) for c in perfect)
     text = nanoforge("bench", "candidates", str(root)).stdout
-    assert f"(perfect on every split; {first['harder']:.3f} with half held out)" in text
+    noisy = f", {first['harder_noisy']:.3f} with noise added)" if "harder_noisy" in first else ")"
+    assert f"(perfect on every split; {first['harder']:.3f} with half held out{noisy}" in text

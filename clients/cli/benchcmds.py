@@ -135,7 +135,8 @@ def cmd_bench(c: Client, a: argparse.Namespace) -> int:
               f"{r['ram']:>7}{r['flash']:>8}{measured:>13}{cycles:>10}  {' → '.join(r['pipeline'])} → {r['model']}"
               + ("" if r["state"] == "full" else "  (pruned early)")
               + ("  (over max_latency_ms)" if r.get("over_latency") else "")
-              + (f"  (perfect on every split; {r['harder']:.3f} with half held out)" if "harder" in r else ""))
+              + (f"  (perfect on every split; {r['harder']:.3f} with half held out" if "harder" in r else "")
+              + (f", {r['harder_noisy']:.3f} with noise added)" if "harder_noisy" in r else ")" if "harder" in r else ""))
     if line := _selection_line(res.get("selection")):
         print(f"best: {line}")
     print("RAM, flash: the search's estimate; measured RAM/flash and cycles per inference call on the project's "

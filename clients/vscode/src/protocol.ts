@@ -136,6 +136,11 @@ export interface Candidate extends Metrics {
    * signals for anomaly detection), which orders those candidates (docs/selection.md).
    */
   harder?: number;
+  /**
+   * For an n-class candidate perfect on the harder splits too: its main metric's mean on
+   * them with noise added to the held-out signals, which then orders it instead.
+   */
+  harder_noisy?: number;
 }
 
 export interface Candidates {

@@ -36,6 +36,9 @@ test("candidates show their score, main metric and footprint", () => {
   const perfect = candidateLabel({ ...c, state: "full", r2: undefined, balanced_accuracy: 1, harder: 0.9625 });
   assert.match(perfect.tooltip, /perfect on every split; 0\.963 with half of the signals held out/);
   assert.doesNotMatch(l.tooltip, /perfect on every split/);
+  assert.doesNotMatch(perfect.tooltip, /with noise added/);
+  const robust = candidateLabel({ ...c, state: "full", r2: undefined, balanced_accuracy: 1, harder: 1, harder_noisy: 0.8876 });
+  assert.match(robust.tooltip, /0\.888 with noise added to the held-out signals/);
   assert.equal(inferenceCycles({ neai_anomalydetection_init: 5, neai_anomalydetection_learn: 900, neai_anomalydetection_detect: 700 })?.[1], 900);
   assert.equal(inferenceCycles(null), undefined);
   assert.equal(fileDescription({ lines: 80, columns: 768, exists: true }), "80 lines × 768 values");
