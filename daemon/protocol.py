@@ -392,8 +392,9 @@ class Candidate(Metrics):
     (half of the signals held out: of each class for n-class, of each couple's nominal
     signals for anomaly detection), which orders those candidates (docs/selection.md)."""
     harder_noisy: NotRequired[float]
-    """For an n-class candidate perfect on the harder splits too: its main metric's mean on
-    them with noise added to the held-out signals, which then orders it instead."""
+    """For an n-class candidate perfect on every split: its main metric's mean on the harder
+    splits with noise added to the held-out signals, which orders those candidates with
+    `harder` (each bound counts half)."""
 
 
 class Candidates(TypedDict):

@@ -97,10 +97,12 @@ def features(ctx: Signals, blocks: list[dict[str, Any]]) -> np.ndarray:
     return features_of(ctx, blocks, "features", None)
 
 
-def features_of(ctx: Signals, blocks: list[dict[str, Any]], name: str, other: np.ndarray | None) -> np.ndarray:
+def features_of(ctx: Signals, blocks: list[dict[str, Any]], name: str, other: np.ndarray | None,
+                size: int = _CACHE_SIZE) -> np.ndarray:
     """`blocks` fitted on the signals of `ctx` and applied to `other` signals (to them when
-    None), cached under `name`. Fitted on the project's signals even for others: a block
-    that learns something (MiniRocket's biases) must be the one the model was fitted with."""
+    None), the last `size` kept under `name`, keyed by the blocks alone: one name, one set
+    of other signals. Fitted on the project's signals even for others: a block that learns
+    something (MiniRocket's biases) must be the one the model was fitted with."""
     cache: OrderedDict[str, np.ndarray] = ctx.cache.setdefault(name, OrderedDict())
     key = candidate_key({"blocks": blocks, "model": None})
     if key in cache:
@@ -113,7 +115,7 @@ def features_of(ctx: Signals, blocks: list[dict[str, Any]], name: str, other: np
         h = b.transform(h)
         o = None if o is None else b.transform(o)
     cache[key] = h if o is None else o
-    while len(cache) > _CACHE_SIZE:
+    while len(cache) > size:
         cache.popitem(last=False)
     return cache[key]
 

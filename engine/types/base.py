@@ -206,6 +206,11 @@ class ProjectType:
         were the ones that generalised worst (docs/selection.md, "Ties at the top")."""
         return None
 
+    def harder_cache(self, ctx: Context) -> dict[str, Any]:
+        """What the harder splits' context holds besides the shared features: a type
+        whose harder splits need more than the signals puts it here."""
+        return {}
+
     def saturated(self, mains: list[float]) -> bool:
         """True when the main metric is perfect on every split: the splits can no
         longer rank the candidate against the others that are."""
@@ -263,7 +268,9 @@ class ProjectType:
         harder = self.run_harder(ctx, cfg) if full and self.saturated(mains) else None
         if harder is not None:
             extras["harder"] = ({**ev.mean_metrics(harder), "splits": len(harder),
-                                 "split_ba": [m[self.main_metric] for m in harder]} if harder
+                                 "split_ba": [m[self.main_metric] for m in harder],
+                                 **({"split_ba_noisy": [m[f"{self.main_metric}_noisy"] for m in harder]}
+                                    if f"{self.main_metric}_noisy" in harder[0] else {})} if harder
                                 else {self.main_metric: 0.0, "splits": 0, "failed": True})
             # what the selection's optimism re-ranks by: it cannot re-run the harder splits
             # for the candidates perfect on only half of the splits (engine/optimism.py)
@@ -294,7 +301,7 @@ class ProjectType:
             return None
         # the features of all signals do not depend on the splits and are shared; any
         # per-split cache a type keeps (keyed by split index) must not be
-        cache = {"features": ctx.cache.setdefault("features", OrderedDict())}
+        cache = {"features": ctx.cache.setdefault("features", OrderedDict()), **self.harder_cache(ctx)}
         try:
             return self.run_splits(replace(ctx, splits=sp, cache=cache), cfg, None)[0]
         except (ev.Rejected, *ev.EVAL_ERRORS):

@@ -82,7 +82,7 @@ export function candidateLabel(c: CandidateLine, core: CoreClock = {}): { label:
   for (const [fn, n] of Object.entries(c.cycles ?? {})) tip.push(`${fn}: ${n.toLocaleString("en-US")} cycles${ms(n, core.clock_hz)}${mhz(core.clock_hz)}`);
   if (c.over_latency) tip.push("over the project's max_latency_ms");
   if (c.harder !== undefined) tip.push(`perfect on every split; ${c.harder.toFixed(3)} with half of the signals held out (what orders the perfect ones)`);
-  if (c.harder_noisy !== undefined) tip.push(`${c.harder_noisy.toFixed(3)} with noise added to the held-out signals (what orders the ones perfect there too)`);
+  if (c.harder_noisy !== undefined) tip.push(`${c.harder_noisy.toFixed(3)} with noise added to the held-out signals (orders the perfect ones too)`);
   return {
     label: c.library,
     description: `score ${c.score.toFixed(2)}${metric ? " · " + metric : ""} · ${size}${time}${c.over_latency ? " (too slow)" : ""}`,

@@ -137,8 +137,9 @@ export interface Candidate extends Metrics {
    */
   harder?: number;
   /**
-   * For an n-class candidate perfect on the harder splits too: its main metric's mean on
-   * them with noise added to the held-out signals, which then orders it instead.
+   * For an n-class candidate perfect on every split: its main metric's mean on the harder
+   * splits with noise added to the held-out signals, which orders those candidates with
+   * `harder` (each bound counts half).
    */
   harder_noisy?: number;
 }
