@@ -114,10 +114,11 @@ def features_of(ctx: Signals, blocks: list[dict[str, Any]], name: str, other: np
         b.fit(h, None)
         h = b.transform(h)
         o = None if o is None else b.transform(o)
-    cache[key] = h if o is None else o
+    out = h if o is None else o
+    cache[key] = out
     while len(cache) > size:
         cache.popitem(last=False)
-    return cache[key]
+    return out
 
 
 def shared_features(ctx: Signals, cfg: dict[str, Any]) -> tuple[int, np.ndarray]:

@@ -170,8 +170,9 @@ def test_candidates_perfect_on_the_harder_splits_too_are_ordered_by_noise_not_by
     assert recs["tree"]["harder"]["balanced_accuracy_noisy"] < 0.9 <= recs["lda"]["harder"]["balanced_accuracy_noisy"]
     assert [r["key"] for r in search.ranked({r["key"]: r for r in recs.values()})] == [recs["lda"]["key"],
                                                                                         recs["tree"]["key"]]
-    again = search.evaluate(_offset_ctx(), recs["tree"]["config"], None)
-    assert again["harder"] == recs["tree"]["harder"]  # the noise comes from the project's seed
+    shared = _offset_ctx()  # another order on one worker: the noise is the seed's, not the order's
+    search.evaluate(shared, recs["lda"]["config"], None)
+    assert search.evaluate(shared, recs["tree"]["config"], None)["harder"] == recs["tree"]["harder"]
 
 
 def test_the_noisy_figures_are_taken_on_the_harder_splits_only_and_count_half() -> None:
@@ -188,6 +189,10 @@ def test_the_noisy_figures_are_taken_on_the_harder_splits_only_and_count_half() 
     def score(harder: list[dict[str, Any]]) -> float:
         return kind.score(_Ctx(), perfect[0], perfect, 900, 1800, harder=harder)  # type: ignore[arg-type]
 
+    slips = search.evaluate(_ctx(1.7), cfg, None)  # perfect on every split, not on the harder ones
+    assert min(slips["split_ba"]) == 1.0 and min(slips["harder"]["split_ba"]) < 1.0
+    assert len(slips["harder"]["split_ba_noisy"]) == ev.N_SPLITS
+
     noisy_slip = [{**_perfect(0.9), "balanced_accuracy_noisy": 0.9}] * 10
     clean_slip = [{**_perfect(0.9), "balanced_accuracy": 0.9, "balanced_accuracy_noisy": 1.0}] * 10
     both = [{**_perfect(0.9), "balanced_accuracy_noisy": 1.0}] * 10
@@ -195,6 +200,28 @@ def test_the_noisy_figures_are_taken_on_the_harder_splits_only_and_count_half() 
     assert score(noisy_slip) == score(clean_slip) < score(both) == score(perfect)
     # (1 + 0.9) / 2: the two bounds count half each, as one slip to 0.95 with half held out does
     assert score(noisy_slip) == score([{**_perfect(0.9), "balanced_accuracy": 0.95}] * 10)
+
+
+def test_a_model_that_cannot_answer_the_noisy_signals_scores_0_there_and_keeps_its_clean_figures() -> None:
+    from nanoforge.engine.types.ncc import fit_split
+    c = _offset_ctx()
+    cfg = {"blocks": [ev.block("flatten")], "model": ev.block("centroid")}
+    cut, feats = ev.shared_features(c, cfg)
+    p = fit_split(c, cfg, cut, feats, np.arange(40))
+    kind = types.get("ncc")
+    assert kind.noisy_figure(c.y, p, feats) == 1.0  # type: ignore[attr-defined]
+    assert kind.noisy_figure(c.y, p, np.full_like(feats, np.nan)) == 0.0  # type: ignore[attr-defined]
+
+
+def test_blocks_that_learn_are_fitted_on_the_project_signals_for_other_signals() -> None:
+    """MiniRocket's biases come from the signals it is fitted on: the noisy copy must be
+    transformed with the biases the model was fitted with, not with its own."""
+    c = _offset_ctx()
+    blocks = [ev.block("minirocket", kernels=8, dilations=2, seed=0)]
+    assert np.array_equal(ev.features_of(c, blocks, "same", c.x), ev.features(c, blocks))
+    other = (c.x + 0.3).astype(np.float32)
+    refit = ev.features(search.Context(other, c.y, c.classes, 8192, 20480, seed=3), blocks)
+    assert not np.array_equal(ev.features_of(c, blocks, "shifted", other), refit)
 
 
 def _ad_ctx(abnormal_noise: float) -> search.Context:
