@@ -5,6 +5,8 @@ the daemon, its jobs and Dask workers alike; nothing outside the tests knows it.
 
 from __future__ import annotations
 
+import os
+import time
 from typing import TYPE_CHECKING, Any
 
 from nanoforge.engine import evaluation as ev
@@ -14,6 +16,8 @@ if TYPE_CHECKING:
     from nanoforge.engine.search import Context
 
 NAME = "ncc-small"
+SLOW = "NANOFORGE_TEST_SLOW"  # a file: while it exists, each evaluation takes SLOW_SECONDS more
+SLOW_SECONDS = 0.5
 
 
 class SmallSpace(NClass):
@@ -25,6 +29,17 @@ class SmallSpace(NClass):
         return [[ev.block("stats"), ev.block("scale")],
                 [ev.block("diff"), ev.block("stats"), ev.block("scale")],
                 [ev.block("fft", window=True, log=True, bands=8), ev.block("scale"), ev.block("pca", k=4)]]
+
+    def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Slowed while the test's switch file exists: a test that kills the daemon or the
+        scheduler mid-run must not find the few dozen candidates already done (on a loaded
+        machine the CLI calls between seeing the run started and the kill took longer than
+        the whole run)."""
+        switch = os.environ.get(SLOW)
+        if switch and os.path.exists(switch):
+            time.sleep(SLOW_SECONDS)
+        return super().run_splits(ctx, cfg, race_below)
 
     def baselines(self, ctx: Context) -> list[dict[str, Any]]:
         return []  # the space is the few dozen candidates below, nothing else

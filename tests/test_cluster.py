@@ -37,7 +37,21 @@ ROOT = Path(__file__).resolve().parent.parent
 def dask_env() -> dict[str, str]:
     """What a cluster's machines have: nanoforge installed, plug-ins named."""
     return dict(os.environ, NANOFORGE_PLUGINS=smallspace.__name__, OMP_NUM_THREADS="1",
-                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+                **{smallspace.SLOW: str(SLOW_SWITCH)})
+
+
+SLOW_SWITCH = Path(tempfile.gettempdir()) / f"nanoforge-test-slow-{os.getpid()}"
+
+
+@pytest.fixture
+def slowed() -> Iterator[None]:
+    """Every evaluation slowed until the test removes the switch (or ends)."""
+    SLOW_SWITCH.touch()
+    try:
+        yield
+    finally:
+        SLOW_SWITCH.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +195,7 @@ def records(root: Path, bench_id: str) -> list[dict[str, Any]]:
 
 
 def test_the_daemon_killed_mid_run_resumes_on_the_cluster(cluster: Loopback, cli: Any, tmp_path: Path,
-                                                          local_project: str) -> None:
+                                                          local_project: str, slowed: None) -> None:
     root = gunpoint_project(cli, tmp_path / "gun")
     r = cli("bench", "start", str(root), "--cluster", cluster.address, "--seed", "3", "--time-budget", "600",
             "--json")
@@ -193,6 +207,7 @@ def test_the_daemon_killed_mid_run_resumes_on_the_cluster(cluster: Loopback, cli
     os.kill(json.loads(cli("daemon", "status", "--json").stdout)["pid"], signal.SIGKILL)
     st = wait_until(cli, root, lambda s: s["state"] == "interrupted", 30)  # the job died with its daemon
     assert st["candidates_evaluated"] < 24
+    SLOW_SWITCH.unlink()
 
     r = cli("bench", "resume", str(root), "--wait", "--json")
     assert r.returncode == 0, r.stderr
@@ -205,13 +220,15 @@ def test_the_daemon_killed_mid_run_resumes_on_the_cluster(cluster: Loopback, cli
 
 
 def test_an_unreachable_scheduler_pauses_the_benchmark_until_it_is_back(cluster: Loopback, cli: Any,
-                                                                        tmp_path: Path, local_project: str) -> None:
+                                                                        tmp_path: Path, local_project: str,
+                                                                        slowed: None) -> None:
     root = gunpoint_project(cli, tmp_path / "gun")
     r = cli("bench", "start", str(root), "--cluster", cluster.address, "--seed", "3", "--time-budget", "600",
             "--json")
     assert r.returncode == 0, r.stderr
     wait_until(cli, root, lambda s: s["candidates_evaluated"] >= 4 or s["state"] == "failed")
     cluster.stop_scheduler()
+    SLOW_SWITCH.unlink()
     st = wait_until(cli, root, lambda s: s["state"] == "paused" and bool(s.get("message")), 60)
     assert cluster.address in st["message"], st
     out = cli("bench", "status", str(root)).stdout
