@@ -279,7 +279,8 @@ class NClass(ProjectType):
     def harder_term(harder: list[dict[str, Any]]) -> float:
         """Certainty's place for a candidate perfect on every split: the mean of the
         balanced accuracy's bounds on the harder splits and on them with noise (only the
-        former when a record predates the noise; 0 when it could not be fitted there)."""
+        former when the splits carry no noisy figure, as a plug-in's own `run_splits` may
+        not; 0 when it could not be fitted there)."""
         if not harder:
             return 0.0
         bounds = [ev.lower_bound([h[k] for h in harder], HARDER_FRACTION)
