@@ -76,6 +76,14 @@ def _print_status(s: dict[str, Any], as_json: bool) -> None:
             print(f"    error: {s['error']}")
 
 
+def _harder_note(r: dict[str, Any]) -> str:
+    """What ordered a candidate perfect on every split (docs/selection.md, "Ties at the top")."""
+    if "harder" not in r:
+        return ""
+    noisy = f", {r['harder_noisy']:.3f} with noise added" if "harder_noisy" in r else ""
+    return f"  (perfect on every split; {r['harder']:.3f} with half held out{noisy})"
+
+
 def cmd_bench(c: Client, a: argparse.Namespace) -> int:
     project = _abs(a.project)
     if a.action == "start":
@@ -135,8 +143,7 @@ def cmd_bench(c: Client, a: argparse.Namespace) -> int:
               f"{r['ram']:>7}{r['flash']:>8}{measured:>13}{cycles:>10}  {' → '.join(r['pipeline'])} → {r['model']}"
               + ("" if r["state"] == "full" else "  (pruned early)")
               + ("  (over max_latency_ms)" if r.get("over_latency") else "")
-              + (f"  (perfect on every split; {r['harder']:.3f} with half held out" if "harder" in r else "")
-              + (f", {r['harder_noisy']:.3f} with noise added)" if "harder_noisy" in r else ")" if "harder" in r else ""))
+              + _harder_note(r))
     if line := _selection_line(res.get("selection")):
         print(f"best: {line}")
     print("RAM, flash: the search's estimate; measured RAM/flash and cycles per inference call on the project's "
