@@ -32,6 +32,7 @@ distributed = pytest.importorskip("distributed", reason="the cluster extra: pip 
 from nanoforge.daemon.cluster import DaskWorkers, Loopback, free_port  # noqa: E402 - needs distributed
 
 ROOT = Path(__file__).resolve().parent.parent
+SLOW_SWITCH = Path(tempfile.gettempdir()) / f"nanoforge-test-slow-{os.getpid()}"  # smallspace.SLOW's file
 
 
 def dask_env() -> dict[str, str]:
@@ -39,9 +40,6 @@ def dask_env() -> dict[str, str]:
     return dict(os.environ, NANOFORGE_PLUGINS=smallspace.__name__, OMP_NUM_THREADS="1",
                 PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                 **{smallspace.SLOW: str(SLOW_SWITCH)})
-
-
-SLOW_SWITCH = Path(tempfile.gettempdir()) / f"nanoforge-test-slow-{os.getpid()}"
 
 
 @pytest.fixture
