@@ -268,3 +268,35 @@ def test_bench_candidates_show_what_orders_the_perfect_ones(tmp_path: Path) -> N
     text = nanoforge("bench", "candidates", str(root)).stdout
     assert (f"(perfect on every split; {first['harder']:.3f} with half held out, "
             f"{first['harder_noisy']:.3f} with noise added)") in text
+
+
+def _aligned_1cc(n: int, noise: float) -> search.Context:
+    """Nominal signals of one shape that differ by a little `noise`: every synthetic
+    fault is far larger than that, as on spectra."""
+    rng = np.random.default_rng(0)
+    x = (3.0 * np.sin(np.arange(64) / 8.0)[None, None, :] + noise * rng.normal(size=(n, 1, 64))).astype(np.float32)
+    return search.Context(x, np.zeros(n, np.int64), ["nominal"], 8192, 20480, seed=1, type="1cc")
+
+
+def _oc_scores(ctx: search.Context, kind: str, params: dict[str, Any]) -> dict[float, dict[str, Any]]:
+    blocks = [ev.block("stats"), ev.block("scale")]
+    return {m: search.evaluate(ctx, {"blocks": blocks, "model": ev.block(kind, **params, contamination=0.05,
+                                                                            margin=m, seed=1)}, None)
+            for m in (1.5, 2.0, 3.0)}
+
+
+def test_between_equal_one_class_candidates_the_tighter_boundary_ranks_first() -> None:
+    """Every margin catches every fault and keeps every held-out signal: the figures say
+    nothing, and the tighter boundary is the one that catches a subtler real anomaly."""
+    recs = _oc_scores(_aligned_1cc(60, 0.02), "maha", {"robust": False})
+    assert all(r["split_ba"] == [1.0] * 10 for r in recs.values())
+    assert recs[1.5]["score"] > recs[2.0]["score"] > recs[3.0]["score"]
+    assert recs[1.5]["score"] - recs[3.0]["score"] == pytest.approx(1.5, abs=1e-3)  # a point per unit of margin
+
+
+def test_a_better_one_class_figure_outranks_a_tighter_margin() -> None:
+    """The margin only orders near-ties: a looser boundary that keeps more held-out
+    signals still ranks above a tighter one that loses some."""
+    recs = _oc_scores(_aligned_1cc(40, 0.05), "gmm", {"components": 1})
+    assert recs[2.0]["ba_mean"] > recs[1.5]["ba_mean"]
+    assert recs[2.0]["score"] > recs[1.5]["score"]
