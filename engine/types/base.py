@@ -283,9 +283,33 @@ class ProjectType:
                    else self.score(ctx, worst, per_split, ram, flash, harder=harder)),
             seconds=round(time.perf_counter() - t0, 4),
         )
+        self.apply_offset(rec)
         if rec["state"] == "pruned":
             rec["score"] = round(rec["score"] - 100.0, 3)  # never ranks above a full evaluation
         return rec
+
+    def score_offset(self, cfg: dict[str, Any]) -> float:
+        """Score points a candidate's configuration costs whatever its figures (1-class:
+        its margin). Taken off every Score a record holds, and recorded, so a benchmark
+        resumed from records written before an offset existed ranks them alike (`upgrade`)."""
+        return 0.0
+
+    def apply_offset(self, rec: dict[str, Any]) -> None:
+        off = self.score_offset(rec["config"])
+        if off:
+            for k in ("score", "score_ordinary"):
+                if isinstance(rec.get(k), (int, float)):
+                    rec[k] = round(rec[k] - off, 3)
+            rec["score_offset"] = off
+
+    def upgrade(self, rec: dict[str, Any]) -> dict[str, Any]:
+        """A record of an earlier version, scored as this one scores: the offset applied
+        when it has none (its figures are the same; only the Score's rule changed)."""
+        if "score_offset" in rec or rec.get("state") not in ("full", "pruned") or "config" not in rec:
+            return rec
+        out = dict(rec)
+        self.apply_offset(out)
+        return out
 
     def run_harder(self, ctx: Context, cfg: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Each of `harder_splits`' metrics for a candidate; [] when it fails on them (it

@@ -21,7 +21,7 @@ Score (0–100) = 100 × (0.80 · balanced accuracy, lower bound over the splits
                        − 0.01 · (margin − 1)).
 A 30 % hold-out of a few dozen nominal signals is a handful, and the worst of ten such
 splits ranks by luck: the bound (`evaluation.lower_bound`) is the mean less the
-splits' spread. The margin's point per unit is a tie-break (`OneClass.evaluate`).
+splits' spread. The margin's point per unit is a tie-break (`OneClass.score_offset`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from ..search import Context
 
 MARGINS = (1.0, 1.5, 2.0, 3.0)
-MARGIN_COST = 0.01  # of the Score per unit of margin above 1 (`OneClass.evaluate`)
+MARGIN_COST = 0.01  # of the Score per unit of margin above 1 (`OneClass.score_offset`)
 TRAIN_FRACTION = 0.7
 FITS_SIZE = 256
 Fits = OrderedDict[tuple[str, int], "tuple[np.ndarray, float] | None"]
@@ -222,22 +222,20 @@ class OneClass(NominalFiles):
                 break
         return per_split, self.worst(per_split)
 
-    def evaluate(self, ctx: Context, cfg: dict[str, Any], race_below: float | None) -> dict[str, Any]:
-        """The record, its Score less `MARGIN_COST` per unit of margin above 1. The
-        synthetic faults are a floor, not a model, of how subtle a real anomaly is: on data
-        where they are far larger than anything separating the nominal signals, a boundary
-        at twice the held-out threshold catches them all as well as one at the threshold,
-        gives a steadier recall on a handful of held-out signals, and ranks first, then
-        misses the real anomaly. Between candidates that do equally well on the splits the
-        tighter boundary is the safer library; a point per unit of margin only orders
-        near-ties (Coffee class_1 at 120 s: a k-NN distance at margin 2 ranked 0.1 point
-        above a Mahalanobis distance at margin 1, and tested 0.533 against 0.923;
-        docs/selection.md, "Loose boundaries at the top")."""
-        rec = super().evaluate(ctx, cfg, race_below)
-        if isinstance(rec.get("score"), (int, float)):
-            slack = max(0.0, float(cfg["model"]["params"].get("margin", 1.0)) - 1.0)
-            rec["score"] = round(rec["score"] - 100.0 * MARGIN_COST * slack, 3)
-        return rec
+    def score_offset(self, cfg: dict[str, Any]) -> float:
+        """One point (100 × `MARGIN_COST`) per unit of margin above 1. The synthetic
+        faults are a floor, not a model, of how subtle a real anomaly is: on data where
+        they are far larger than anything separating the nominal signals, a boundary at
+        twice the held-out threshold catches them as well as one at the threshold, keeps
+        a handful of held-out nominal signals more steadily, ranks first, then misses
+        the real anomaly. Between candidates that do equally well on the splits the
+        tighter boundary is the safer library; a point per unit only orders near-ties
+        (Coffee class_1 at 120 s: a k-NN distance at margin 2 ranked 0.1 point above a
+        Mahalanobis distance at margin 1, and tested 0.533 against 0.923;
+        docs/selection.md, "Loose boundaries at the top"). A unit of margin is not the
+        same looseness in every model family; within one fit it is."""
+        slack = max(0.0, float(cfg["model"]["params"].get("margin", 1.0)) - 1.0)
+        return 100.0 * MARGIN_COST * slack
 
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
               ) -> float:
