@@ -65,7 +65,7 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
         raise ValueError(f"{root}/nanoforge.toml has errors: {diags[0].message}" if diags else "project not found")
     ctx, meta = bs.context(dataclasses.replace(project, seed=int(job.get("seed", project.seed))))
     meta["benchmark"] = d.name
-    done = {k: ctx.kind.upgrade(r) for k, r in bs.read_results(d).items()}  # resumed records, scored as now
+    done = bs.read_results(d)
     sched = search.Scheduler(ctx, done)
     state["candidates_total"] = sched.total
     state["candidates_evaluated"] = sched.evaluated()

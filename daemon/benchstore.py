@@ -67,7 +67,11 @@ def read_state(d: Path) -> dict[str, Any]:
 def read_results(d: Path) -> dict[str, dict[str, Any]]:
     """The records of benchmark `d`, by key. A line that is not a whole record (a kill
     mid-write, a disk error, bytes that are not text) is skipped, so one bad line never
-    hides the rest: its candidate is simply evaluated again on resume."""
+    hides the rest: its candidate is simply evaluated again on resume. Records written
+    before a Score offset existed get it here (`ProjectType.upgrade`), so every reader
+    (the resumed search, lists, reports) ranks old and new records alike."""
+    name = (read_json(d / "job.json", {}) or {}).get("type")
+    kind = types.get(name) if name in types.names() else None
     out: dict[str, dict[str, Any]] = {}
     try:
         with open(d / "results.jsonl", "rb") as f:
@@ -77,7 +81,7 @@ def read_results(d: Path) -> dict[str, dict[str, Any]]:
                 except ValueError:  # UnicodeDecodeError included
                     continue
                 if _whole_record(rec):
-                    out[rec["key"]] = rec
+                    out[rec["key"]] = kind.upgrade(rec) if kind else rec
     except FileNotFoundError:
         pass
     return out

@@ -177,3 +177,25 @@ def test_candidates_evaluated_never_exceed_the_total() -> None:
     assert sched.evaluated() == sched.total
     sched.record(_full(0, 0.01))  # a record from another space (the project changed since) is not counted
     assert sched.evaluated() == sched.total
+
+
+def test_records_of_a_benchmark_started_before_the_margin_cost_are_read_with_it(tmp_path: Path) -> None:
+    """A 1-class benchmark resumed (or listed) after the upgrade: every reader gets its
+    old records with the Score offset, once, and the file on disk is left as it was."""
+    cfg = {"blocks": [{"kind": "flatten", "params": {}}],
+           "model": {"kind": "maha", "params": {"robust": False, "contamination": 0.05, "margin": 2.0}}}
+    worst = {"balanced_accuracy": 0.98}
+    old = {"key": "loose", "config": cfg, "state": "full", "score": 95.8, "worst": worst, "splits": 10, "ram": 100,
+           "flash": 200}
+    tight = {"key": "tight", "config": {**cfg, "model": {**cfg["model"], "params": {**cfg["model"]["params"],
+                                                                                    "margin": 1.0}}},
+             "state": "full", "score": 95.7, "worst": worst, "splits": 10, "ram": 100, "flash": 200}
+    text = "\n".join(json.dumps(r) for r in (old, tight)) + "\n"
+    (tmp_path / "results.jsonl").write_text(text)
+    (tmp_path / "job.json").write_text(json.dumps({"type": "1cc"}))
+    recs = benchstore.read_results(tmp_path)
+    assert recs["loose"]["score"] == pytest.approx(94.8) and recs["tight"]["score"] == 95.7
+    assert [r["key"] for r in search.ranked(recs)] == ["tight", "loose"]
+    assert (tmp_path / "results.jsonl").read_text() == text
+    (tmp_path / "job.json").write_text(json.dumps({"type": "ad"}))  # AD margins cost nothing
+    assert benchstore.read_results(tmp_path)["loose"]["score"] == 95.8
