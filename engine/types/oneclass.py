@@ -234,7 +234,8 @@ class OneClass(NominalFiles):
         Mahalanobis distance at margin 1, and tested 0.533 against 0.923;
         docs/selection.md, "Loose boundaries at the top"). A unit of margin is not the
         same looseness in every model family; within one fit it is."""
-        slack = max(0.0, float(cfg["model"]["params"].get("margin", 1.0)) - 1.0)
+        params = (cfg.get("model") or {}).get("params") or {}  # a damaged record read back has none
+        slack = max(0.0, float(params.get("margin", 1.0)) - 1.0)
         return 100.0 * MARGIN_COST * slack
 
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
