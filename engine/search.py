@@ -136,7 +136,7 @@ class Scheduler:
         self.models = kind.models(ctx)
         self.probes = kind.probe_models(ctx)
         self.main_metric = kind.main_metric
-        self.done: dict[str, dict[str, Any]] = {k: kind.upgrade(r) for k, r in (done or {}).items()}
+        self.done: dict[str, dict[str, Any]] = dict(done or {})
         self.issued: set[str] = set(self.done)
         self.completing: set[str] = set()  # pruned candidates given back for every split
         # Every candidate this search may evaluate: the probes are models of their own
