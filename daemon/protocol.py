@@ -294,6 +294,11 @@ class SelectionOptimism(TypedDict):
     """Fully evaluated candidates the choice was made among."""
     splits: int
     halves: int
+    synthetic: NotRequired[bool]
+    """The figures count synthetic faults as anomalies (1-class; anomaly detection with
+    few abnormal signals): the estimate is for faults like those, and real anomalies may be
+    caught more or less often; only recorded abnormal signals can tell (benchmarks before
+    this field: absent)."""
 
 
 class BestLibrary(Metrics):

@@ -156,4 +156,5 @@ def of_records(kind: ProjectType, records: list[dict[str, Any]], best_key: str, 
     stated = kind.stated(full[best])
     return {"metric": kind.main_metric, "saturated": bool(np.all(mains[best] >= CEILING)), "stated": round(stated, 4), "optimism": round(o.optimism, 4),
             "expected": round(stated - o.optimism, 4), "drop": round(o.drop, 4), "stable": round(o.stable, 3),
-            "candidates": o.candidates, "splits": o.splits, "halves": o.halves}
+            "candidates": o.candidates, "splits": o.splits, "halves": o.halves,
+            "synthetic": kind.synthetic_faults(full[best])}

@@ -90,6 +90,11 @@ def test_records_give_the_expected_figure_for_every_type() -> None:
         assert sel["optimism"] > 0
         assert sel["expected"] == pytest.approx(sel["stated"] - sel["optimism"], abs=2e-4)
         assert sel["stated"] == pytest.approx(kind.stated(best), abs=1e-4)
+        assert sel["synthetic"] is False  # figures on recorded signals only
+        best["worst"]["detection_synthetic"] = None  # anomaly detection with enough abnormal signals
+        assert optimism.of_records(kind, recs, best["key"], seed=0)["synthetic"] is False  # type: ignore[index]
+        best["worst"]["detection_synthetic"] = 0.9  # 1-class, or anomaly detection without abnormal signals
+        assert optimism.of_records(kind, recs, best["key"], seed=0)["synthetic"] is True  # type: ignore[index]
         assert optimism.of_records(kind, recs, "p", seed=0) is None  # a pruned record is never the best
         recs[0].update(split_ba=[1.0] * 10, split_r2_whole=[1.0] * 10, score=1000.0)
         assert optimism.of_records(kind, recs, "k0", seed=0)["saturated"]  # type: ignore[index]
@@ -103,6 +108,21 @@ def test_the_report_states_the_expected_figure_beside_the_benchmarks() -> None:
     text = _selection({"main_label": "balanced accuracy", "selection": sel})
     assert "0.91" in text and "0.95" in text and "312 candidates" in text and "60 %" in text
     assert _selection({"main_label": "balanced accuracy", "selection": None}) == ""
+    assert "synthetic" not in text
+    assert "synthetic faults" in _selection({"main_label": "balanced accuracy", "selection": {**sel, "synthetic": True}})
+
+
+def test_the_status_line_says_when_detection_counted_synthetic_faults() -> None:
+    """The expected figure of a 1-class benchmark is about its synthetic faults: on the
+    development suite it did not predict real detection, so the line says so."""
+    from nanoforge.cli.benchcmds import _selection_line
+
+    sel = {"metric": "balanced_accuracy", "saturated": False, "stated": 0.95, "optimism": 0.04, "expected": 0.91, "drop": 0.014,
+           "stable": 0.6, "candidates": 312, "splits": 10, "halves": 252}
+    plain = _selection_line(sel)
+    assert plain is not None and plain.startswith("expected on new data: ") and "synthetic" not in plain
+    line = _selection_line({**sel, "synthetic": True})
+    assert line is not None and line.startswith(plain) and "synthetic faults" in line and "recorded abnormal" in line
 
 
 def test_extrapolation_folds_average_to_the_pooled_repeat_r2() -> None:

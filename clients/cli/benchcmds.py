@@ -46,7 +46,9 @@ def _selection_line(sel: dict[str, Any] | None) -> str | None:
             f"optimism {sel['optimism']:.3f}, best among {sel['candidates']} candidates; same pick on "
             f"{100 * sel['stable']:.0f} % of half-split choices)"
             + ("; perfect on every split, so the splits cannot show how much lower new data may score — "
-               "validate on new recordings" if sel.get("saturated") else ""))
+               "validate on new recordings" if sel.get("saturated") else "")
+            + ("; detection counted synthetic faults, so real anomalies may be caught more or less often — "
+               "validate with recorded abnormal signals" if sel.get("synthetic") else ""))
 
 
 def _wait(c: Client, project: str, as_json: bool) -> dict[str, Any]:

@@ -120,9 +120,12 @@ export function benchTooltip(s: BenchLine & { id: string }): string {
   const saturated = sel.saturated
     ? "\nPerfect on every split: the splits cannot show how much lower new data may score; validate on new recordings."
     : "";
+  const synthetic = sel.synthetic
+    ? "\nDetection counted synthetic faults: real anomalies may be caught more or less often; validate with recorded abnormal signals."
+    : "";
   return `${s.id}: ${benchDescription(s)}\nExpected on new data: ${metric} ${sel.expected.toFixed(3)} (benchmark `
     + `${sel.stated.toFixed(3)} − selection optimism ${sel.optimism.toFixed(3)}, best among ${sel.candidates} `
-    + `candidates; same pick on ${Math.round(100 * sel.stable)} % of half-split choices)${saturated}`;
+    + `candidates; same pick on ${Math.round(100 * sel.stable)} % of half-split choices)${saturated}${synthetic}`;
 }
 
 export function fileDescription(f: { lines: number | null; columns: number | null; exists: boolean }): string {

@@ -733,6 +733,13 @@ export interface SelectionOptimism {
   candidates: number;
   splits: number;
   halves: number;
+  /**
+   * The figures count synthetic faults as anomalies (1-class; anomaly detection with
+   * few abnormal signals): the estimate is for faults like those, and real anomalies may be
+   * caught more or less often; only recorded abnormal signals can tell (benchmarks before
+   * this field: absent).
+   */
+  synthetic?: boolean;
 }
 
 export interface SerialEmulateParams {

@@ -97,6 +97,9 @@ test("a benchmark's tooltip says what its best is expected to do on new data", (
   const t = benchTooltip(b);
   assert.match(t, /Expected on new data: balanced accuracy 0\.958 \(benchmark 1\.000 − selection optimism 0\.042, best among 39/);
   assert.doesNotMatch(t, /Perfect on every split/);
+  assert.doesNotMatch(t, /synthetic faults/);
+  assert.match(benchTooltip({ ...b, best: { ...b.best, selection: { ...sel, synthetic: true } } }),
+               /Detection counted synthetic faults: real anomalies may be caught more or less often/);
   assert.match(benchTooltip({ ...b, best: { ...b.best, selection: { ...sel, optimism: 0, expected: 1, saturated: true } } }),
                /Perfect on every split/);
   assert.equal(benchTooltip({ ...b, best: null }), "b0001: finished · 39 candidates");
