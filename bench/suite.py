@@ -6,7 +6,7 @@ machine), beside scikit-learn baselines measured in the same run on the raw buff
 A change to the search is judged on this whole table, never on one dataset's figure.
 
 Run: python bench/suite.py DATASETS [--budget S] [--cores N] [--seed N] [--tasks SUBSTR …]
-     [--rank-study N] [--work DIR] [--json]
+     [--compose ends|middle] [--rank-study N] [--work DIR] [--json]
 DATASETS (or --datasets, or $NANOFORGE_DATASETS) is a folder of datasets, each with its
 dataset.json and train/ and test/ folders; the data is not part of the repository.
 
@@ -15,7 +15,9 @@ Tasks, from each dataset.json's "kind" (named NAME/TYPE, or NAME:CLASS/TYPE when
   extrapolation           NAME/ext, scored by test RMSE.
   anomaly detection       NAME/ad, and NAME/1cc on the same files (given the nominal file only).
   composed from n-class   for the FIRST and the LAST class that dataset.json lists (a fixed
-                          rule: two compositions per set, chosen before any figure is seen),
+                          rule: two compositions per set, chosen before any figure is seen;
+                          --compose middle: every other class instead, compositions no change
+                          to the search was ever judged on, a held-out check),
                           NAME:CLASS/1cc (that class's training file only) and NAME:CLASS/ad
                           (that class nominal, every other class abnormal); on test the same
                           split of classes. Scored by balanced accuracy (nominal recall +
@@ -48,7 +50,8 @@ optimism  the benchmark's own estimate for the chosen library (its record's main
 est.opt   the benchmark's own estimate of that optimism (`bench status`'s best.selection,
           engine/optimism.py), computed from its records before any test figure is seen; the
           summary compares the two over the tasks (mean |est.opt − optimism|, Pearson r,
-          Spearman ρ), and the same for the unscaled half-split drop (--json: est_drop).
+          Spearman ρ), the same for the unscaled half-split drop (--json: est_drop), and apart
+          for the tasks judged on recorded signals and on synthetic faults (--json: synthetic).
 rules     (--json "rules"; summary line) each alternative ranking rule re-run on every halving
           of each task's splits and judged on the other half, as the optimism estimate does:
           the mean figure of its choice, less the current rule's: the Score with the bound's
@@ -108,7 +111,14 @@ class Task:
 # ------------------------------------------------------------------ the tasks
 
 
-def discover(root: Path) -> tuple[list[Task], list[str]]:
+def composed_classes(classes: list[str], compose: str) -> list[str]:
+    """The classes made nominal in turn: the first and the last (`ends`, the suite's fixed
+    rule), or the others (`middle`: compositions no rule of the search was ever judged on,
+    a check that what was tuned on the ends holds elsewhere; none for a 2-class set)."""
+    return list(dict.fromkeys((classes[0], classes[-1]))) if compose == "ends" else classes[1:-1]
+
+
+def discover(root: Path, compose: str = "ends") -> tuple[list[Task], list[str]]:
     """Every task of the datasets under `root`, and what was not a task (with why)."""
     tasks: list[Task] = []
     skipped: list[str] = []
@@ -127,7 +137,7 @@ def discover(root: Path) -> tuple[list[Task], list[str]]:
             train, test = paths(files["train"]), paths(files["test"])
             tasks.append(Task(f"{d.name}/ncc", "ncc", *shape, train, test))
             classes = list(train)
-            for c in dict.fromkeys((classes[0], classes[-1])):
+            for c in composed_classes(classes, compose):
                 rest = [o for o in classes if o != c]
                 nom_tr, abn_tr = train[c], [f for o in rest for f in train[o]]
                 held = {"nominal": test[c], "abnormal": [f for o in rest for f in test[o]]}
@@ -316,7 +326,8 @@ def from_records(kind: str, sel: dict[str, Any], recs: list[dict[str, Any]], bes
     """A task's figures that come from its records alone: the benchmark's selection
     optimism (`sel`, as `bench status` gave it) and the rule study."""
     return {"est_optimism": sel.get("optimism"), "est_drop": sel.get("drop"), "est_expected": sel.get("expected"),
-            "stable": sel.get("stable"), "saturated": sel.get("saturated"), "rules": rule_study(types.get(kind), recs, best)}
+            "stable": sel.get("stable"), "saturated": sel.get("saturated"), "synthetic": sel.get("synthetic"),
+            "rules": rule_study(types.get(kind), recs, best)}
 
 
 def rejudge(path: Path) -> dict[str, Any]:
@@ -498,6 +509,10 @@ def table(out: dict[str, Any]) -> str:
     seen = [r for r in judged if not r.get("saturated")]
     lines.append("  where the best is not perfect on every split (the splits show its luck): "
                  + agreement([r["est_optimism"] for r in seen], [r["optimism"] for r in seen]))
+    for name, syn in (("judged on recorded signals", False), ("judged on synthetic faults (1-class, AD with few "
+                                                              "abnormal signals)", True)):
+        part = [r for r in judged if bool(r.get("synthetic")) is syn]
+        lines.append(f"  {name}: " + agreement([r["est_optimism"] for r in part], [r["optimism"] for r in part]))
     studied = [r for r in ran if r.get("rules")]
     if studied:
         lines.append("rules re-run on half the splits, judged on the other half, vs the current rule "
@@ -521,6 +536,8 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("datasets_dir", nargs="?", help="the datasets folder (or --datasets / $NANOFORGE_DATASETS)")
     ap.add_argument("--tasks", nargs="*", default=[], metavar="SUBSTR", help="run the tasks whose name contains one")
+    ap.add_argument("--compose", choices=("ends", "middle"), default="ends",
+                    help="1-class and AD tasks from the first and last class (the suite) or from the others (a held-out check)")
     ap.add_argument("--rank-study", type=int, default=0, metavar="N", help="score the top N candidates on test too")
     ap.add_argument("--max-ram", type=int, default=8192)
     ap.add_argument("--max-flash", type=int, default=20480)
@@ -537,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"{root}: no such datasets folder")
     if a.budget <= 0 or a.cores <= 0 or a.rank_study < 0:
         ap.error("--budget and --cores must be > 0, --rank-study ≥ 0")
-    tasks, skipped = discover(root)
+    tasks, skipped = discover(root, a.compose)
     if a.tasks:
         chosen = [t for t in tasks if any(s in t.name for s in a.tasks)]
         if len(chosen) < len(tasks):

@@ -99,7 +99,8 @@ def _selection(p: dict[str, Any]) -> str:
             f"(the same choice on {100 * sel['stable']:.0f} % of half-split re-runs)."
             + (" It is perfect on every split, so the splits cannot show how much lower new data may score: "
                "only new recordings can (nanoforge validate)." if sel.get("saturated") else "")
-            + (" Its detection counted synthetic faults (the project has no abnormal signals, or too few), so "
+            + (" Its detection counted synthetic faults (1-class always; anomaly detection for a machine with "
+               "fewer than 10 abnormal signals), so "
                "this is what to expect on faults like those: real anomalies may be caught more or less often, "
                "and only recorded abnormal signals can tell (nanoforge validate)." if sel.get("synthetic") else "")
             + "</p>")

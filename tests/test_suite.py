@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from .conftest import smooth_rows, write_signals
 
@@ -66,3 +67,26 @@ def test_suite_runs_a_task_and_lists_what_it_left_out(tmp_path: Path) -> None:
     # An earlier run's folder is never resumed into a new table.
     r = _suite(str(data), "--tasks", "Tiny/ncc", "--budget", "2", "--work", str(tmp_path / "work"))
     assert r.returncode == 2 and "already holds projects of Tiny/ncc" in r.stderr
+
+
+def test_the_held_out_compositions_are_the_classes_the_suite_never_composes(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--compose middle` makes every class but the first and the last nominal in turn:
+    compositions no change to the search was judged on; a 2-class set has none."""
+    import importlib.util
+
+    monkeypatch.syspath_prepend(str(SUITE.parent))  # the suite imports bench/common.py as `common`
+    spec = importlib.util.spec_from_file_location("nf_suite", SUITE)
+    assert spec is not None and spec.loader is not None
+    suite = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "nf_suite", suite)  # dataclasses look their module up
+    spec.loader.exec_module(suite)
+    data = _dataset(tmp_path / "datasets")
+    names = {c: {t.name for t in suite.discover(data, c)[0]} for c in ("ends", "middle")}
+    composed = {c: {n for n in v if ":" in n} for c, v in names.items()}
+    assert composed["ends"] == {"Tiny:low/1cc", "Tiny:low/ad", "Tiny:high/1cc", "Tiny:high/ad"}
+    assert composed["middle"] == {"Tiny:mid/1cc", "Tiny:mid/ad"}
+    assert names["ends"] - composed["ends"] == names["middle"] - composed["middle"] == {"Tiny/ncc"}
+    mid = next(t for t in suite.discover(data, "middle")[0] if t.name == "Tiny:mid/ad")
+    assert [p.name for p in mid.train["abnormal"]] == ["low.csv", "high.csv"]
+    assert suite.composed_classes(["a", "b"], "middle") == []
