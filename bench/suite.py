@@ -16,8 +16,9 @@ Tasks, from each dataset.json's "kind" (named NAME/TYPE, or NAME:CLASS/TYPE when
   anomaly detection       NAME/ad, and NAME/1cc on the same files (given the nominal file only).
   composed from n-class   for the FIRST and the LAST class that dataset.json lists (a fixed
                           rule: two compositions per set, chosen before any figure is seen;
-                          --compose middle: every other class instead, compositions no change
-                          to the search was ever judged on, a held-out check),
+                          --compose middle: every class but the first and the last instead,
+                          compositions no change to the search was ever judged on; with
+                          --tasks : (the composed tasks only) a held-out check),
                           NAME:CLASS/1cc (that class's training file only) and NAME:CLASS/ad
                           (that class nominal, every other class abnormal); on test the same
                           split of classes. Scored by balanced accuracy (nominal recall +
@@ -520,7 +521,8 @@ def table(out: dict[str, Any]) -> str:
                      + ", ".join(f"{k} {np.mean([r['rules'][k] for r in studied]):+.4f} "
                                  f"({sum(r['rules'][k] > 1e-9 for r in studied)}/"
                                  f"{sum(r['rules'][k] < -1e-9 for r in studied)})" for k in studied[0]["rules"]))
-    lines.append(f"budget {out['budget']:g} s, {out['cores']} cores, seed {out['seed']}, RAM ≤ {out['max_ram']} B, "
+    lines.append(f"budget {out['budget']:g} s, {out['cores']} cores, seed {out['seed']}, "
+                 + (f"compositions {out['compose']}, " if "compose" in out else "") + f"RAM ≤ {out['max_ram']} B, "
                  f"flash ≤ {out['max_flash']} B, cortex-m4; optimism = benchmark estimate − test (BA; R² for ext)")
     for r in ran:
         lines.append(f"  {r['task']:<28}{r['best']}  ({r['candidates']} candidates, best at {r['found_at_s']} s)  "
@@ -537,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("datasets_dir", nargs="?", help="the datasets folder (or --datasets / $NANOFORGE_DATASETS)")
     ap.add_argument("--tasks", nargs="*", default=[], metavar="SUBSTR", help="run the tasks whose name contains one")
     ap.add_argument("--compose", choices=("ends", "middle"), default="ends",
-                    help="1-class and AD tasks from the first and last class (the suite) or from the others (a held-out check)")
+                    help="1-class and AD tasks with the first and last class nominal (the suite) or every other one "
+                         "(with --tasks : a held-out check: the other tasks are the suite's)")
     ap.add_argument("--rank-study", type=int, default=0, metavar="N", help="score the top N candidates on test too")
     ap.add_argument("--max-ram", type=int, default=8192)
     ap.add_argument("--max-flash", type=int, default=20480)
@@ -574,7 +577,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{i}/{len(tasks)}] {t.name} …", file=sys.stderr, flush=True)
         rows_.append(evaluate(t, a, work, main_metric))
     ran = [r for r in rows_ if "error" not in r]
-    out = {"budget": a.budget, "cores": a.cores, "seed": a.seed, "max_ram": a.max_ram, "max_flash": a.max_flash,
+    out = {"budget": a.budget, "cores": a.cores, "seed": a.seed, "compose": a.compose, "max_ram": a.max_ram,
+           "max_flash": a.max_flash,
            "datasets": str(root), "work": str(work), "tasks": rows_, "skipped": skipped,
            "mean_rank": float(np.mean([r["rank"] for r in ran])) if ran else None,
            "mean_optimism": float(np.mean([r["optimism"] for r in ran])) if ran else None}

@@ -76,6 +76,7 @@ def test_the_held_out_compositions_are_the_classes_the_suite_never_composes(tmp_
     import importlib.util
 
     monkeypatch.syspath_prepend(str(SUITE.parent))  # the suite imports bench/common.py as `common`
+    monkeypatch.delitem(sys.modules, "common", raising=False)  # and drops it again afterwards
     spec = importlib.util.spec_from_file_location("nf_suite", SUITE)
     assert spec is not None and spec.loader is not None
     suite = importlib.util.module_from_spec(spec)

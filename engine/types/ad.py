@@ -278,7 +278,7 @@ class AnomalyDetection(NominalFiles):
     def synthetic_faults(self, rec: dict[str, Any]) -> bool:
         """Any couple judged on synthetic faults on any split, not only the worst one's: a
         machine without abnormal signals is the one whose real anomalies nobody checked."""
-        return bool(rec["synthetic"]) if "synthetic" in rec else super().synthetic_faults(rec)
+        return bool(rec.get("synthetic")) or super().synthetic_faults(rec)
 
     def harder_splits(self, ctx: Context) -> list[Any] | None:
         """Half of each couple's nominal signals learned, the other half detected; none for
