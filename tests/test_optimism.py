@@ -111,7 +111,6 @@ def test_the_report_states_the_expected_figure_beside_the_benchmarks() -> None:
 def _ad_context(abnormal: list[int], noise: float) -> search.Context:
     """One couple per entry, 24 nominal signals each and that many abnormal ones (the
     nominal waveform with `noise`: 0.05 is the nominal signals' own, so barely caught)."""
-
     rng = np.random.default_rng(1)
     t = np.arange(32) / 4.0
     xs, ys, gs = [], [], []

@@ -272,7 +272,6 @@ def test_bench_candidates_show_what_orders_the_perfect_ones(tmp_path: Path) -> N
             f"{first['harder_noisy']:.3f} with noise added)") in text
 
 
-
 class _FixedOneClass(OneClass):
     """The 1-class type with each margin's split figures given, not measured: the
     rule's arithmetic, free of any draw."""
