@@ -10,6 +10,7 @@ involved, and refitting them per split would multiply the cost by ten.
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from typing import Any, Protocol
 
@@ -98,20 +99,23 @@ def features(ctx: Signals, blocks: list[dict[str, Any]]) -> np.ndarray:
 
 
 def features_of(ctx: Signals, blocks: list[dict[str, Any]], name: str, other: np.ndarray | None,
-                size: int = _CACHE_SIZE) -> np.ndarray:
+                size: int = _CACHE_SIZE, rows: np.ndarray | None = None) -> np.ndarray:
     """`blocks` fitted on the signals of `ctx` and applied to `other` signals (to them when
-    None), the last `size` kept under `name`, keyed by the blocks alone: one name, one set
-    of other signals. Fitted on the project's signals even for others: a block that learns
-    something (MiniRocket's biases) must be the one the model was fitted with."""
+    None), the last `size` kept under `name`, keyed by the blocks (and `rows`): one name,
+    one set of other signals. Fitted on the project's signals even for others: a block that
+    learns something (MiniRocket's biases) must be the one the model was fitted with.
+    `rows`: fitted on those signals only (anomaly detection: a split's learned ones)."""
     cache: OrderedDict[str, np.ndarray] = ctx.cache.setdefault(name, OrderedDict())
     key = candidate_key({"blocks": blocks, "model": None})
+    if rows is not None:
+        key += ":" + hashlib.sha1(np.ascontiguousarray(rows, np.int64).tobytes()).hexdigest()[:16]
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
     pipe = build(ctx, {"blocks": blocks, "model": block("centroid")})
     h, o = ctx.x, other
     for b in pipe.blocks:
-        b.fit(h, None)
+        b.fit(h if rows is None else h[rows], None)
         h = b.transform(h)
         o = None if o is None else b.transform(o)
     out = h if o is None else o

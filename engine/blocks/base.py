@@ -32,6 +32,12 @@ class Block(Step):
     def fit(self, x: np.ndarray, y: np.ndarray | None = None) -> Block:
         return self
 
+    @classmethod
+    def learns(cls) -> bool:
+        """Whether `fit` learns anything from the signals: such a block's output depends on
+        which signals it was fitted on."""
+        return cls.fit is not Block.fit
+
     def transform(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 

@@ -1,5 +1,8 @@
 """Anomaly detection: nominal and abnormal files, one couple per machine; the library
-learns on the device and the benchmark only *selects* it.
+learns on the device and the benchmark only *selects* it. A block that learns
+(MiniRocket's biases) is the exception: fitted on each split's learned nominal signals,
+and for the library that ships on the project's nominal signals, it is constant on the
+device, like NanoEdge's preprocessing chosen for the project's data.
 
 Protocol, per split and per nominal/abnormal couple (one couple per machine): the
 candidate starts empty, learns a random 70 % of that couple's nominal signals one by one
@@ -58,6 +61,7 @@ LEARN_FRACTION = 0.7
 HARDER_FRACTION = 0.5  # learned on the splits that order the candidates perfect on every split
 MIN_ABNORMAL = 10  # abnormal signals a couple needs to be judged on them alone
 CURVE_TOLERANCE = 0.02
+ROCKET_FEATURES = (32, 64)  # MiniRocket sizes: the learned state grows with them (RAM)
 
 _b = ev.block
 
@@ -211,12 +215,14 @@ class AnomalyDetection(NominalFiles):
                                    ctx.data["origin"])
 
     def preprocessings(self, ctx: Context) -> list[list[dict[str, Any]]]:
-        """Blocks that need nothing learned off the device (the band-pass filter comes from
-        the project's settings)."""
+        """Blocks that learn nothing, and MiniRocket, whose biases are fitted off the
+        device on nominal signals (`fit`) and ship as constants: the model still learns
+        on the device (the band-pass filter comes from the project's settings)."""
         if ctx.data.get("multi"):
             return [[_b("rolling", window=w)] for w in (0, 4, 8, 16, 32)]
         prefixes = space.signal_prefixes(ctx.length, ctx.sos)
         feats = [_b("stats"), _b("catch"), _b("spectral"), _b("flatten"), *space.fft_variants((4, 8, 16))]
+        feats += [space.rocket(ctx.axes, ctx.length, n, ctx.seed) for n in ROCKET_FEATURES]
         return [pre + [f] for pre in prefixes for f in feats]
 
     def probe_models(self, ctx: Context) -> list[dict[str, Any]]:
@@ -256,12 +262,16 @@ class AnomalyDetection(NominalFiles):
 
     def run_splits(self, ctx: Context, cfg: dict[str, Any], race_below: float | None
                    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        model = ev.build(ctx, cfg).model
-        feats = ev.features(ctx, cfg["blocks"])
-        if not np.all(np.isfinite(feats)):
-            raise FloatingPointError("non-finite features")
+        pipe = ev.build(ctx, cfg)
+        model = pipe.model
+        learns = any(b.learns() for b in pipe.blocks)
         per_split: list[dict[str, Any]] = []
         for couples in ctx.splits:
+            # a block that learns (MiniRocket's biases) is fitted on what the split learns
+            rows = np.sort(np.concatenate([learn for learn, _ in couples])) if learns else None
+            feats = ev.features_of(ctx, cfg["blocks"], "features", None, rows=rows)
+            if not np.all(np.isfinite(feats)):
+                raise FloatingPointError("non-finite features")
             results = [run_split(model, feats, ctx.y, learn, test) for learn, test in couples]
             worst_c = min(results, key=lambda r: (r["balanced_accuracy"], r["margin"]))
             worst_c = {**worst_c, "min_learn": max(r["min_learn"] for r in results),
@@ -308,7 +318,14 @@ class AnomalyDetection(NominalFiles):
         return round(100 * s, 3)
 
     def fit(self, ctx: Context, pipe: Pipeline) -> Pipeline:
-        return pipe  # ships untrained: it learns on the device
+        """The model ships untrained (it learns on the device); a block that learns
+        (MiniRocket's biases) is fitted on the project's nominal signals, as on each split
+        on the learned ones."""
+        h = ctx.x[ctx.y == 0]
+        for b in pipe.blocks:
+            b.fit(h, None)
+            h = b.transform(h)
+        return pipe
 
     def scores(self, rec: dict[str, Any]) -> dict[str, Any]:
         w = rec.get("worst", {})

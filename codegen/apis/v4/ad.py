@@ -3,8 +3,9 @@ learning of codegen/c/nf_ad*.h.
 
 The library ships untrained: `neai_anomalydetection_init()` empties the learned state,
 `learn()` adds one nominal buffer, `detect()` gives a similarity 0–100. Constant tables
-(band-pass coefficients, half-space tree shapes from the seed) are flash; everything
-learned is one static float array in RAM.
+(band-pass coefficients, half-space tree shapes from the seed, MiniRocket's biases fitted
+on the project's nominal signals) are flash; everything learned on the device is one
+static float array in RAM.
 """
 
 from __future__ import annotations
