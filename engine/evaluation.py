@@ -5,7 +5,9 @@ Features up to the first block that learns per split (scaling, PCA) are computed
 per preprocessing on all training signals and cached in the worker: the same
 preprocessing is evaluated with dozens of models in a row. Unsupervised feature blocks
 (MiniRocket's biases) are fitted once on all signals for the same reason: no labels are
-involved, and refitting them per split would multiply the cost by ten.
+involved, and refitting them per split would multiply the cost by ten. Anomaly detection
+is the exception (`features_of(rows=)`): its held-out signals stand for a device's new
+buffers, which the biases shipped to it never saw.
 """
 
 from __future__ import annotations

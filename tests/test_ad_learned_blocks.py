@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nanoforge.codegen.apis.v4 import ad
+from nanoforge.codegen.cgen import c_float, check_number
 from nanoforge.engine import evaluation as ev
 from nanoforge.engine import search, space
 from nanoforge.engine.pipeline import Pipeline
@@ -49,3 +51,20 @@ def test_each_split_fits_the_block_on_the_signals_it_learns() -> None:
     assert np.array_equal(fa, ref.features(ctx.x))
     assert not np.array_equal(fa, fb)  # two splits, two fits, two cache entries
     assert ev.features_of(ctx, ROCKET, "features", None, rows=learn_a) is fa
+
+
+def test_a_state_learned_through_other_biases_is_refused() -> None:
+    """One candidate (one library id) benchmarked twice on different nominal signals ships
+    two sets of biases: the state one learned must not be restored into the other."""
+    ctx = _context()
+    cfg = {"blocks": ROCKET, "model": ev.block("gauss", margin=3.0)}
+    checks = []
+    for rows in (slice(0, 12), slice(12, 24)):
+        pipe = Pipeline.from_config(cfg)
+        pipe.blocks[0].fit(ctx.x[rows])
+        gen = ad.generate(pipe, 1, 64, "abcdef012345", 4)
+        checks.append(next(line for line in gen.files["neai.c"].splitlines() if "#define NF_MEM_CHECK" in line))
+    assert checks[0] != checks[1]
+    plain = ad.generate(Pipeline.from_config({"blocks": [ev.block("stats")], "model": cfg["model"]}), 1, 64,
+                        "abcdef012345", 4)
+    assert f"#define NF_MEM_CHECK {c_float(check_number('abcdef012345'))}" in plain.files["neai.c"]

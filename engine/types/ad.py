@@ -109,6 +109,17 @@ def ad_splits(y: np.ndarray, groups: np.ndarray, n: int, seed: int, ordered: boo
     return out
 
 
+def fit_blocks(pipe: Pipeline, x: np.ndarray) -> None:
+    """The blocks that learn (MiniRocket's biases) fitted on `x`, the model left as it is;
+    nothing is computed past the last of them (none: nothing at all)."""
+    last = max((i for i, b in enumerate(pipe.blocks) if b.learns()), default=-1)
+    h = x
+    for i, b in enumerate(pipe.blocks[:last + 1]):
+        b.fit(h, None)
+        if i < last:
+            h = b.transform(h)
+
+
 def _checkpoints(n: int, warmup: int) -> list[int]:
     pts, m = [], max(warmup + 2, 3)
     while m < n:
@@ -321,10 +332,7 @@ class AnomalyDetection(NominalFiles):
         """The model ships untrained (it learns on the device); a block that learns
         (MiniRocket's biases) is fitted on the project's nominal signals, as on each split
         on the learned ones."""
-        h = ctx.x[ctx.y == 0]
-        for b in pipe.blocks:
-            b.fit(h, None)
-            h = b.transform(h)
+        fit_blocks(pipe, ctx.x[ctx.y == 0])
         return pipe
 
     def scores(self, rec: dict[str, Any]) -> dict[str, Any]:
@@ -350,6 +358,8 @@ class AnomalyDetection(NominalFiles):
         ds = self.load(project)
         groups = ds.groups if ds.groups is not None else np.zeros(len(ds.y), np.int64)
         learn, test = ad_splits(ds.y, groups, ev.N_SPLITS, project.seed, project.sensor == "multi")[0][0]
+        pipe = Pipeline.from_spec(pipe.to_spec())  # a copy: the shipped blocks stay as shipped
+        fit_blocks(pipe, ds.x[learn])  # as the split fitted them: on what it learns
         model = pipe.model
         assert isinstance(model, ADModel)
         curve, sims = learn_then_detect(model, pipe.features(ds.x), ds.y, learn, test)

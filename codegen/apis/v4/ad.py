@@ -11,6 +11,7 @@ static float array in RAM.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ class ADGen(LibraryGen):
         defs = [f"#define NF_D {d}", f"#define NF_CAL {CAL}", f"#define NF_WARMUP {m.warmup}",
                 f"#define NF_MARGIN {c_float(float(m.params.get('margin', 3.0)))}",
                 f"#define NF_MODEL_OFF {2 * d + 2 + CAL}", f"#define NF_MEM_SIZE {self.mem}",
-                f"#define NF_MEM_CHECK {c_float(check_number(self.neai_id))}"]
+                f"#define NF_MEM_CHECK {c_float(self.mem_check())}"]
         own, self.rng_init = em.setup(self, m, d)
         self.ad_defs = "\n".join(defs + own) + "\n"
         self.use("nf_ad", em.module)
@@ -159,11 +160,25 @@ float *neai_anomalydetection_memory{s}(uint32_t *n_floats)
 }}
 """ + after
 
+    def mem_check(self) -> float:
+        """What a saved learned state is checked against: the library's id and, when a
+        block was fitted off the device (MiniRocket's biases), what it learned. The same
+        candidate benchmarked again on more nominal signals ships other biases under the
+        same id; a state learned through the old ones must be refused, not read."""
+        fitted = [np.asarray(v, np.float32).tobytes() for b in self.pipe.blocks if b.learns()
+                  for _, v in sorted(b.state.items())]
+        if not fitted:
+            return check_number(self.neai_id)
+        h = hashlib.sha1(self.neai_id.encode())
+        for f in fitted:
+            h.update(f)
+        return check_number(h.hexdigest())
+
     def knowledge(self) -> np.ndarray:
         """knowledge.h's array when deployed pretrained: check number, length, learned state."""
         if self.pretrained is None:
             return np.zeros(0, np.float32)
-        head = np.asarray([check_number(self.neai_id), float(self.mem + 2)], np.float32)
+        head = np.asarray([self.mem_check(), float(self.mem + 2)], np.float32)
         return np.concatenate([head, self.pretrained])
 
     def emit(self) -> Generated:
