@@ -14,6 +14,7 @@ from nanoforge.codegen.apis.v4 import ad
 from nanoforge.codegen.apis.v4.ad import ADHostLibrary
 from nanoforge.engine.models import NOMINAL
 from nanoforge.engine.pipeline import Pipeline
+from nanoforge.engine.types.ad import fit_blocks
 
 from .conftest import FIXTURES
 
@@ -50,10 +51,7 @@ CASES = [
 
 def _generate(tmp: Path, blocks: list, model: dict, min_learn: int = 6) -> tuple[Pipeline, Path, int]:
     pipe = Pipeline.from_config({"blocks": blocks, "model": model})
-    h = LEARN
-    for b in pipe.blocks:  # as `AnomalyDetection.fit` ships it: blocks fitted, model untrained
-        b.fit(h, None)
-        h = b.transform(h)
+    fit_blocks(pipe, LEARN)  # as `AnomalyDetection.fit` ships it: blocks fitted, model untrained
     gen = ad.generate(pipe, 6, 100, "abcdef012345", min_learn)
     src = tmp / "src"
     src.mkdir(parents=True, exist_ok=True)
