@@ -8,11 +8,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from .conftest import smooth_rows, write_signals
+from .conftest import nanoforge, smooth_rows, write_signals
 
 SUITE = Path(__file__).resolve().parent.parent / "bench" / "suite.py"
 LENGTH = 32
@@ -36,6 +37,20 @@ def _dataset(root: Path) -> Path:
 
 def _suite(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(SUITE), *args], capture_output=True, text=True, timeout=300)
+
+
+def _load_suite(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """bench/suite.py as a module, for its task discovery."""
+    import importlib.util
+
+    monkeypatch.syspath_prepend(str(SUITE.parent))  # the suite imports bench/common.py as `common`
+    monkeypatch.delitem(sys.modules, "common", raising=False)  # and drops it again afterwards
+    spec = importlib.util.spec_from_file_location("nf_suite", SUITE)
+    assert spec is not None and spec.loader is not None
+    suite = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "nf_suite", suite)  # dataclasses look their module up
+    spec.loader.exec_module(suite)
+    return suite
 
 
 def test_suite_runs_a_task_and_lists_what_it_left_out(tmp_path: Path) -> None:
@@ -73,15 +88,7 @@ def test_the_held_out_compositions_are_the_classes_the_suite_never_composes(tmp_
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """`--compose middle` makes every class but the first and the last nominal in turn:
     compositions no change to the search was judged on; a 2-class set has none."""
-    import importlib.util
-
-    monkeypatch.syspath_prepend(str(SUITE.parent))  # the suite imports bench/common.py as `common`
-    monkeypatch.delitem(sys.modules, "common", raising=False)  # and drops it again afterwards
-    spec = importlib.util.spec_from_file_location("nf_suite", SUITE)
-    assert spec is not None and spec.loader is not None
-    suite = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "nf_suite", suite)  # dataclasses look their module up
-    spec.loader.exec_module(suite)
+    suite = _load_suite(monkeypatch)
     data = _dataset(tmp_path / "datasets")
     names = {c: {t.name for t in suite.discover(data, c)[0]} for c in ("ends", "middle")}
     composed = {c: {n for n in v if ":" in n} for c, v in names.items()}
@@ -91,3 +98,38 @@ def test_the_held_out_compositions_are_the_classes_the_suite_never_composes(tmp_
     mid = next(t for t in suite.discover(data, "middle")[0] if t.name == "Tiny:mid/ad")
     assert [p.name for p in mid.train["abnormal"]] == ["low.csv", "high.csv"]
     assert suite.composed_classes(["a", "b"], "middle") == []
+
+
+GENERATE = SUITE.parent / "generate.py"
+
+
+def test_generated_datasets_are_seeded_suite_tasks_that_pass_the_checks(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench/generate.py makes the README's generated-data check reproducible: the same
+    seed writes the same bytes, the suite finds the set's tasks, and nanoforge's own
+    checks accept every file as benchmark data (no error, one signal per line)."""
+    def generate(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(GENERATE), *args], capture_output=True, text=True, timeout=120)
+
+    args = ["--classes", "3", "--train", "10", "--test", "4", "--length", "40", "--axes", "2", "--counts", "12,10,10"]
+    for name in ("a", "b"):
+        assert generate("prototypes", str(tmp_path / name / "P"), *args, "--seed", "5").returncode == 0
+    assert generate("prototypes", str(tmp_path / "c" / "P"), *args, "--seed", "6").returncode == 0
+    first = sorted(p.read_bytes() for p in (tmp_path / "a").rglob("*.csv"))
+    assert first == sorted(p.read_bytes() for p in (tmp_path / "b").rglob("*.csv"))
+    assert first != sorted(p.read_bytes() for p in (tmp_path / "c").rglob("*.csv"))
+    meta = json.loads((tmp_path / "a" / "P" / "dataset.json").read_text())
+    assert meta["axes"] == 2 and meta["buffer_length"] == 40 and list(meta["files"]["train"]) == ["c0", "c1", "c2"]
+    train = tmp_path / "a" / "P" / "train"
+    rows = np.loadtxt(train / "c0.csv", delimiter=",", ndmin=2)
+    assert rows.shape == (12, 80) and len(np.loadtxt(train / "c1.csv", delimiter=",", ndmin=2)) == 10
+    r = nanoforge("check", *map(str, sorted(train.glob("*.csv"))), "--axes", "2", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    assert generate("cbf", str(tmp_path / "cbf" / "CBF"), "--length", "64", "--train", "10", "--test", "2").returncode == 0
+    tasks = {t.name for t in _load_suite(monkeypatch).discover(tmp_path / "cbf")[0]}
+    assert tasks == {"CBF/ncc", "CBF:cylinder/1cc", "CBF:cylinder/ad", "CBF:funnel/1cc", "CBF:funnel/ad"}
+
+    bad = generate("prototypes", str(tmp_path / "bad"), "--classes", "3", "--counts", "10,10")
+    assert bad.returncode == 2 and "--counts has 2 numbers for 3 classes" in bad.stderr
+    assert not (tmp_path / "bad").exists()
