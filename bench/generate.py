@@ -32,7 +32,8 @@ import numpy as np
 CBF = ("cylinder", "bell", "funnel")
 
 # The README's generated-data check: name → prototype parameters (classes, train per
-# class, test per class, length, axes, shift, noise, offset, seed, train counts).
+# class, test per class, length, axes, shift, noise, offset, seed; PC's training counts
+# per class replace its train).
 CHECKS: dict[str, dict[str, Any]] = {
     "PA": {"classes": 10, "train": 10, "test": 30, "length": 128, "axes": 1, "shift": 0.1, "noise": 0.4,
            "offset": 0.3, "seed": 101},
@@ -50,6 +51,8 @@ CHECKS: dict[str, dict[str, Any]] = {
 
 
 def cbf_signal(rng: np.random.Generator, kind: str, length: int) -> np.ndarray:
+    """Saito's definition on 128 samples, its event's place and width scaled to `length`
+    so longer buffers hold the same shapes, not longer noise."""
     s = length / 128
     a = int(rng.uniform(16, 32) * s)
     b = a + int(rng.uniform(32, 96) * s)
@@ -66,6 +69,8 @@ def cbf_signal(rng: np.random.Generator, kind: str, length: int) -> np.ndarray:
 
 
 def prototype(rng: np.random.Generator, length: int) -> np.ndarray:
+    """One class's shape on one axis: bumps of random place, width and sign tell classes
+    apart by waveform, the sinusoid by rhythm; nothing sets a class apart by level alone."""
     t = np.arange(length)
     p = np.zeros(length)
     for _ in range(3):
@@ -77,7 +82,10 @@ def prototype(rng: np.random.Generator, length: int) -> np.ndarray:
 
 def prototype_signal(rng: np.random.Generator, protos: list[np.ndarray], length: int, shift: float, noise: float,
                      offset: float) -> np.ndarray:
-    """One signal, samples interleaved across axes as the files hold them."""
+    """One signal of a class. The shift moves the shape as a late trigger would (zeros
+    come in, nothing wraps round), so raw-buffer distances see it and shift-invariant
+    features do not; the gain and offset are a sensor's. Samples are interleaved across
+    axes, as the files hold them."""
     out = []
     for p in protos:
         s = int(rng.uniform(-shift, shift) * length)
@@ -87,7 +95,7 @@ def prototype_signal(rng: np.random.Generator, protos: list[np.ndarray], length:
 
 
 def write(out: Path, axes: int, length: int, rows: dict[str, dict[str, list[np.ndarray]]], fmt: str) -> None:
-    """dataset.json and one file per class and split, the layout bench/suite.py reads."""
+    """dataset.json last, so a folder the suite finds is complete."""
     files: dict[str, dict[str, str]] = {}
     for split, by_class in rows.items():
         (out / split).mkdir(parents=True, exist_ok=True)
@@ -100,6 +108,8 @@ def write(out: Path, axes: int, length: int, rows: dict[str, dict[str, list[np.n
 
 
 def cbf(out: Path, length: int, train: int, test: int, seed: int) -> None:
+    """One generator for both splits, in order: the test signals are new draws, as a new
+    recording would be."""
     rng = np.random.default_rng(seed)
     rows = {split: {k: [cbf_signal(rng, k, length) for _ in range(n)] for k in CBF}
             for split, n in (("train", train), ("test", test))}
@@ -108,9 +118,8 @@ def cbf(out: Path, length: int, train: int, test: int, seed: int) -> None:
 
 def prototypes(out: Path, classes: int, train: int, test: int, length: int, axes: int, shift: float, noise: float,
                offset: float, seed: int, counts: list[int] | None = None) -> None:
-    """`counts`: training signals per class when they differ (unbalanced classes)."""
-    if counts is not None and len(counts) != classes:
-        raise ValueError(f"--counts has {len(counts)} numbers for {classes} classes")
+    """`counts`: training signals per class when they differ (unbalanced classes); it
+    replaces `train`. The test split stays balanced, so accuracy weighs classes alike."""
     rng = np.random.default_rng(seed)
     protos = [[prototype(rng, length) for _ in range(axes)] for _ in range(classes)]
     rows: dict[str, dict[str, list[np.ndarray]]] = {}
@@ -122,6 +131,14 @@ def prototypes(out: Path, classes: int, train: int, test: int, length: int, axes
     write(out, axes, length, rows, "%.4f")
 
 
+def seed(text: str) -> int:
+    """numpy's generators take seeds ≥ 0; say so before a traceback would."""
+    v = int(text)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"{text}: a seed is a whole number ≥ 0")
+    return v
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="kind", required=True)
@@ -130,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--length", type=int, default=512)
     c.add_argument("--train", type=int, default=100, help="training signals per class")
     c.add_argument("--test", type=int, default=100, help="test signals per class")
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--seed", type=seed, default=0)
     p = sub.add_parser("prototypes", help="random-prototype classes")
     p.add_argument("out", type=Path)
     p.add_argument("--classes", type=int, required=True)
@@ -141,23 +158,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shift", type=float, default=0.1, help="largest time shift, a share of the buffer")
     p.add_argument("--noise", type=float, default=0.4, help="white noise's standard deviation")
     p.add_argument("--offset", type=float, default=0.3, help="per-signal offset's standard deviation")
-    p.add_argument("--counts", help="training signals per class, comma separated (unbalanced classes)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--counts", help="training signals per class, comma separated (unbalanced classes; "
+                   "replaces --train)")
+    p.add_argument("--seed", type=seed, default=0)
     k = sub.add_parser("checks", help="the six prototype sets of the README's generated-data check")
     k.add_argument("out", type=Path)
     a = ap.parse_args(argv)
     if a.kind == "cbf":
-        if min(a.length, a.train, a.test) < 1:
-            ap.error("--length, --train and --test must be at least 1")
+        if a.length < 4 or min(a.train, a.test) < 1:
+            ap.error("--length must be at least 4 and --train and --test at least 1")
         cbf(a.out, a.length, a.train, a.test, a.seed)
     elif a.kind == "prototypes":
-        counts = [int(v) for v in a.counts.split(",")] if a.counts else None
+        try:
+            counts = [int(v) for v in a.counts.split(",")] if a.counts else None
+        except ValueError:
+            ap.error(f"--counts {a.counts!r}: whole numbers separated by commas, e.g. 40,10")
+        if counts is not None and len(counts) != a.classes:
+            ap.error(f"--counts has {len(counts)} numbers for {a.classes} classes")
         if min(a.classes, a.train, a.test, a.length, a.axes, *(counts or [1])) < 1:
             ap.error("--classes, --train, --test, --length, --axes and --counts must be at least 1")
-        try:
-            prototypes(a.out, a.classes, a.train, a.test, a.length, a.axes, a.shift, a.noise, a.offset, a.seed, counts)
-        except ValueError as e:
-            ap.error(str(e))
+        if not (0 <= a.shift < 1) or not all(np.isfinite(v) and v >= 0 for v in (a.noise, a.offset)):
+            ap.error("--shift must be in [0, 1) and --noise and --offset finite and at least 0")
+        prototypes(a.out, a.classes, a.train, a.test, a.length, a.axes, a.shift, a.noise, a.offset, a.seed, counts)
     else:
         for name, params in CHECKS.items():
             prototypes(a.out / name, **params)

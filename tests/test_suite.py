@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -39,7 +39,7 @@ def _suite(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(SUITE), *args], capture_output=True, text=True, timeout=300)
 
 
-def _load_suite(monkeypatch: pytest.MonkeyPatch) -> Any:
+def _load_suite(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """bench/suite.py as a module, for its task discovery."""
     import importlib.util
 
@@ -106,12 +106,13 @@ GENERATE = SUITE.parent / "generate.py"
 def test_generated_datasets_are_seeded_suite_tasks_that_pass_the_checks(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """bench/generate.py makes the README's generated-data check reproducible: the same
-    seed writes the same bytes, the suite finds the set's tasks, and nanoforge's own
-    checks accept every file as benchmark data (no error, one signal per line)."""
+    seed writes the same bytes, the suite finds every set's tasks, nanoforge's own checks
+    accept the files as benchmark data, and bad parameters stop with a usage error
+    before anything is written."""
     def generate(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, str(GENERATE), *args], capture_output=True, text=True, timeout=120)
 
-    args = ["--classes", "3", "--train", "10", "--test", "4", "--length", "40", "--axes", "2", "--counts", "12,10,10"]
+    args = ["--classes", "3", "--train", "10", "--test", "10", "--length", "40", "--axes", "2", "--counts", "12,10,10"]
     for name in ("a", "b"):
         assert generate("prototypes", str(tmp_path / name / "P"), *args, "--seed", "5").returncode == 0
     assert generate("prototypes", str(tmp_path / "c" / "P"), *args, "--seed", "6").returncode == 0
@@ -120,16 +121,43 @@ def test_generated_datasets_are_seeded_suite_tasks_that_pass_the_checks(tmp_path
     assert first != sorted(p.read_bytes() for p in (tmp_path / "c").rglob("*.csv"))
     meta = json.loads((tmp_path / "a" / "P" / "dataset.json").read_text())
     assert meta["axes"] == 2 and meta["buffer_length"] == 40 and list(meta["files"]["train"]) == ["c0", "c1", "c2"]
-    train = tmp_path / "a" / "P" / "train"
-    rows = np.loadtxt(train / "c0.csv", delimiter=",", ndmin=2)
-    assert rows.shape == (12, 80) and len(np.loadtxt(train / "c1.csv", delimiter=",", ndmin=2)) == 10
-    r = nanoforge("check", *map(str, sorted(train.glob("*.csv"))), "--axes", "2", "--json")
+    d = tmp_path / "a" / "P"
+    rows = np.loadtxt(d / "train" / "c0.csv", delimiter=",", ndmin=2)
+    assert rows.shape == (12, 80) and len(np.loadtxt(d / "train" / "c1.csv", delimiter=",", ndmin=2)) == 10
+    r = nanoforge("check", *map(str, sorted(d.rglob("*.csv"))), "--axes", "2", "--json")
     assert r.returncode == 0, r.stdout + r.stderr
 
+    suite = _load_suite(monkeypatch)
     assert generate("cbf", str(tmp_path / "cbf" / "CBF"), "--length", "64", "--train", "10", "--test", "2").returncode == 0
-    tasks = {t.name for t in _load_suite(monkeypatch).discover(tmp_path / "cbf")[0]}
-    assert tasks == {"CBF/ncc", "CBF:cylinder/1cc", "CBF:cylinder/ad", "CBF:funnel/1cc", "CBF:funnel/ad"}
+    assert {t.name for t in suite.discover(tmp_path / "cbf")[0]} == {
+        "CBF/ncc", "CBF:cylinder/1cc", "CBF:cylinder/ad", "CBF:funnel/1cc", "CBF:funnel/ad"}
+    assert generate("checks", str(tmp_path / "checks")).returncode == 0
+    tasks, skipped = suite.discover(tmp_path / "checks")
+    assert len(tasks) == 30 and not skipped  # 6 sets: n-class, and 1-class and AD for two classes each
 
-    bad = generate("prototypes", str(tmp_path / "bad"), "--classes", "3", "--counts", "10,10")
-    assert bad.returncode == 2 and "--counts has 2 numbers for 3 classes" in bad.stderr
+    for bad, says in ((["--counts", "10,10"], "--counts has 2 numbers for 3 classes"),
+                      (["--counts", "10,x,3"], "whole numbers separated by commas"),
+                      (["--noise", "nan"], "--noise and --offset finite"),
+                      (["--shift", "1"], "--shift must be in [0, 1)"),
+                      (["--seed", "-1"], "a seed is a whole number")):
+        r = generate("prototypes", str(tmp_path / "bad"), "--classes", "3", *bad)
+        assert r.returncode == 2 and says in r.stderr, r.stderr
+    r = generate("cbf", str(tmp_path / "bad"), "--length", "3")
+    assert r.returncode == 2 and "--length must be at least 4" in r.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_generated_signals_interleave_their_axes_sample_by_sample() -> None:
+    """x0 y0 x1 y1 …, as signal files hold them: a file written axis after axis would
+    pass every count and shape check and be another signal to the benchmark."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nf_generate", GENERATE)
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    flat, step = np.zeros(16), np.linspace(1.0, 2.0, 16)
+    s = generate.prototype_signal(np.random.default_rng(0), [flat, step], 16, 0.0, 0.0, 0.0)
+    assert s.shape == (32,) and np.all(s[0::2] == 0)
+    ratio = s[1::2] / step  # one gain for the whole axis, the shape kept in time order
+    assert np.allclose(ratio, ratio[0]) and 0.5 < ratio[0] < 1.5
