@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from nanoforge.engine.atomic import write_atomic
+
 CBF = ("cylinder", "bell", "funnel")
 
 # The README's generated-data check: name → prototype parameters (classes, train per
@@ -101,10 +103,11 @@ def write(out: Path, axes: int, length: int, rows: dict[str, dict[str, list[np.n
         (out / split).mkdir(parents=True, exist_ok=True)
         files[split] = {}
         for name, signals in by_class.items():
-            (out / split / f"{name}.csv").write_text("".join(",".join(fmt % v for v in r) + "\n" for r in signals))
+            text = "".join(",".join(fmt % v for v in r) + "\n" for r in signals)
+            write_atomic(out / split / f"{name}.csv", text, 0o644)
             files[split][name] = f"{split}/{name}.csv"
     meta = {"kind": "n-class classification", "axes": axes, "buffer_length": length, "files": files}
-    (out / "dataset.json").write_text(json.dumps(meta, indent=1))
+    write_atomic(out / "dataset.json", json.dumps(meta, indent=1), 0o644)
 
 
 def cbf(out: Path, length: int, train: int, test: int, seed: int) -> None:
