@@ -85,6 +85,7 @@ from typing import Any
 import numpy as np
 from common import bench, new_project, nf, options, run
 
+from nanoforge.daemon import benchstore
 from nanoforge.engine import evaluation as ev
 from nanoforge.engine import optimism, types
 
@@ -227,15 +228,9 @@ def figures(task: Task, proj: Path, key: str | None = None) -> dict[str, float]:
 
 
 def records(path: Path) -> dict[str, dict[str, Any]]:
-    out = {}
-    for line in path.read_text().splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(rec, dict) and "key" in rec:
-            out[rec["key"]] = rec
-    return out
+    """A benchmark's records as every reader gets them: an earlier run's rescored by this
+    version's Score (`ProjectType.upgrade`), so `--rejudge` re-ranks by one rule."""
+    return benchstore.read_results(path.parent)
 
 
 def spearman(x: list[float], y: list[float]) -> float | None:

@@ -29,11 +29,12 @@ def evolution(d: Path) -> tuple[list[dict[str, Any]], list[list[float]]]:
     recs = bs.read_results(d)
     order = {k: i + 1 for i, k in enumerate(recs)}
     best = []
-    for t, score, key in bs.read_state(d).get("history", []):
+    for t, _, key in bs.read_state(d).get("history", []):
         r = recs.get(key)
         if r is None or r.get("state") not in ("full", "pruned"):
             continue
-        best.append({"t": float(t), "candidates": order[key], "library": key, "score": float(score),
+        # the record's Score, not the one the history wrote: an older benchmark's is rescored
+        best.append({"t": float(t), "candidates": order[key], "library": key, "score": float(r["score"]),
                      "main": r["worst"].get(kind.main_metric), "ram": int(r["ram"]),
                      "flash": int(r["flash"])})
     full = [[float(r.get("t", 0.0)), float(r["score"])] for r in recs.values() if r.get("state") == "full"]

@@ -83,6 +83,9 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
         cost[0] = time.monotonic() - t
         return out
 
+    earlier = (state.get("best") or {}).get("library")
+    if best and earlier and earlier != best["key"]:  # records rescored on reading (a newer Score rule)
+        bs.restamp_selection(d, earlier, None)  # the figure is the best's only
     if best and not bs.library_path(d, best["key"]).exists():
         bs.fit_and_save(d, ctx, meta, best, selection())
     if best:
@@ -104,6 +107,7 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
 
     def on_record(rec: dict[str, Any]) -> None:
         nonlocal best
+        rec = kind.upgrade(rec, (ctx.max_ram, ctx.max_flash))  # a cluster worker of another version
         recent.append(time.monotonic())
         results.write(_json(rec) + "\n")
         results.flush()

@@ -24,6 +24,7 @@ from nanoforge.engine.bandpass import design
 from nanoforge.engine.pipeline import pack, unpack
 from nanoforge.engine.project import Project, load
 from nanoforge.engine.targets import resolve
+from nanoforge.engine.types.base import SCORE_RULE
 
 ACTIVE = ("running", "paused", "starting")
 
@@ -68,10 +69,21 @@ def read_results(d: Path) -> dict[str, dict[str, Any]]:
     """The records of benchmark `d`, by key. A line that is not a whole record (a kill
     mid-write, a disk error, bytes that are not text) is skipped, so one bad line never
     hides the rest: its candidate is simply evaluated again on resume. Records written
-    before a Score offset existed get it here (`ProjectType.upgrade`), so every reader
-    (the resumed search, lists, reports) ranks old and new records alike."""
-    name = (read_json(d / "job.json", {}) or {}).get("type")
+    before a Score offset existed, or with a footprint term in the Score, are rescored here
+    (`ProjectType.upgrade`), so every reader (the resumed search, lists, reports) ranks old
+    and new records alike."""
+    job = read_json(d / "job.json", {}) or {}
+    name = job.get("type")
     kind = types.get(name) if name in types.names() else None
+    budgets: list[tuple[int, int] | None] = []  # read once, and only for an old record
+
+    def upgrade(rec: dict[str, Any]) -> dict[str, Any]:
+        if kind is None:
+            return rec
+        if rec.get("score_rule", 1) < SCORE_RULE and not budgets:
+            budgets.append(_budgets(d, job))
+        return kind.upgrade(rec, budgets[0] if budgets else None)
+
     out: dict[str, dict[str, Any]] = {}
     try:
         with open(d / "results.jsonl", "rb") as f:
@@ -81,10 +93,26 @@ def read_results(d: Path) -> dict[str, dict[str, Any]]:
                 except ValueError:  # UnicodeDecodeError included
                     continue
                 if _whole_record(rec):
-                    out[rec["key"]] = kind.upgrade(rec) if kind else rec
+                    out[rec["key"]] = upgrade(rec)
     except FileNotFoundError:
         pass
     return out
+
+
+def _budgets(d: Path, job: dict[str, Any]) -> tuple[int, int] | None:
+    """The (max RAM, max flash) a record whose Score still counts the free share of each is
+    rescored against: the job's own (a job records them since SCORE_RULE 2), else the
+    project's now, which the benchmark ran with unless the project changed since. None when
+    neither can be read (the record then stays as it was)."""
+    ram, flash = job.get("max_ram"), job.get("max_flash")
+    if isinstance(ram, int) and isinstance(flash, int) and ram > 0 and flash > 0:
+        return ram, flash
+    root = job.get("project")
+    try:
+        project, _ = load(root if isinstance(root, str) and root else d.parents[2])
+    except (OSError, ValueError, IndexError):
+        return None
+    return (project.max_ram, project.max_flash) if project else None
 
 
 def _whole_record(rec: Any) -> bool:

@@ -72,7 +72,8 @@ class Jobs:
                              "or 'local'")
         d = bs.new_bench_dir(root)
         bs.write_json(d / "job.json", {"id": d.name, "project": str(root), "type": project.type,
-                                       "time_budget": float(time_budget),
+                                       "time_budget": float(time_budget), "max_ram": project.max_ram,
+                                       "max_flash": project.max_flash,
                                        "cores": int(cores), "seed": project.seed if seed is None else int(seed),
                                        "cluster": address, "created": bs.now()})
         bs.write_json(d / "state.json", {"elapsed_s": 0.0, "candidates_evaluated": 0})

@@ -172,6 +172,13 @@ def lower_bounds(rows: np.ndarray, test_fraction: float = TEST_FRACTION, z: floa
     return v.mean(axis=1) - z * np.sqrt((1.0 / v.shape[1] + ratio) * v.var(axis=1, ddof=1))
 
 
+def footprint_term(ram: int, flash: int, max_ram: int, max_flash: int) -> tuple[float, float]:
+    """The share of the RAM and flash budgets a library leaves free, each in [0, 1]. No
+    built-in Score counts it any more (size only orders equal Scores: docs/selection.md,
+    "Size orders ties only"); kept for plug-in types whose Score does."""
+    return max(0.0, 1 - ram / max_ram), max(0.0, 1 - flash / max_flash)
+
+
 def mean_metrics(per_split: list[dict[str, Any]]) -> dict[str, Any]:
     """Each numeric metric's mean over the splits (None where a split has none)."""
     out: dict[str, Any] = {}
@@ -179,9 +186,3 @@ def mean_metrics(per_split: list[dict[str, Any]]) -> dict[str, Any]:
         vals = [m[k] for m in per_split if isinstance(m.get(k), (int, float)) and not isinstance(m.get(k), bool)]
         out[k] = float(np.mean(vals)) if vals and isinstance(v0, (int, float)) else v0
     return out
-
-
-def footprint_term(ram: int, flash: int, max_ram: int, max_flash: int) -> tuple[float, float]:
-    """The share of the RAM and flash budgets a library leaves free, each in [0, 1]: every
-    Score rewards a smaller library between otherwise equal ones."""
-    return max(0.0, 1 - ram / max_ram), max(0.0, 1 - flash / max_flash)

@@ -284,7 +284,10 @@ def by_prep(cfgs: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], list
 
 def rank_key(r: dict[str, Any]) -> tuple[float, int, str]:
     """Order of records, best first: by score, then (scores being rounded, ties happen)
-    the smaller library; the list, the best library and the one saved agree on it."""
+    the smaller library; the list, the best library and the one saved agree on it. Size
+    only orders equal Scores: as a Score term it made the smallest of near-equal candidates
+    win, which on the development suite and generated data tested worse more often than
+    not (docs/selection.md, "Size orders ties only")."""
     return (-r["score"], r.get("ram", 0) + r.get("flash", 0), r["key"])
 
 

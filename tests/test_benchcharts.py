@@ -33,7 +33,7 @@ def _benched(root: Path, kind: str, cfg: dict) -> str:
             {"key": "cccccc03", "config": cfg, "state": "full", "score": 80.0, "worst": {main: 0.8}, "ram": 1200,
              "flash": 5000, "splits": 10, "t": 3.25}]
     off = project.kind.score_offset(cfg)  # what a job records beside a Score it took an offset from
-    recs = [{**r, "score_offset": off} if off else r for r in recs]
+    recs = [{**r, "score_offset": off, "score_rule": 2} if off else {**r, "score_rule": 2} for r in recs]
     (d / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
     spec = search.fit_library(ctx, cfg, {**meta, "library": "cccccc03"}).to_spec()
     benchstore.save_library(d, "cccccc03", spec)

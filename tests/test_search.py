@@ -12,6 +12,7 @@ import pytest
 from nanoforge.daemon import benchstore
 from nanoforge.engine import search, workers
 from nanoforge.engine.dataset import deinterleave
+from nanoforge.engine.project import new_project
 
 from .conftest import FIXTURES
 
@@ -177,6 +178,32 @@ def test_candidates_evaluated_never_exceed_the_total() -> None:
     assert sched.evaluated() == sched.total
     sched.record(_full(0, 0.01))  # a record from another space (the project changed since) is not counted
     assert sched.evaluated() == sched.total
+
+
+def test_records_scored_with_a_footprint_term_are_read_without_it(tmp_path: Path) -> None:
+    """A benchmark from before size left the Score, resumed or listed now: its records are
+    rescored against the project's budgets, so an old small library does not keep the
+    points a new one no longer gets, and the file on disk is left as it was."""
+    toml = new_project(tmp_path / "p", "1cc", max_ram=8192, max_flash=20480)
+    root = toml.parent
+    d = benchstore.new_bench_dir(root)
+    benchstore.write_json(d / "job.json", {"type": "1cc", "project": str(root)})
+    cfg = {"blocks": [{"kind": "flatten", "params": {}}],
+           "model": {"kind": "maha", "params": {"robust": False, "contamination": 0.05, "margin": 1.0}}}
+    base = {"config": cfg, "state": "full", "worst": {"balanced_accuracy": 0.9}, "splits": 10}
+    # old rule: 100 × (0.80 · bound + 0.15 · AUC + 0.025 · free RAM + 0.025 · free flash), AUC 0.9
+    small = {**base, "key": "small", "ram": 2048, "flash": 5120, "ba_lcb": 0.90, "score": 89.25}
+    big = {**base, "key": "big", "ram": 8192, "flash": 20480, "ba_lcb": 0.91, "score": 86.3}
+    newer = {**base, "key": "newer", "ram": 2048, "flash": 5120, "ba_lcb": 0.90, "score": 90.2, "score_rule": 2}
+    text = "".join(json.dumps(r) + "\n" for r in (small, big, newer))
+    (d / "results.jsonl").write_text(text)
+    recs = benchstore.read_results(d)
+    assert recs["small"]["score"] == pytest.approx(90.0) and recs["big"]["score"] == pytest.approx(90.85)
+    assert recs["newer"]["score"] == 90.2
+    assert [r["key"] for r in search.ranked(recs)] == ["big", "newer", "small"]
+    assert (d / "results.jsonl").read_text() == text
+    toml.unlink()  # no budgets to rescore against: read as written
+    assert benchstore.read_results(d)["small"]["score"] == 89.25
 
 
 def test_records_of_a_benchmark_started_before_the_margin_cost_are_read_with_it(tmp_path: Path) -> None:

@@ -24,9 +24,8 @@ The learning curve: balanced accuracy after m learn calls at a few checkpoints; 
 minimum recommended number of learn() calls is the first checkpoint within 0.02 of the
 final balanced accuracy, the largest over splits and couples.
 
-Score (0–100) = 100 × (0.85 · balanced accuracy, lower bound over the splits
+Score (0–100) = 100 × (0.89 · balanced accuracy, lower bound over the splits
                       + 0.10 · functional margin clipped to [0, 1], mean over the splits
-                      + 0.02 · (1 − RAM / max RAM) + 0.02 · (1 − flash / max flash)
                       + 0.01 · (1 − recommended learn calls / nominal signals learned)),
 the functional margin being (mean similarity of held-out nominal − mean similarity of
 abnormal) / 100.
@@ -178,7 +177,9 @@ class AnomalyDetection(NominalFiles):
     title = "anomaly detection"
     sensors = ("generic", "multi")
     learns_on_device = True
-    lcb_weight = 0.85
+    lcb_weight = 0.89
+    lcb_weight_before = 0.85
+    footprint_weight_before = 0.02
     usage = "--nominal FILE [--abnormal FILE] (one couple per machine)"
 
     def load(self, project: Project) -> Dataset:
@@ -311,10 +312,10 @@ class AnomalyDetection(NominalFiles):
 
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int,
               harder: list[dict[str, Any]] | None = None) -> float:
-        """100 × (0.85 · balanced accuracy's lower bound + 0.10 · mean functional margin clipped
-        to [0, 1] + 0.02 · free RAM + 0.02 · free flash + 0.01 · (1 − recommended learn calls /
-        learned)); for a candidate perfect on every split, the margin's place is taken by its
-        mean balanced accuracy on the harder splits (module docstring)."""
+        """100 × (0.89 · balanced accuracy's lower bound + 0.10 · mean functional margin clipped
+        to [0, 1] + 0.01 · (1 − recommended learn calls / learned)); for a candidate perfect
+        on every split, the margin's place is taken by its mean balanced accuracy on the
+        harder splits (module docstring)."""
         lcb = self.lower_bound([m["balanced_accuracy"] for m in per_split])
         if harder is None:
             second = float(np.mean([m["margin"] for m in per_split]))
@@ -322,9 +323,7 @@ class AnomalyDetection(NominalFiles):
             second = float(np.mean([m["balanced_accuracy"] for m in harder])) if harder else 0.0
         min_learn = max(m["min_learn"] for m in per_split)
         learned = min(m["learned"] for m in per_split)
-        free_ram, free_flash = ev.footprint_term(ram, flash, ctx.max_ram, ctx.max_flash)
-        s = (0.85 * lcb + 0.10 * min(1.0, max(0.0, second))
-             + 0.02 * free_ram + 0.02 * free_flash
+        s = (self.lcb_weight * lcb + 0.10 * min(1.0, max(0.0, second))
              + 0.01 * max(0.0, 1 - min_learn / max(learned, 1)))
         return round(100 * s, 3)
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 _REGISTRY: dict[str, ProjectType] = {}
 DEFAULT = "ncc"  # stored libraries and contexts written before types were named are n-class
+SCORE_RULE = 2  # 2: no footprint term in the Score (docs/selection.md, "Size orders ties only")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,10 @@ class ProjectType:
     validation_usage: ClassVar[str] = ""
     validation_good: ClassVar[float] = 0.9  # the main metric on new data below which no library "works well"
     lcb_weight: ClassVar[float] = 0.80  # the main metric's lower bound's share of the Score (`rank_on`)
+    # Before `SCORE_RULE` 2 every Score also counted the free share of each budget at this
+    # weight, and the bound at `lcb_weight_before`: `upgrade` rescores such records.
+    lcb_weight_before: ClassVar[float] = 0.80
+    footprint_weight_before: ClassVar[float] = 0.0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -289,7 +294,7 @@ class ProjectType:
             ba_ci95=list(metrics.ci95(mains, self.ci_low)), split_ba=mains, **extras,
             score=(self.score(ctx, worst, per_split, ram, flash) if harder is None
                    else self.score(ctx, worst, per_split, ram, flash, harder=harder)),
-            seconds=round(time.perf_counter() - t0, 4),
+            seconds=round(time.perf_counter() - t0, 4), score_rule=SCORE_RULE,
         )
         self.apply_offset(rec)
         if rec["state"] == "pruned":
@@ -310,14 +315,45 @@ class ProjectType:
                     rec[k] = round(rec[k] - off, 3)
             rec["score_offset"] = off
 
-    def upgrade(self, rec: dict[str, Any]) -> dict[str, Any]:
-        """A record of an earlier version, scored as this one scores: the offset applied
-        when it has none (its figures are the same; only the Score's rule changed)."""
-        if "score_offset" in rec or rec.get("state") not in ("full", "pruned") or "config" not in rec:
+    def upgrade(self, rec: dict[str, Any], budgets: tuple[int, int] | None = None) -> dict[str, Any]:
+        """A record of an earlier version, scored as this one scores (its figures are the
+        same; only the Score's rule changed), so a resumed benchmark, its lists and its
+        reports rank old and new records alike: the offset applied when it has none, and
+        the footprint term taken out of a Score written before `SCORE_RULE` 2, which
+        needs the project's (max RAM, max flash) `budgets` (left as it was without them)."""
+        if rec.get("state") not in ("full", "pruned") or "config" not in rec:
             return rec
-        out = dict(rec)
-        self.apply_offset(out)
+        out = rec
+        if "score_offset" not in rec:
+            out = dict(rec)
+            self.apply_offset(out)
+        if rec.get("score_rule", 1) < SCORE_RULE and budgets is not None and self._own_score_rule():
+            out = dict(out)
+            free = (max(0.0, 1 - out["ram"] / budgets[0]) if budgets[0] > 0 else 0.0) + \
+                   (max(0.0, 1 - out["flash"] / budgets[1]) if budgets[1] > 0 else 0.0)
+            try:
+                bound = self.main_term(out)
+            except (KeyError, TypeError, ValueError):
+                return out
+            delta = 100.0 * ((self.lcb_weight - self.lcb_weight_before) * bound - self.footprint_weight_before * free)
+            for k in ("score", "score_ordinary"):
+                if isinstance(out.get(k), (int, float)):
+                    out[k] = round(out[k] + delta, 3)
+            out["score_rule"] = SCORE_RULE
         return out
+
+    def _own_score_rule(self) -> bool:
+        """True when the class whose `score` this type uses is the one that states what
+        its earlier rule counted: a plug-in with a Score of its own, subclassing a built-in
+        type, never had the built-in's footprint term (nor its weights)."""
+        def owner(attr: str) -> type | None:
+            return next((c for c in type(self).__mro__ if attr in c.__dict__), None)
+        return owner("score") is owner("footprint_weight_before")
+
+    def main_term(self, rec: dict[str, Any]) -> float:
+        """The main metric's term of the Score as a record holds it (`upgrade`): the lower
+        bound over the splits."""
+        return float(rec["ba_lcb"])
 
     def run_harder(self, ctx: Context, cfg: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Each of `harder_splits`' metrics for a candidate; [] when it fails on them (it

@@ -8,8 +8,8 @@ for every candidate, so a worst-fold Score ranked by SMAPE alone); a repeat test
 signal once, so its R² and RMSE are the data set's, and the worst repeat stays a worst case.
 Racing compares the first folds, pooled.
 
-Score (0–100) = 100 × (0.75 · R² clipped to [0, 1] + 0.15 · (1 − SMAPE / 200)
-                       + 0.05 · (1 − RAM / max RAM) + 0.05 · (1 − flash / max flash)).
+Score (0–100) = 100 × (0.85 · R² clipped to [0, 1] + 0.15 · (1 − SMAPE / 200)), both of
+the worse repeat; the library's size only orders equal Scores (`search.rank_key`).
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ class Extrapolation(ProjectType):
     targets_first = True
     single_entry = True
     usage = "--file FILE (each line: the target value, then the buffer)"
-    lcb_weight = 0.75  # of the worse repeat's R², for which the folds' R² bound stands in (`rank_on`)
+    lcb_weight = 0.85  # of the worse repeat's R², for which the folds' R² bound stands in (`rank_on`)
+    lcb_weight_before = 0.75
+    footprint_weight_before = 0.05
 
     def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
         if "file" not in entry:
@@ -178,9 +180,7 @@ class Extrapolation(ProjectType):
 
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
               ) -> float:
-        free_ram, free_flash = ev.footprint_term(ram, flash, ctx.max_ram, ctx.max_flash)
-        s = (0.75 * min(1.0, max(0.0, worst["r2"])) + 0.15 * (1 - min(worst["smape"], 200.0) / 200.0)
-             + 0.05 * free_ram + 0.05 * free_flash)
+        s = self.lcb_weight * self.main_term({"worst": worst}) + 0.15 * (1 - min(worst["smape"], 200.0) / 200.0)
         return round(100 * s, 3)
 
     def record_extras(self, per_split: list[dict[str, Any]]) -> dict[str, Any]:
@@ -197,6 +197,10 @@ class Extrapolation(ProjectType):
 
     def bound_term(self, bounds: np.ndarray) -> np.ndarray:
         return np.clip(bounds, 0.0, 1.0)  # the Score counts R² in [0, 1]
+
+    def main_term(self, rec: dict[str, Any]) -> float:
+        """The worse repeat's R² in [0, 1], as the Score counts it."""
+        return float(self.bound_term(np.asarray(rec["worst"]["r2"], float)))
 
     def stated(self, rec: dict[str, Any]) -> float:
         """The worse pooled repeat's R²: one fold's R² says little (module docstring)."""

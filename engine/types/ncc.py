@@ -6,16 +6,15 @@ class on each side). The worst split is shown (users know it); the rank comes fr
 predicts data the benchmark never saw: the lower confidence bound of the balanced
 accuracy over the splits (`evaluation.lower_bound`) and the other metrics' means.
 
-    score = 100 × ( 0.80 · balanced accuracy, lower bound
+    score = 100 × ( 0.82 · balanced accuracy, lower bound
                   + 0.05 · accuracy, mean
                   + 0.05 · macro F1, mean
                   + 0.04 · (MCC + 1) / 2, mean
-                  + 0.04 · certainty, mean      (probability given to the true class)
-                  + 0.01 · (1 − RAM / max RAM)
-                  + 0.01 · (1 − flash / max flash) )
+                  + 0.04 · certainty, mean      (probability given to the true class) )
 
-Balanced accuracy dominates; the rest orders ties, and a smaller library wins between
-otherwise equal ones. Why not the worst split, as before: see docs/selection.md.
+Balanced accuracy dominates; the rest orders near-ties. The size of the library is not in
+the Score: it only orders equal Scores (`search.rank_key`; docs/selection.md, "Size
+orders ties only"). Why not the worst split, as before: see docs/selection.md.
 
 A candidate perfect on every split has accuracy, F1 and MCC of 1 there too, and only
 certainty and size would order it among the others that are: on the development suite
@@ -123,6 +122,8 @@ class NClass(ProjectType):
     title = "n-class classification"
     roles = ("class", "file")
     usage = "--class NAME FILE (one per class)"
+    lcb_weight = 0.82
+    footprint_weight_before = 0.01
 
     def entry_problem(self, entry: dict[str, str], earlier: list[dict[str, str]]) -> EntryProblem | None:
         if "class" not in entry or "file" not in entry:
@@ -265,14 +266,12 @@ class NClass(ProjectType):
 
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int,
               harder: list[dict[str, Any]] | None = None) -> float:
-        free_ram, free_flash = ev.footprint_term(ram, flash, ctx.max_ram, ctx.max_flash)
         m = ev.mean_metrics(per_split)
         if harder is not None:  # perfect on every split: certainty's place (module docstring)
             m["certainty"] = self.harder_term(harder)
         lcb = self.lower_bound([p["balanced_accuracy"] for p in per_split])
-        s = (0.80 * lcb + 0.05 * m["accuracy"] + 0.05 * m["f1"]
-             + 0.04 * (m["mcc"] + 1) / 2 + 0.04 * m["certainty"]
-             + 0.01 * free_ram + 0.01 * free_flash)
+        s = (self.lcb_weight * lcb + 0.05 * m["accuracy"] + 0.05 * m["f1"]
+             + 0.04 * (m["mcc"] + 1) / 2 + 0.04 * m["certainty"])
         return round(100 * s, 3)
 
     @staticmethod

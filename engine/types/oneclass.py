@@ -15,9 +15,8 @@ is tested on the held-out 30 %, their synthetic outliers and every abnormal sign
     balanced accuracy = (recall + detection) / 2; the worst split is shown
     AUC        = P(an outlier scores above a nominal signal), threshold-free tightness
 
-Score (0–100) = 100 × (0.80 · balanced accuracy, lower bound over the splits
+Score (0–100) = 100 × (0.85 · balanced accuracy, lower bound over the splits
                        + 0.15 · mean AUC
-                       + 0.025 · (1 − RAM / max RAM) + 0.025 · (1 − flash / max flash)
                        − 0.01 · (margin − 1)).
 A 30 % hold-out of a few dozen nominal signals is a handful, and the worst of ten such
 splits ranks by luck: the bound (`evaluation.lower_bound`) is the mean less the
@@ -117,6 +116,8 @@ class OneClass(NominalFiles):
     title = "1-class classification"
     single_entry = True
     usage = "--nominal FILE [--abnormal FILE] (the abnormal file only evaluates)"
+    lcb_weight = 0.85
+    footprint_weight_before = 0.025
 
     def load(self, project: Project) -> Dataset:
         return load_couples(project)
@@ -245,9 +246,7 @@ class OneClass(NominalFiles):
               ) -> float:
         lcb = self.lower_bound([m["balanced_accuracy"] for m in per_split])
         mean_auc = float(np.mean([m["auc"] for m in per_split]))
-        free_ram, free_flash = ev.footprint_term(ram, flash, ctx.max_ram, ctx.max_flash)
-        s = (0.80 * lcb + 0.15 * mean_auc
-             + 0.025 * free_ram + 0.025 * free_flash)
+        s = self.lcb_weight * lcb + 0.15 * mean_auc
         return round(100 * s, 3)
 
     def shipped_rows(self, ctx: Context) -> np.ndarray:
