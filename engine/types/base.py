@@ -329,8 +329,7 @@ class ProjectType:
             self.apply_offset(out)
         if rec.get("score_rule", 1) < SCORE_RULE and budgets is not None and self._own_score_rule():
             out = dict(out)
-            free = (max(0.0, 1 - out["ram"] / budgets[0]) if budgets[0] > 0 else 0.0) + \
-                   (max(0.0, 1 - out["flash"] / budgets[1]) if budgets[1] > 0 else 0.0)
+            free = sum(ev.footprint_term(out["ram"], out["flash"], *budgets))
             try:
                 bound = self.main_term(out)
             except (KeyError, TypeError, ValueError):

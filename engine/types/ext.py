@@ -180,7 +180,7 @@ class Extrapolation(ProjectType):
 
     def score(self, ctx: Context, worst: dict[str, Any], per_split: list[dict[str, Any]], ram: int, flash: int
               ) -> float:
-        s = self.lcb_weight * self.main_term({"worst": worst}) + 0.15 * (1 - min(worst["smape"], 200.0) / 200.0)
+        s = self.lcb_weight * self._r2_term(worst) + 0.15 * (1 - min(worst["smape"], 200.0) / 200.0)
         return round(100 * s, 3)
 
     def record_extras(self, per_split: list[dict[str, Any]]) -> dict[str, Any]:
@@ -198,9 +198,12 @@ class Extrapolation(ProjectType):
     def bound_term(self, bounds: np.ndarray) -> np.ndarray:
         return np.clip(bounds, 0.0, 1.0)  # the Score counts R² in [0, 1]
 
-    def main_term(self, rec: dict[str, Any]) -> float:
+    def _r2_term(self, worst: dict[str, Any]) -> float:
         """The worse repeat's R² in [0, 1], as the Score counts it."""
-        return float(self.bound_term(np.asarray(rec["worst"]["r2"], float)))
+        return float(self.bound_term(np.asarray(worst["r2"], float)))
+
+    def main_term(self, rec: dict[str, Any]) -> float:
+        return self._r2_term(rec["worst"])
 
     def stated(self, rec: dict[str, Any]) -> float:
         """The worse pooled repeat's R²: one fold's R² says little (module docstring)."""
