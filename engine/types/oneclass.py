@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from ..project import Project
     from ..search import Context
 
-MARGINS = (1.0, 1.5, 2.0, 3.0)
+MARGINS = (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 2.0, 3.0)
 MARGIN_COST = 0.01  # of the Score per unit of margin above 1 (`OneClass.score_offset`)
 TRAIN_FRACTION = 0.7
 FITS_SIZE = 256
