@@ -16,6 +16,8 @@ import signal
 import sys
 from pathlib import Path
 
+import nanoforge.engine  # noqa: F401  (first: it pins numpy's BLAS kernel, engine/blas.py)
+
 from . import paths
 
 DEFAULT_IDLE_TIMEOUT_S = 900.0

@@ -225,11 +225,15 @@ class Scheduler:
                 if i in opened:
                     continue
                 opened.add(i)
-                todo = self._pending(self.preps[i], self.models)
-                if todo:
-                    for j in range(0, len(todo), BATCH):  # small batches: the budget is kept
-                        self._issue(self.preps[i], todo[j: j + BATCH])
-                        yield Batch(self.preps[i], todo[j: j + BATCH])
+                # Small batches, so the budget is kept, cut from the whole model list before
+                # what was already issued (a probe) is left out: a type that lists a fit's
+                # variants together (1-class margins) keeps them in one batch, one fit.
+                chunks = [self._pending(self.preps[i], self.models[j: j + BATCH])
+                          for j in range(0, len(self.models), BATCH)]
+                if any(chunks):
+                    for todo in filter(None, chunks):
+                        self._issue(self.preps[i], todo)
+                        yield Batch(self.preps[i], todo)
                     break
             else:
                 break

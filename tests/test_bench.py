@@ -33,6 +33,19 @@ def _project(tmp: Path, name: str = "gun") -> Path:
     return root
 
 
+
+def _deploy(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Deploy; on a core other than the project's (Cortex-M4) the library was not budgeted
+    for, and soft float on a Cortex-M0+ can take it over the flash budget: then the refusal
+    names the fix, and --force deploys it (which library wins a 6 s benchmark depends on
+    the machine's speed)."""
+    r = nanoforge("deploy", str(root), *args)
+    if r.returncode != 0 and "cortex-m0plus" in args:
+        assert "is over max_flash" in r.stderr and "--force" in r.stderr, r.stderr
+        r = nanoforge("deploy", str(root), *args, "--force")
+    assert r.returncode == 0, r.stderr
+    return r
+
 def _status(root: Path) -> dict:
     r = nanoforge("bench", "status", str(root), "--json")
     assert r.returncode in (0, 1), r.stderr
@@ -73,8 +86,7 @@ def test_bench_emulate_deploy_and_firmware_links(tmp_path: Path) -> None:
     fw.mkdir(parents=True)
     (fw / "main.c").write_text("int user_file;\n")  # a user's file in the deploy folder
     for core, flags in FIRMWARE_CORES:
-        r = nanoforge("deploy", str(root), "--target", core, "--json")
-        assert r.returncode == 0, r.stderr
+        r = _deploy(root, "--target", core, "--json")
         dep = json.loads(r.stdout)
         assert Path(dep["dir"]) == fw.resolve() and dep["target"] == core
         measured = dep["footprint"]["measured"]
@@ -85,8 +97,7 @@ def test_bench_emulate_deploy_and_firmware_links(tmp_path: Path) -> None:
 
     # --source: the library's C, built with the firmware instead of linking libneai.a.
     src_dir = tmp_path / "from-source"
-    r = nanoforge("deploy", str(root), "--target", "cortex-m0plus", "--dir", str(src_dir), "--source", "--json")
-    assert r.returncode == 0, r.stderr
+    r = _deploy(root, "--target", "cortex-m0plus", "--dir", str(src_dir), "--source", "--json")
     (tmp_path / "main_src.c").write_text(FIRMWARE_MAIN)
     cc = subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m0plus", "-mthumb", "-std=c99", "-Wall", "-Wextra",
                          "-Werror", "-Os", f"-I{src_dir}", str(tmp_path / "main_src.c"), str(src_dir / "neai.c"),

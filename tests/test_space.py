@@ -71,6 +71,26 @@ def test_the_search_issues_the_baselines_before_anything_else(kind: str) -> None
     assert all(candidate_key({"blocks": c["blocks"], "model": None}) in preps for c in first)
 
 
+
+@pytest.mark.parametrize("kind", ["ad", "1cc"])
+def test_a_fits_margins_go_out_in_one_batch(kind: str) -> None:
+    """The margins of one fit share the fit only within a worker's batch: split across two
+    batches (a probe left out of the model list shifted every later fit) they were fitted
+    twice, on two cores at once."""
+    ctx = _ctx(kind, 1, 64, 40)
+    sched = search.Scheduler(ctx)
+    first = {candidate_key(c) for c in sched.first}  # baselines and probes: margins of their own
+    batches: dict[str, set[int]] = {}
+    for n, batch in enumerate(sched.batches()):
+        for m in batch.models:
+            if m in sched.probes or candidate_key({"blocks": batch.prep, "model": m}) in first:
+                continue
+            fit = {k: v for k, v in m["params"].items() if k != "margin"}
+            batches.setdefault(candidate_key({"blocks": batch.prep, "model": {**m, "params": fit}}), set()).add(n)
+        if n > 400:
+            break
+    assert batches and all(len(b) == 1 for b in batches.values())
+
 def test_footprint_counts_the_signals_the_library_ships_with() -> None:
     """k-NN keeps every training signal: the shipped library holds all of them, not a
     split's 70 %, so the estimate the search rejects on is the shipped size."""
