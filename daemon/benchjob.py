@@ -148,11 +148,12 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
                 workers.retry_now()
         waiting = workers.status()
         held = word == "pause" or bool(waiting)
+        message = waiting or (workers.note() if hasattr(workers, "note") else "")
         _progress(state, workers, recent)
-        if waiting != (state.get("message") or "") or held != paused[0]:
+        if message != (state.get("message") or "") or held != paused[0]:
             paused[0] = held
             state["state"] = "paused" if held else "running"
-            state["message"] = waiting or None
+            state["message"] = message or None
             flush(force=True)
         return word if word in ("run", "pause", "stop") else "run"
 

@@ -33,6 +33,7 @@ from distributed import Client
 from distributed.diagnostics.plugin import WorkerPlugin
 from distributed.scheduler import KilledWorker
 
+from nanoforge.engine import blas
 from nanoforge.engine.project import CLUSTER_ADDRESS
 from nanoforge.engine.workers import Lost, evaluate_remote, install
 
@@ -75,6 +76,8 @@ class DaskWorkers:
         self._next_try = 0.0
         self._workers = 0
         self._info_at = 0.0
+        self._kernels_of: set[str] = set()  # the workers whose BLAS kernel was compared
+        self._kernel_note = ""
         self.shipments = 0
         self._connect()
 
@@ -128,10 +131,13 @@ class DaskWorkers:
         now = time.monotonic()
         if now - self._info_at > INFO_S:
             try:
-                self._workers = sum(self.client.nthreads().values())
+                threads = self.client.nthreads()
+                if set(threads) - self._kernels_of:
+                    self._compare_kernels()
             except Exception as e:  # noqa: BLE001 - the scheduler went away between two calls
                 self._say(f"lost the Dask scheduler at {self.address} ({type(e).__name__}); reconnecting")
                 return 0
+            self._workers = sum(threads.values())
             self._info_at = now
             if self._workers == 0:
                 self._say(f"the Dask scheduler at {self.address} has no worker yet; waiting for one")
@@ -141,6 +147,27 @@ class DaskWorkers:
 
     def status(self) -> str:
         return self._message
+
+    def note(self) -> str:
+        """What the user should know while the cluster works (status() is what holds it)."""
+        return self._kernel_note
+
+    def _compare_kernels(self) -> None:
+        """Workers whose numpy runs other BLAS kernels than the coordinator's score in other
+        last bits, and a near-tie can rank otherwise than on one machine (engine/blas.py).
+        `dask worker` loads numpy before nanoforge can pin the kernel, so this is said in the
+        status, with the fix, rather than found in the results."""
+        theirs: dict[str, str] = self.client.run(blas.kernel)
+        self._kernels_of = set(theirs)
+        mine = blas.kernel()
+        odd = sorted({k for k in theirs.values() if k != mine})
+        self._kernel_note = (
+            f"{sum(k != mine for k in theirs.values())} of {len(theirs)} Dask workers run OpenBLAS's "
+            f"{', '.join(odd) or '?'} kernels and this machine {mine or 'another BLAS'}: their Scores can "
+            f"differ in the last digits from a run on one machine; start `dask worker` with "
+            f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE') or mine}" if odd else "")
+        if odd:
+            log.warning("%s", self._kernel_note)
 
     def submit(self, prep: list[dict[str, Any]], models: list[dict[str, Any]], race_below: float | None
                ) -> Future[list[dict[str, Any]]]:

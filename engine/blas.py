@@ -46,3 +46,16 @@ def pin_kernel() -> bool:
         return False
     os.environ["OPENBLAS_CORETYPE"] = KERNEL
     return True
+
+
+def kernel() -> str:
+    """The kernels numpy's OpenBLAS runs in this process ('' when it is another BLAS): a
+    cluster's coordinator compares its workers' with its own (daemon/cluster.py)."""
+    import numpy
+    from threadpoolctl import threadpool_info
+
+    numpy.ones(1)  # loaded: its library is what threadpoolctl finds
+    for lib in threadpool_info():
+        if lib.get("internal_api") == "openblas" and "numpy" in str(lib.get("filepath", "")):
+            return str(lib.get("architecture") or "")
+    return ""

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from nanoforge.daemon import benchstore
-from nanoforge.engine import search
+from nanoforge.engine import blas, search
 from nanoforge.engine.project import add_signals, load, new_project
 
 from . import smallspace
@@ -119,6 +119,27 @@ def test_two_dask_workers_give_the_local_result(cluster: Loopback, local: search
     assert recorded_once(order)
     assert w.shipments == 1
     assert installed and len(installed[0]) == 2 and all(installed[0].values())
+    assert w.note() == ""  # the workers run this machine's BLAS kernels
+
+
+@pytest.mark.skipif(not blas.NEEDS <= blas.cpu_flags(), reason="the kernel is pinned on CPUs with AVX2 and FMA only")
+def test_workers_on_other_blas_kernels_are_named_with_the_fix(tmp_path: Path) -> None:
+    """`dask worker` loads numpy before nanoforge can pin its kernel (engine/blas.py): a
+    worker started without OPENBLAS_CORETYPE on an AVX-512 machine scores in other last
+    bits than its coordinator. The benchmark says so, and how to fix it, without holding."""
+    c = Loopback(tmp_path, workers=1, env=dict(dask_env(), OPENBLAS_CORETYPE="Sandybridge"))
+    try:
+        w = DaskWorkers(c.address, gunpoint_ctx())
+        try:
+            assert w.count() == 1
+            note = w.note()
+            assert "1 of 1 Dask workers" in note and "Sandybridge" in note, note
+            assert "OPENBLAS_CORETYPE=Haswell" in note, note
+            assert w.status() == ""  # a note, not a reason to pause
+        finally:
+            w.close()
+    finally:
+        c.close()
 
 
 def _has_dataset(token: str) -> bool:
