@@ -38,12 +38,15 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
     return frozenset()
 
 
+def pinnable() -> bool:
+    """An x86-64 CPU that runs the Haswell kernels."""
+    return platform.machine().lower() in ("x86_64", "amd64") and NEEDS <= cpu_flags()
+
+
 def pin_kernel() -> bool:
-    """Whether this call pinned the kernel (False: already chosen, too late, or not x86-64
-    with AVX2)."""
-    if "OPENBLAS_CORETYPE" in os.environ or "numpy" in sys.modules:
-        return False
-    if platform.machine().lower() not in ("x86_64", "amd64") or not NEEDS <= cpu_flags():
+    """Whether this call pinned the kernel (False: already chosen, too late, or not
+    `pinnable`)."""
+    if "OPENBLAS_CORETYPE" in os.environ or "numpy" in sys.modules or not pinnable():
         return False
     os.environ["OPENBLAS_CORETYPE"] = KERNEL
     return True

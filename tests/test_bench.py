@@ -33,7 +33,6 @@ def _project(tmp: Path, name: str = "gun") -> Path:
     return root
 
 
-
 def _deploy(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Deploy; on a core other than the project's (Cortex-M4) the library was not budgeted
     for, and soft float on a Cortex-M0+ can take it over the flash budget: then the refusal
@@ -45,6 +44,7 @@ def _deploy(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         r = nanoforge("deploy", str(root), *args, "--force")
     assert r.returncode == 0, r.stderr
     return r
+
 
 def _status(root: Path) -> dict:
     r = nanoforge("bench", "status", str(root), "--json")

@@ -11,10 +11,8 @@ import pytest
 
 from nanoforge.engine import blas
 
-AVX2 = blas.NEEDS <= blas.cpu_flags() and os.uname().machine == "x86_64"
-PROBE = ("import os, threadpoolctl; {first}; import numpy; numpy.ones((64, 64)) @ numpy.ones((64, 64)); "
-         "print(os.environ.get('OPENBLAS_CORETYPE'), "
-         "[i.get('architecture') for i in threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas'][0])")
+PROBE = ("import os; {first}; import numpy; numpy.ones((64, 64)) @ numpy.ones((64, 64)); "
+         "from nanoforge.engine.blas import kernel; print(os.environ.get('OPENBLAS_CORETYPE'), kernel())")
 
 
 def _run(first: str, **env: str) -> list[str]:
@@ -24,7 +22,7 @@ def _run(first: str, **env: str) -> list[str]:
     return out.stdout.split()
 
 
-@pytest.mark.skipif(not AVX2, reason="the kernel is pinned on x86-64 CPUs with AVX2 and FMA only")
+@pytest.mark.skipif(not blas.pinnable(), reason="the kernel is pinned on x86-64 CPUs with AVX2 and FMA only")
 @pytest.mark.parametrize("package", ["engine", "codegen", "daemon.server"])
 def test_importing_what_computes_pins_the_kernel_numpy_loads(package: str) -> None:
     assert _run(f"import nanoforge.{package}") == ["Haswell", "Haswell"]

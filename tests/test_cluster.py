@@ -122,7 +122,7 @@ def test_two_dask_workers_give_the_local_result(cluster: Loopback, local: search
     assert w.note() == ""  # the workers run this machine's BLAS kernels
 
 
-@pytest.mark.skipif(not blas.NEEDS <= blas.cpu_flags(), reason="the kernel is pinned on CPUs with AVX2 and FMA only")
+@pytest.mark.skipif(not blas.pinnable(), reason="the kernel is pinned on x86-64 CPUs with AVX2 and FMA only")
 def test_workers_on_other_blas_kernels_are_named_with_the_fix(tmp_path: Path) -> None:
     """`dask worker` loads numpy before nanoforge can pin its kernel (engine/blas.py): a
     worker started without OPENBLAS_CORETYPE on an AVX-512 machine scores in other last

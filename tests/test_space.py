@@ -71,7 +71,6 @@ def test_the_search_issues_the_baselines_before_anything_else(kind: str) -> None
     assert all(candidate_key({"blocks": c["blocks"], "model": None}) in preps for c in first)
 
 
-
 @pytest.mark.parametrize("kind", ["ad", "1cc"])
 def test_a_fits_margins_go_out_in_one_batch(kind: str) -> None:
     """The margins of one fit share the fit only within a worker's batch: split across two
