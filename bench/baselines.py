@@ -9,6 +9,10 @@ as the search records it. Run: python bench/baselines.py [--datasets DIR]
 
 from __future__ import annotations
 
+import nanoforge.engine  # noqa: F401  (first: it pins numpy's BLAS kernel, engine/blas.py)
+
+# isort: split
+
 import argparse
 import json
 import tempfile

@@ -6,6 +6,10 @@ Prints a table; asserts nothing. Run: python bench/check_speed.py [--lines N]
 
 from __future__ import annotations
 
+import nanoforge.engine  # noqa: F401  (first: it pins numpy's BLAS kernel, engine/blas.py)
+
+# isort: split
+
 import argparse
 import subprocess
 import sys

@@ -9,6 +9,10 @@ flash ≤ 20 KB. Run: python bench/ext.py [--budget S] [--cores N] [--seed N]
 
 from __future__ import annotations
 
+import nanoforge.engine  # noqa: F401  (first: it pins numpy's BLAS kernel, engine/blas.py)
+
+# isort: split
+
 import tempfile
 from pathlib import Path
 

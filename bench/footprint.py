@@ -14,6 +14,10 @@ Calibrate engine/codesize.py (every candidate built for every core; ~15 min on a
 
 from __future__ import annotations
 
+import nanoforge.engine  # noqa: F401  (first: it pins numpy's BLAS kernel, engine/blas.py)
+
+# isort: split
+
 import argparse
 import json
 import sys

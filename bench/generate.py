@@ -21,6 +21,10 @@ then:  python bench/suite.py OUT --budget 45 --cores 1
 
 from __future__ import annotations
 
+import nanoforge.engine  # noqa: F401  (first: it pins numpy's BLAS kernel, engine/blas.py)
+
+# isort: split
+
 import argparse
 import json
 import sys

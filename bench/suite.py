@@ -70,6 +70,10 @@ kept and printed) for study.
 
 from __future__ import annotations
 
+import nanoforge.engine  # noqa: F401  (first: it pins numpy's BLAS kernel, engine/blas.py)
+
+# isort: split
+
 import argparse
 import json
 import math

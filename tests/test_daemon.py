@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import socket
 import subprocess
@@ -104,6 +106,48 @@ def test_the_cli_never_talks_to_a_socket_that_is_not_its_own(tmp_path: Path) -> 
         assert r.returncode == 1 and "not a nanoforge socket of yours" in r.stderr, r.stderr
     finally:
         planted.close()
+
+
+def test_a_daemon_that_dies_before_answering_is_replaced_not_read_as_an_empty_answer() -> None:
+    """`bench status` right after the daemon was killed: the connection was accepted by
+    the dying process, then closed. The CLI used to print nothing and exit 0 (the broken
+    socket was taken for its own closed stdout); it starts a new daemon and answers."""
+    home = Path(tempfile.mkdtemp(prefix="nf-dying-", dir="/tmp"))
+    dying = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dying.bind(str(home / "daemon.sock"))
+    (home / "daemon.sock").chmod(0o600)
+    dying.listen(1)
+    dying.settimeout(30)
+    p = subprocess.Popen([sys.executable, "-m", "nanoforge.cli", "types", "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=dict(os.environ, NANOFORGE_HOME=str(home)))
+    try:
+        conn, _ = dying.accept()
+        conn.close()  # it dies: the socket file stays behind, stale
+    finally:
+        dying.close()
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert {t["name"] for t in json.loads(out)} >= {"ad", "1cc", "ncc", "ext"}
+    _cli(home, "daemon", "stop")
+
+
+def test_a_daemon_started_while_a_dying_one_holds_the_lock_is_started_again() -> None:
+    """The killed daemon's lock can outlive it by a moment: the daemon the CLI starts then
+    leaves quietly, as if another served. The CLI starts one again until one answers."""
+    home = Path(tempfile.mkdtemp(prefix="nf-held-", dir="/tmp"))
+    lock = os.open(home / "daemon.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        p = subprocess.Popen([sys.executable, "-m", "nanoforge.cli", "types", "--json"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, NANOFORGE_HOME=str(home)))
+        time.sleep(4)  # the daemon it started has seen the lock and left
+        assert p.poll() is None
+    finally:
+        os.close(lock)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert {t["name"] for t in json.loads(out)} >= {"ad", "1cc", "ncc", "ext"}
+    _cli(home, "daemon", "stop")
 
 
 def _threads(pid: int) -> int:

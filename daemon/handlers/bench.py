@@ -37,7 +37,7 @@ def progress(ls: LanguageServer, core: Core) -> None:
 
     def on_progress(s: dict[str, Any]) -> None:
         notify(ls, "nanoforge/bench/progress", s)
-        caps = ls.client_capabilities
+        caps = getattr(ls.protocol, "client_capabilities", None)  # set by `initialize`: the CLI never sends it
         if not (caps and caps.window and caps.window.work_done_progress):
             return
         key = f"{s['project']}|{s['id']}"
