@@ -88,6 +88,11 @@ def log_path() -> Path:
     return home() / "daemon.log"
 
 
+def stderr_path() -> Path:
+    """What a daemon prints before its log is open: why it refused to start, a crash."""
+    return home() / "daemon.stderr"
+
+
 def build_id() -> str:
     """Identifies the code a daemon runs, so that a client of a newer install replaces a
     daemon still running the older one (it is long-lived; installs change under it)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,10 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nanoforge.cli.rpc import RpcError, connect
+from nanoforge.cli.rpc import Client, DaemonUnavailable, RpcError, connect
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -108,10 +110,20 @@ def test_the_cli_never_talks_to_a_socket_that_is_not_its_own(tmp_path: Path) -> 
         planted.close()
 
 
+def test_a_broken_connection_is_the_daemon_gone_not_an_empty_answer() -> None:
+    """main() takes BrokenPipeError for its own stdout closing (`| head`) and exits 0:
+    the daemon's end breaking must not look like that."""
+    a, b = socket.socketpair()
+    b.close()
+    with pytest.raises(DaemonUnavailable):
+        Client(a).request("nanoforge/daemon/status")
+    a.close()
+
+
 def test_a_daemon_that_dies_before_answering_is_replaced_not_read_as_an_empty_answer() -> None:
     """`bench status` right after the daemon was killed: the connection was accepted by
-    the dying process, then closed. The CLI used to print nothing and exit 0 (the broken
-    socket was taken for its own closed stdout); it starts a new daemon and answers."""
+    the dying process, then closed. The CLI printed nothing and exited 0, or failed; it
+    starts a new daemon and answers."""
     home = Path(tempfile.mkdtemp(prefix="nf-dying-", dir="/tmp"))
     dying = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     dying.bind(str(home / "daemon.sock"))
@@ -121,33 +133,42 @@ def test_a_daemon_that_dies_before_answering_is_replaced_not_read_as_an_empty_an
     p = subprocess.Popen([sys.executable, "-m", "nanoforge.cli", "types", "--json"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, env=dict(os.environ, NANOFORGE_HOME=str(home)))
     try:
-        conn, _ = dying.accept()
-        conn.close()  # it dies: the socket file stays behind, stale
+        try:
+            conn, _ = dying.accept()
+            conn.close()  # it dies: the socket file stays behind, stale
+        finally:
+            dying.close()
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+        assert {t["name"] for t in json.loads(out)} >= {"ad", "1cc", "ncc", "ext"}
     finally:
-        dying.close()
-    out, err = p.communicate(timeout=60)
-    assert p.returncode == 0, err
-    assert {t["name"] for t in json.loads(out)} >= {"ad", "1cc", "ncc", "ext"}
-    _cli(home, "daemon", "stop")
+        p.kill()
+        _cli(home, "daemon", "stop")
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_a_daemon_started_while_a_dying_one_holds_the_lock_is_started_again() -> None:
     """The killed daemon's lock can outlive it by a moment: the daemon the CLI starts then
-    leaves quietly, as if another served. The CLI starts one again until one answers."""
+    leaves quietly, as if another served. The CLI waits while the lock is held (without
+    starting one after another), then starts one again and gets its answer."""
     home = Path(tempfile.mkdtemp(prefix="nf-held-", dir="/tmp"))
     lock = os.open(home / "daemon.lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)
+    p = subprocess.Popen([sys.executable, "-m", "nanoforge.cli", "types", "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=dict(os.environ, NANOFORGE_HOME=str(home)))
     try:
-        p = subprocess.Popen([sys.executable, "-m", "nanoforge.cli", "types", "--json"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, NANOFORGE_HOME=str(home)))
-        time.sleep(4)  # the daemon it started has seen the lock and left
-        assert p.poll() is None
+        try:
+            time.sleep(4)  # the daemon it started has seen the lock and left
+            assert p.poll() is None
+        finally:
+            os.close(lock)
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+        assert {t["name"] for t in json.loads(out)} >= {"ad", "1cc", "ncc", "ext"}
     finally:
-        os.close(lock)
-    out, err = p.communicate(timeout=60)
-    assert p.returncode == 0, err
-    assert {t["name"] for t in json.loads(out)} >= {"ad", "1cc", "ncc", "ext"}
-    _cli(home, "daemon", "stop")
+        p.kill()
+        _cli(home, "daemon", "stop")
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _threads(pid: int) -> int:

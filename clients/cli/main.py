@@ -16,7 +16,7 @@ from typing import Any
 from nanoforge.daemon.paths import UnsafeHome
 
 from . import benchcmds, dataloggercmds, samplingcmds, serialcmds, timingcmds, validatecmds
-from .rpc import Client, DaemonUnavailable, RpcError, connect, start_daemon
+from .rpc import Client, DaemonUnavailable, RpcError, connect
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -180,8 +180,7 @@ def cmd_daemon(a: argparse.Namespace) -> int:
             return EXIT_OK  # already running
         except DaemonUnavailable:
             pass
-        start_daemon(a.idle_timeout)
-        with connect(autostart=True) as c:
+        with connect(autostart=True, idle_timeout=a.idle_timeout) as c:
             c.request("nanoforge/daemon/status")
         return EXIT_OK
     if a.action == "stop":

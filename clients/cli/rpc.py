@@ -6,6 +6,7 @@ the daemon when none answers, so users never manage it by hand.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
@@ -106,19 +107,43 @@ def start_daemon(idle_timeout: float | None = None) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "nanoforge.daemon"]
     if idle_timeout is not None:
         cmd += ["--idle-timeout", str(idle_timeout)]
-    log = os.fdopen(paths.open_private(paths.home() / "daemon.stderr", os.O_WRONLY | os.O_CREAT | os.O_APPEND), "ab")
+    log = os.fdopen(paths.open_private(paths.stderr_path(), os.O_WRONLY | os.O_CREAT | os.O_APPEND), "ab")
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                          close_fds=True, env=os.environ.copy())
     log.close()
     return p
 
 
+def _lock_free() -> bool:
+    """Whether no daemon holds the one-per-user lock (probed with a shared lock, released
+    at once; a daemon that loses its exclusive try to this probe leaves and is restarted)."""
+    try:
+        fd = os.open(paths.lock_path(), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # not ours to judge: the daemon started next refuses it and says why
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing releases the probe's lock
+    return True
+
+
+def _exited(rc: int) -> str:
+    return f"was killed by signal {-rc}" if rc < 0 else f"exited with status {rc}"
+
+
 def connect_socket(autostart: bool = True, idle_timeout: float | None = None) -> socket.socket:
     """The daemon's socket, starting the daemon when none answers.
 
-    A daemon that was just killed can still hold the one-per-user lock for a moment, so
-    the one started here may leave quietly (exit 0) without serving: it is started again
-    until one answers. One that refuses to start (exit 1) is reported at once."""
+    A daemon that was just killed can hold the one-per-user lock a moment longer, and
+    two clients can start one at once: a daemon that finds the lock held leaves quietly.
+    So the wait starts one again only when its own has left and the lock is free;
+    while another process holds the lock, it waits for that one's socket. A daemon
+    that refuses to start is reported at once, with its last words."""
     path = paths.socket_path()
     s = _try_connect(path)
     if s is not None or not autostart:
@@ -133,34 +158,64 @@ def connect_socket(autostart: bool = True, idle_timeout: float | None = None) ->
             return s
         rc = started.poll()
         if rc is not None and rc != 0:
-            raise DaemonUnavailable(f"the daemon did not start (exit {rc}); see {paths.home() / 'daemon.stderr'}")
-        if rc == 0:
+            raise DaemonUnavailable(f"the daemon {_exited(rc)} at start{_last_words()}; see {paths.stderr_path()}")
+        if rc == 0 and _lock_free():
             started = start_daemon(idle_timeout)
-        time.sleep(0.05)
-    raise DaemonUnavailable(f"the daemon did not start within {START_TIMEOUT_S:.0f} s; see {paths.log_path()}")
+        time.sleep(0.1)
+    raise DaemonUnavailable(f"the daemon did not start within {START_TIMEOUT_S:.0f} s"
+                            + ("" if _lock_free() else
+                               f" (process {_lock_holder()} holds {paths.lock_path()} without answering)")
+                            + f"; see {paths.log_path()} and {paths.stderr_path()}")
 
 
-def connect(autostart: bool = True) -> Client:
+def _lock_holder() -> str:
+    try:
+        return paths.lock_path().read_text().strip() or "?"
+    except OSError:
+        return "?"
+
+
+def _last_words() -> str:
+    try:
+        lines = paths.stderr_path().read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return f": {lines[-1].strip()}" if lines else ""
+
+
+def _handshake(c: Client) -> str | None:
+    """The daemon's build id; a daemon that accepts and then never answers (stopped,
+    wedged) is unavailable rather than a CLI that hangs."""
+    c.sock.settimeout(START_TIMEOUT_S)
+    try:
+        return c.request("nanoforge/daemon/status").get("build")
+    except RpcError:
+        return None
+    except TimeoutError:
+        raise DaemonUnavailable(f"the daemon did not answer within {START_TIMEOUT_S:.0f} s") from None
+    finally:
+        c.sock.settimeout(None)
+
+
+def connect(autostart: bool = True, idle_timeout: float | None = None) -> Client:
     """A client of the daemon built from this install; an older daemon is replaced.
 
     A daemon that dies between accepting the connection and answering (killed, crashed)
-    leaves its socket file behind: connecting again starts a new one."""
+    leaves its socket file behind: connecting again starts a new one. `idle_timeout`
+    is the started daemon's."""
     if not autostart:
         return Client(connect_socket(False))
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
-        c = Client(connect_socket(True))
+        c = Client(connect_socket(True, idle_timeout))
         try:
-            build = c.request("nanoforge/daemon/status").get("build")
-        except RpcError:
-            build = None
+            build = _handshake(c)
+            break
         except DaemonUnavailable:
             c.close()
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.1)
-            continue
-        break
     if build == paths.build_id():
         return c
     try:
@@ -171,4 +226,4 @@ def connect(autostart: bool = True) -> Client:
     deadline = time.monotonic() + START_TIMEOUT_S
     while paths.socket_path().exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    return Client(connect_socket(True))
+    return Client(connect_socket(True, idle_timeout))
