@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -120,6 +122,26 @@ def test_a_broken_connection_is_the_daemon_gone_not_an_empty_answer() -> None:
     a.close()
 
 
+@contextlib.contextmanager
+def _types_call(home: Path) -> Iterator[subprocess.Popen[str]]:
+    """`nanoforge types --json` running against `home`; afterwards the daemon it started
+    is stopped and the home removed, whatever the test found."""
+    p = subprocess.Popen([sys.executable, "-m", "nanoforge.cli", "types", "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=dict(os.environ, NANOFORGE_HOME=str(home)))
+    try:
+        yield p
+    finally:
+        p.kill()
+        _cli(home, "daemon", "stop")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _answers_types(p: subprocess.Popen[str]) -> None:
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert {t["name"] for t in json.loads(out)} >= {"ad", "1cc", "ncc", "ext"}
+
+
 def test_a_daemon_that_dies_before_answering_is_replaced_not_read_as_an_empty_answer() -> None:
     """`bench status` right after the daemon was killed: the connection was accepted by
     the dying process, then closed. The CLI printed nothing and exited 0, or failed; it
@@ -130,21 +152,13 @@ def test_a_daemon_that_dies_before_answering_is_replaced_not_read_as_an_empty_an
     (home / "daemon.sock").chmod(0o600)
     dying.listen(1)
     dying.settimeout(30)
-    p = subprocess.Popen([sys.executable, "-m", "nanoforge.cli", "types", "--json"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=dict(os.environ, NANOFORGE_HOME=str(home)))
-    try:
+    with _types_call(home) as p:
         try:
             conn, _ = dying.accept()
             conn.close()  # it dies: the socket file stays behind, stale
         finally:
             dying.close()
-        out, err = p.communicate(timeout=60)
-        assert p.returncode == 0, err
-        assert {t["name"] for t in json.loads(out)} >= {"ad", "1cc", "ncc", "ext"}
-    finally:
-        p.kill()
-        _cli(home, "daemon", "stop")
-        shutil.rmtree(home, ignore_errors=True)
+        _answers_types(p)
 
 
 def test_a_daemon_started_while_a_dying_one_holds_the_lock_is_started_again() -> None:
@@ -154,21 +168,13 @@ def test_a_daemon_started_while_a_dying_one_holds_the_lock_is_started_again() ->
     home = Path(tempfile.mkdtemp(prefix="nf-held-", dir="/tmp"))
     lock = os.open(home / "daemon.lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)
-    p = subprocess.Popen([sys.executable, "-m", "nanoforge.cli", "types", "--json"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=dict(os.environ, NANOFORGE_HOME=str(home)))
-    try:
+    with _types_call(home) as p:
         try:
             time.sleep(4)  # the daemon it started has seen the lock and left
             assert p.poll() is None
         finally:
             os.close(lock)
-        out, err = p.communicate(timeout=60)
-        assert p.returncode == 0, err
-        assert {t["name"] for t in json.loads(out)} >= {"ad", "1cc", "ncc", "ext"}
-    finally:
-        p.kill()
-        _cli(home, "daemon", "stop")
-        shutil.rmtree(home, ignore_errors=True)
+        _answers_types(p)
 
 
 def _threads(pid: int) -> int:
