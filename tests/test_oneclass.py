@@ -392,3 +392,35 @@ def test_isolation_trees_isolate_as_scikit_learn_does() -> None:
             depth, count = _isolation_paths(tab, x)
             ours += float((depth[~inner] + avg_path(count[~inner])).max())
             assert abs(ours.mean() - a.mean()) < 0.05 * a.mean(), (n, ours.mean(), a.mean())
+
+
+@pytest.mark.parametrize(("n", "d"), [(5, 3), (7, 5), (7, 6), (7, 84), (12, 10), (12, 12), (20, 40),
+                                    (7, 4), (12, 9), (30, 5)])
+def test_the_robust_distance_is_scikit_learns_minimum_covariance_determinant_bit_for_bit(
+        n: int, d: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With at least n − 2 features FastMCD's subsets hold every signal, and the robust
+    Mahalanobis distance skips its random starts (a second per fit on a dozen signals of
+    84 features); the estimate must be scikit-learn's own, to the bit, with a constant
+    feature too. One feature fewer (7 × 4, 12 × 9) and the random starts matter: there
+    scikit-learn's fit runs."""
+    import warnings
+
+    from sklearn.covariance import MinCovDet
+
+    from nanoforge.engine.models.gaussian import min_cov_det
+
+    fit = MinCovDet.fit
+    for seed in range(3):
+        x = np.random.default_rng(seed).normal(size=(n, d))
+        if seed == 2:
+            x[:, 0] = 1.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "not full rank", "determinant has increased"
+            want = fit(MinCovDet(random_state=seed), x)
+            if d >= n - 2:  # the shortcut, not scikit-learn's fit, must answer
+                monkeypatch.setattr(MinCovDet, "fit", lambda *a, **k: pytest.fail("FastMCD ran"))
+            got = min_cov_det(x, seed)
+            monkeypatch.setattr(MinCovDet, "fit", fit)
+        assert got.location_.tobytes() == want.location_.tobytes()
+        assert got.covariance_.tobytes() == want.covariance_.tobytes()
+        assert np.array_equal(got.support_, want.support_)

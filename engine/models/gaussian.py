@@ -8,6 +8,7 @@ data for 1-class, and the running diagonal Gaussian scores anomalies on the devi
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +55,35 @@ class GaussianNB(Classifier):
         return 4 * (2 * d + 1) * c
 
 
+def min_cov_det(x: np.ndarray, seed: int) -> Any:
+    """scikit-learn's MinCovDet, fitted. With at least n − 2 features for n signals its
+    FastMCD subsets must hold every signal (h = ⌈(n + d + 1) / 2⌉ ≥ n), so its 30 random
+    starts and their C-steps, a d × d pseudo-inverse each, all return the classical mean
+    and covariance; on the feature vectors of a small 1-class project (a dozen signals,
+    dozens of features) that took a second or more per fit, most of a benchmark's time.
+    There the classical estimate is taken as is, and scikit-learn's own consistency
+    correction and reweighting finish it, as its `fit` does. The result is its `fit`'s to
+    the bit: the two raw estimates differ only in summation order, and the reweighting
+    keeps every signal in both (in-sample distances under the classical covariance are at
+    most n − 1, below its χ²_d cut), so it recomputes the same numbers from the same rows."""
+    from scipy.linalg import pinvh
+    from sklearn.covariance import MinCovDet, empirical_covariance
+
+    est = MinCovDet(random_state=seed)
+    n, d = x.shape
+    if n < 2 or d == 1 or n > 500 or min(int(np.ceil(0.5 * (n + d + 1))), n) < n:
+        return est.fit(x)
+    loc, cov = x.mean(axis=0), empirical_covariance(x)
+    xc = x - loc
+    est.n_features_in_ = d
+    est.raw_location_, est.raw_covariance_, est.raw_support_ = loc, cov, np.ones(n, bool)
+    est.location_, est.support_ = loc, est.raw_support_
+    est.dist_ = (xc @ pinvh(cov) * xc).sum(axis=1)
+    est.correct_covariance(x)
+    est.reweight_covariance(x)
+    return est
+
+
 class Mahalanobis(OneClass):
     """Squared Mahalanobis distance to the mean. `robust` fits the minimum covariance
     determinant (the elliptic envelope), else Ledoit–Wolf shrinkage, which stays
@@ -65,11 +95,11 @@ class Mahalanobis(OneClass):
     robust = Param(bool, False, doc="minimum covariance determinant instead of Ledoit–Wolf")
 
     def fit_boundary(self, x: np.ndarray) -> None:
-        from sklearn.covariance import LedoitWolf, MinCovDet  # seconds to load: imported only to fit
+        from sklearn.covariance import LedoitWolf  # seconds to load: imported only to fit
 
         xd = x.astype(np.float64)
         if self.robust:
-            est = MinCovDet(random_state=self.seed).fit(xd)
+            est = min_cov_det(xd, self.seed)
             cov = est.covariance_ + 1e-6 * np.eye(x.shape[1]) * max(float(np.trace(est.covariance_)), 1e-12)
             mean = est.location_
         else:
