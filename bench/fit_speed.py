@@ -6,8 +6,8 @@ A benchmark's budget buys candidates; a family that fits ten times slower than t
 takes the budget from them (scikit-learn's isolation forest took 63–80 % of a 45 s
 1-class run until engine/models/trees.py grew its own trees; then the robust Mahalanobis
 distance's random starts, 50–68 %, until engine/models/gaussian.py skipped them where
-they cannot differ). Prints a table of
-milliseconds per fit and each family's share of one pass over the space; asserts nothing.
+they cannot differ). Prints milliseconds per fit and each family's share of one pass
+over the space; asserts nothing.
 Run: python bench/fit_speed.py [--repeat N] [--json]
 """
 
@@ -76,10 +76,11 @@ def main() -> int:
                 times.append(time.perf_counter() - t)
             ms[label(fit)][f"{n}x{d}"] = 1000 * float(np.median(times))
     cols = [f"{n}x{d}" for n, d in SHAPES]
+    total = {c: sum(row[c] for row in ms.values()) for c in cols}
     family_share = {c: defaultdict(float) for c in cols}
     for name, row in ms.items():
         for c in cols:
-            family_share[c][name.split()[0]] += row[c] / sum(r[c] for r in ms.values())
+            family_share[c][name.split()[0]] += row[c] / total[c]
     if a.json:
         print(json.dumps({"ms_per_fit": ms, "family_share": family_share}, indent=1))
         return 0

@@ -380,9 +380,8 @@ def isolation_trees(x: np.ndarray, trees: int, rng: np.random.Generator) -> dict
 
 
 class IsolationForest(OneClass):
-    """Isolation forest (isolation_trees). Each leaf holds (longest path − its path
-    length) / trees, so the sum over trees is ≥ 0 and grows as a signal is isolated
-    sooner; the device only adds."""
+    """Isolation forest, its trees grown by `isolation_trees`: the device only adds each
+    tree's leaf."""
 
     kind = "iforest"
     code_bytes = 170
