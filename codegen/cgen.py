@@ -154,6 +154,7 @@ class LibraryGen:
         self.tables: list[str] = []
         self.buffers: dict[str, tuple[str, int]] = {}
         self.body: list[str] = []
+        self.kprefix = ""  # before every knowledge part's name: a second pipeline's parts keep apart
 
     def use(self, *modules: str) -> None:
         for m in modules:
@@ -165,6 +166,7 @@ class LibraryGen:
         self.buffers[name] = (ctype, max(floats, cur[1] if cur else 0, 1))
 
     def kref(self, name: str, a: np.ndarray) -> str:
+        name = self.kprefix + name
         self.k.add(name, a)
         return f"nf_k + {offset_name(name)}"
 
@@ -187,14 +189,15 @@ class LibraryGen:
     def emit(self) -> Generated:
         raise NotImplementedError
 
-    def features(self) -> tuple[int, str]:
-        """Body lines from the user's interleaved input to the feature vector.
+    def features(self, blocks: list[Block] | None = None) -> tuple[int, str]:
+        """Body lines from the user's interleaved input to the feature vector (of the
+        pipeline's blocks, or of `blocks`).
 
         When every block works axis by axis (all but MiniRocket and the multi-sensor
         window), one axis at a time is copied and processed, so the signal buffer holds
         one axis, not all of them."""
         a, n = self.axes, self.length
-        blocks = self.pipe.blocks
+        blocks = self.pipe.blocks if blocks is None else blocks
         self.per_axis = a > 1 and all(BlockEmitter.lookup(b.kind).per_axis for b in blocks)
         shape: tuple[int, ...] = (a, n)
         cur = "nf_sig"

@@ -3,8 +3,9 @@ directions in the library's feature space, and the library's boundary in that pl
 
 The boundary is exact on the plane (each grid point is a feature vector the model
 scores) but only a slice of the real, higher-dimensional one: a signal plotted inside
-may still be an outlier through directions the plane does not show; each point keeps
-the model's own decision, so the two can be told apart.
+may still be an outlier through directions the plane does not show, or through the
+library's raw-buffer backstop; each point keeps the library's own decision, so the two
+can be told apart.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def plot_data(pipe: Pipeline, x: np.ndarray, y: np.ndarray, kinds: np.ndarray | 
     total = float((sv ** 2).sum()) or 1.0
     explained = [float(v ** 2 / total) for v in sv[:2]] + [0.0] * (2 - min(2, len(sv)))
     z = (feats - mean) @ comp.T
-    outlier = pipe.model.outlier(feats.astype(np.float32))
+    # the library's decision: the model's, or its backstop's on the raw signal (not on the plane)
+    outlier = pipe.predict_proba(x[idx])[:, 0] > pipe.model.state["limit"][0]
     names = {0: "nominal", 1: "abnormal", 2: "synthetic"}
     points = []
     for j, i in enumerate(idx):

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import codesize
 from .blocks import Block
+from .f32 import F32
 from .models import ADModel, Model
 from .models.ondevice import CAL
 
@@ -32,6 +33,12 @@ class Pipeline:
     blocks: list[Block]
     model: Model
     meta: dict[str, Any] = field(default_factory=dict)
+    # A second scorer of the same signal whose score, times its meta["ratio"] (the
+    # model's threshold over its own), the output never falls below: the 1-class
+    # library's distance to the nearest learned raw buffer (engine/types/oneclass.py,
+    # `backstop_config`). Fitted by the project type, so not part of the candidate's
+    # configuration or key.
+    backstop: Pipeline | None = None
 
     # -------------------------------------------------------------- shapes and size
 
@@ -69,13 +76,26 @@ class Pipeline:
         copy = shapes[-1][0] if any(b.out_of_place for b in self.blocks) else 0
         # the output (one float for single-output types; ncc writes the caller's) and the knowledge pointer
         ram = 4 * (sig + vec + copy + scratch + n_classes + 1) + self.stack_bytes(core)
+        if self.backstop is not None:
+            # its knowledge on top (its code is in code_bytes); it runs first and shares
+            # the stage buffers, each as large as the larger user's, so at most its
+            # feature vector and scratch on top of the model's RAM (and never less than
+            # its own), and the float that keeps its score
+            bs = self.backstop
+            b_flash, b_ram = bs.footprint(axes, length, n_train, n_classes, core)
+            b_dim = bs.feature_dim(axes, length)
+            extra = 4 * (b_dim + bs.model.scratch_floats(b_dim, n_classes))
+            flash, ram = flash + b_flash - bs.code_bytes(core), max(ram + extra, b_ram) + 4
         return int(flash), int(ram)
 
     def code_bytes(self, core: str | None) -> int:
         """Code on `core` (the Cortex-M4F's when None), with the run-time routines a
-        firmware link adds for it (engine/codesize.py)."""
-        return codesize.library_bytes([(s.kind, s.code_bytes) for s in [*self.blocks, self.model]],
-                                      isinstance(self.model, ADModel), core)
+        firmware link adds for it (engine/codesize.py), the backstop's steps included:
+        one library, the routines counted once."""
+        steps = [*self.blocks, self.model]
+        if self.backstop is not None:
+            steps += [*self.backstop.blocks, self.backstop.model]
+        return codesize.library_bytes([(s.kind, s.code_bytes) for s in steps], isinstance(self.model, ADModel), core)
 
     def stack_bytes(self, core: str | None) -> int:
         """The deepest stack on `core`: the deepest of the steps' (engine/codesize.py)."""
@@ -122,7 +142,13 @@ class Pipeline:
         return h
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        return self.model.predict_proba(self.features(x))
+        out = self.model.predict_proba(self.features(x))
+        if self.backstop is not None:
+            # float32 as the C: the backstop's score times its ratio, kept when larger
+            b = self.backstop.predict_proba(x)[:, 0].astype(F32)
+            out = out.astype(F32, copy=True)
+            out[:, 0] = np.maximum(out[:, 0], (b * F32(self.backstop.meta["ratio"])).astype(F32))
+        return out
 
     # -------------------------------------------------------------- spec
 
@@ -139,7 +165,10 @@ class Pipeline:
         for entry, b in zip(cfg["blocks"], self.blocks, strict=False):
             entry["knowledge"] = {k: _arr(v) for k, v in b.state.items()}
         cfg["model"]["knowledge"] = {k: _arr(v) for k, v in self.model.state.items()}
-        return {"version": SPEC_VERSION, **self.meta, **cfg}
+        out = {"version": SPEC_VERSION, **self.meta, **cfg}
+        if self.backstop is not None:
+            out["backstop"] = self.backstop.to_spec()
+        return out
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> Pipeline:
@@ -147,8 +176,9 @@ class Pipeline:
                   for e in spec["blocks"]]
         m = spec["model"]
         model = Model.build(m["kind"], dict(m["params"]), {k: _unarr(v) for k, v in m.get("knowledge", {}).items()})
-        meta = {k: v for k, v in spec.items() if k not in ("version", "blocks", "model")}
-        return cls(blocks, model, meta)
+        meta = {k: v for k, v in spec.items() if k not in ("version", "blocks", "model", "backstop")}
+        backstop = cls.from_spec(spec["backstop"]) if spec.get("backstop") else None
+        return cls(blocks, model, meta, backstop)
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any], meta: dict[str, Any] | None = None) -> Pipeline:

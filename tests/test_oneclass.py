@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from nanoforge.codegen.apis.v4 import oneclass
 from nanoforge.codegen.apis.v4.oneclass import OCHostLibrary
 from nanoforge.engine import search, synthetic
 from nanoforge.engine.dataset import deinterleave
+from nanoforge.engine.pipeline import Pipeline
 from nanoforge.engine.types import oneclass as oneclass_type
 
 from .conftest import FIXTURES, bench_wait, deploy_and_link, nanoforge
@@ -58,8 +60,10 @@ def test_oneclass_numpy_host_and_cortex_m_agree(tmp_path: Path, model: dict, cor
     robust = bool(model["params"].get("robust"))
     blocks = [_b("stats"), _b("scale")] + ([_b("pca", k=6)] if robust else [])
     pipe = search.fit_library(ctx, {"blocks": blocks, "model": model}, {})
-    feats = pipe.features(XT)
-    ref, ref_flag = pipe.model.score(feats), pipe.model.outlier(feats)
+    # the library's score: the model's, raised to its raw-buffer backstop's when larger
+    assert pipe.backstop is not None
+    ref = pipe.predict_proba(XT)[:, 0]
+    ref_flag = ref > pipe.model.state["limit"][0]
     gen = oneclass.generate(pipe, 6, 100, "feedc0ffee12")
     src = tmp_path / "src"
     src.mkdir()
@@ -286,6 +290,9 @@ def test_oneclass_bench_emulate_plot_deploy_and_firmware_links(tmp_path: Path) -
     deploy_and_link(tmp_path, root, fw, FIRMWARE_MAIN)
     meta = json.loads((fw / "metadata.json").read_text())
     assert meta["project_type"] == "1cc" and meta["outlier_threshold"] > 0
+    bs = meta["backstop"]  # the raw-buffer backstop, in the flash the library left
+    assert bs["model"] == "knn_oc" and bs["pipeline"][-1] == "flatten" and bs["buffers"] >= 1
+    assert bs["threshold"] > 0 and bs["ratio"] > 0
     out = subprocess.run([str(fw / "neai_emulator"), str(files["test_abnormal"])], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     r = nanoforge("emulate", str(root), "--file", str(files["test_abnormal"]), "--json")
@@ -424,3 +431,93 @@ def test_the_robust_distance_is_scikit_learns_minimum_covariance_determinant_bit
         assert got.location_.tobytes() == want.location_.tobytes()
         assert got.covariance_.tobytes() == want.covariance_.tobytes()
         assert np.array_equal(got.support_, want.support_)
+
+
+def _pulses(rng: np.random.Generator, n: int, reverse: bool) -> np.ndarray:
+    """A skewed pulse (a fast rise, a slow decay) at a fixed place in noise; reversed,
+    the same samples in the other order: every summary statistic the same."""
+    t = np.arange(64, dtype=np.float64)
+    pulse = np.where(t < 20, 0.0, np.where(t < 24, (t - 20) / 4, np.exp(-(t - 24) / 12)))
+    x = pulse[None, :] + 0.05 * rng.normal(size=(n, 64))
+    return (x[:, ::-1] if reverse else x).astype(np.float32)[:, None, :]
+
+
+def test_the_backstop_flags_what_the_model_cannot_see_and_the_splits_rank_without_it() -> None:
+    """Summary statistics cannot tell a pulse from the pulse reversed in time; the
+    distance to the nearest learned raw buffer can. The library flags the reversed pulses
+    through its backstop while keeping new nominal ones, and the splits rank the
+    library without it (engine/types/oneclass.py, `backstop_config`)."""
+    rng = np.random.default_rng(3)
+    x = _pulses(rng, 30, False)
+    new_nominal, reversed_ = _pulses(rng, 40, False), _pulses(rng, 40, True)
+    ctx = search.Context(x, np.zeros(len(x), np.int64), ["nominal"], 8192, 20480, 0, type="1cc")
+    cfg = {"blocks": [_b("stats"), _b("scale")], "model": _b("maha", robust=False, contamination=0.05, margin=1.0)}
+    pipe = search.fit_library(ctx, cfg, {})
+    assert pipe.backstop is not None
+    lim = pipe.model.state["limit"][0]
+    alone = pipe.model.outlier(pipe.features(reversed_))
+    library = pipe.predict_proba(reversed_)[:, 0] > lim
+    assert alone.mean() <= 0.3  # the model alone misses most
+    assert library.mean() >= 0.9  # the backstop catches them
+    assert (pipe.predict_proba(new_nominal)[:, 0] <= lim).mean() >= 0.8
+    # the backstop fits in the budget beside the model: a quarter of the flash
+    assert pipe.backstop.model.knowledge_bytes() <= oneclass_type.BACKSTOP_SHARE * 20480
+    flash, _ = ctx.kind.footprint(ctx, pipe)
+    assert flash <= 20480
+    # the splits rank the model alone: its record is the same whatever room a backstop has
+    roomy = search.Context(x, np.zeros(len(x), np.int64), ["nominal"], 8192, 1 << 20, 0, type="1cc")
+    assert ctx.kind.evaluate(ctx, cfg, None)["split_ba"] == roomy.kind.evaluate(roomy, cfg, None)["split_ba"]
+
+
+def test_the_backstop_takes_only_the_flash_the_library_leaves() -> None:
+    """Sized to what the fitted library leaves (at most a quarter of the budget): a
+    budget the model nearly fills ships no backstop, and a library with one stays
+    within the budget."""
+    rng = np.random.default_rng(4)
+    x = _pulses(rng, 30, False)
+    cfg = {"blocks": [_b("flatten")], "model": _b("knn_oc", k=1, protos=0, contamination=0.05, margin=1.0)}
+    full = search.Context(x, np.zeros(len(x), np.int64), ["nominal"], 8192, 1 << 20, 0, type="1cc")
+    alone = search.fit_library(full, cfg, {})
+    model_flash, _ = full.kind.footprint(full, Pipeline(alone.blocks, alone.model))
+    probe = Pipeline.from_config(oneclass_type.backstop_config(64, 1, 30, oneclass_type.BACKSTOP_MIN, 0))
+    code = Pipeline(alone.blocks, alone.model, backstop=probe).code_bytes(None) - alone.code_bytes(None)
+    # budgets around the edge, where a first fit can come out a few bytes over
+    for budget in [*range(model_flash + 500, model_flash + 4000, 61), 2 * model_flash]:
+        ctx = search.Context(x, np.zeros(len(x), np.int64), ["nominal"], 8192, budget, 0, type="1cc")
+        pipe = search.fit_library(ctx, cfg, {})
+        flash, _ = ctx.kind.footprint(ctx, pipe)
+        assert flash <= budget
+        room = budget - model_flash - code
+        if pipe.backstop is None:
+            assert room < oneclass_type.BACKSTOP_MIN + 4 * 64, budget  # its code and 1 KB of buffers do not fit
+        else:
+            assert pipe.backstop.model.knowledge_bytes() <= min(room, oneclass_type.BACKSTOP_SHARE * budget) + 4
+
+
+@needs_arm
+def test_a_backstop_squeezed_into_little_flash_agrees_bit_for_bit() -> None:
+    """Decimated and reduced to k-means centres, the backstop's C gives numpy's scores
+    on the PC and on a Cortex-M4F, and it decides some signals, the model others."""
+    ctx = search.Context(X, np.zeros(len(X), np.int64), ["nominal"], 8192, 1 << 20, 0, type="1cc")
+    cfg = {"blocks": [_b("stats"), _b("scale")], "model": _b("gmm", components=2, seed=1, **T)}
+    alone = search.fit_library(ctx, cfg, {})
+    model_flash, _ = ctx.kind.footprint(ctx, Pipeline(alone.blocks, alone.model))
+    small = search.Context(X, np.zeros(len(X), np.int64), ["nominal"], 8192, model_flash + 3000, 0, type="1cc")
+    pipe = search.fit_library(small, cfg, {})
+    bs = pipe.backstop
+    assert bs is not None and bs.blocks[0].kind == "decimate" and len(bs.model.state["proto"]) < len(X)
+    ref = pipe.predict_proba(XT)[:, 0]
+    own = pipe.model.score(pipe.features(XT))
+    assert (ref > own).any() and (ref == own).any()  # the backstop decides some signals, the model others
+    gen = oneclass.generate(pipe, 6, 100, "feedc0ffee13")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "src"
+        src.mkdir()
+        for name, text in gen.files.items():
+            (src / name).write_text(text)
+        flags, scores = OCHostLibrary(toolchain.build_host(src, Path(tmp) / "host"), gen, 6, 100).oneclass(XT)
+        assert scores.tobytes() == ref.tobytes()
+        assert np.array_equal(flags.astype(bool), ref > pipe.model.state["limit"][0])
+        img = armrun.build_image(src, Path(tmp) / "m4", "cortex-m4", oneclass.HARNESS_C)
+        dev_flags, dev_scores = oneclass.run_arm(img, XT[::3])
+        assert dev_scores.tobytes() == scores[::3].tobytes() and dev_flags.tobytes() == flags[::3].tobytes()

@@ -31,12 +31,35 @@ def generate(pipe: Pipeline, axes: int, length: int, neai_id: str, suffix: str =
 
 
 class OneClassGen(LibraryGen):
+    def build(self) -> Generated:
+        self.backstop()
+        return super().build()
+
+    def backstop(self) -> None:
+        """The backstop's score times its threshold ratio into nf_backstop[0], before the
+        model's pipeline reuses the stage buffers (engine/types/oneclass.py,
+        `backstop_config`); its knowledge parts are named "backstop.*"."""
+        bs = self.pipe.backstop
+        if bs is None:
+            return
+        self.kprefix = "backstop."
+        d, cur = self.features(bs.blocks)
+        self.buf("nf_out", 1)
+        ModelEmitter.lookup(bs.model.kind).call(self, bs.model, cur, d, 1, "nf_out")
+        ratio = self.kref("ratio", np.asarray([bs.meta["ratio"]], np.float32))
+        self.kprefix = ""
+        self.buf("nf_backstop", 1)
+        self.body.append(f"nf_backstop[0] = nf_out[0] * ({ratio})[0];")
+
     def model(self, v: str, d: int) -> None:
-        """The model's outlier score, and the threshold it is compared with in knowledge."""
+        """The model's outlier score (raised to the backstop's when that is larger), and
+        the threshold it is compared with in knowledge."""
         m = self.pipe.model
         em = ModelEmitter.lookup(m.kind)
         self.buf("nf_out", 1)
         em.call(self, m, v, d, 1, "nf_out")
+        if self.pipe.backstop is not None:
+            self.body.append("if (nf_backstop[0] > nf_out[0]) nf_out[0] = nf_backstop[0];")
         self.limit = self.kref("m.limit", m.state["limit"])
 
     def emit(self) -> Generated:
@@ -195,7 +218,13 @@ class OneClass(CApi):
         return 1
 
     def metadata(self, spec: dict[str, Any], pipe: Pipeline) -> dict[str, Any]:
-        return {"outlier_threshold": float(pipe.model.state["limit"][0])}
+        out: dict[str, Any] = {"outlier_threshold": float(pipe.model.state["limit"][0])}
+        if pipe.backstop is not None:
+            bs = pipe.backstop
+            out["backstop"] = {"pipeline": [b.kind for b in bs.blocks], "model": bs.model.kind,
+                               "buffers": int(len(bs.model.state["proto"])),
+                               "threshold": float(bs.model.state["limit"][0]), "ratio": float(bs.meta["ratio"])}
+        return out
 
     def example_main(self, sfx: str, spec: dict[str, Any]) -> str:
         return example(EXAMPLE_MAIN, sfx)
