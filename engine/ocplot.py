@@ -42,7 +42,8 @@ def plot_data(pipe: Pipeline, x: np.ndarray, y: np.ndarray, kinds: np.ndarray | 
     explained = [float(v ** 2 / total) for v in sv[:2]] + [0.0] * (2 - min(2, len(sv)))
     z = (feats - mean) @ comp.T
     # the library's decision: the model's, or its backstop's on the raw signal (not on the plane)
-    outlier = pipe.predict_proba(x[idx])[:, 0] > pipe.model.state["limit"][0]
+    scores = pipe.backstopped(pipe.model.predict_proba(feats.astype(np.float32)), x[idx])[:, 0]
+    outlier = scores > pipe.model.state["limit"][0]
     names = {0: "nominal", 1: "abnormal", 2: "synthetic"}
     points = []
     for j, i in enumerate(idx):

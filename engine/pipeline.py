@@ -142,12 +142,16 @@ class Pipeline:
         return h
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        out = self.model.predict_proba(self.features(x))
-        if self.backstop is not None:
-            # float32 as the C: the backstop's score times its ratio, kept when larger
-            b = self.backstop.predict_proba(x)[:, 0].astype(F32)
-            out = out.astype(F32, copy=True)
-            out[:, 0] = np.maximum(out[:, 0], (b * F32(self.backstop.meta["ratio"])).astype(F32))
+        return self.backstopped(self.model.predict_proba(self.features(x)), x)
+
+    def backstopped(self, out: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The model's outputs `out` for signals `x`, raised to the backstop's score times
+        its ratio where that is larger (float32, as the C); `out` as is without one."""
+        if self.backstop is None:
+            return out
+        b = self.backstop.predict_proba(x)[:, 0].astype(F32)
+        out = out.astype(F32, copy=True)
+        out[:, 0] = np.maximum(out[:, 0], (b * F32(self.backstop.meta["ratio"])).astype(F32))
         return out
 
     # -------------------------------------------------------------- spec
