@@ -86,10 +86,10 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
     earlier = (state.get("best") or {}).get("library")
     if best and earlier and earlier != best["key"]:  # records rescored on reading (a newer Score rule)
         bs.restamp_selection(d, earlier, None)  # the figure is the best's only
-    if best and not bs.library_path(d, best["key"]).exists():
-        bs.fit_and_save(d, ctx, meta, best, selection())
     if best:
-        state["best"] = _best(kind, best, selection())
+        path = bs.library_path(d, best["key"])
+        spec = bs.stored_library(d, best["key"]) if path.exists() else bs.fit_and_save(d, ctx, meta, best, selection())
+        state["best"] = _best(kind, best, selection(), bs.shipped_footprint(ctx, spec))
     history: list[list[Any]] = state.setdefault("history", [])
     last_write = [0.0]
     last_selection = [time.monotonic()]
@@ -122,8 +122,8 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
                 bs.restamp_selection(d, best["key"], None)  # the figure is the best's only
             best = rec
             sel = selection()
-            bs.fit_and_save(d, ctx, meta, rec, sel)  # the library first, then the state that names it
-            state["best"] = _best(kind, rec, sel)
+            spec = bs.fit_and_save(d, ctx, meta, rec, sel)  # the library first, then the state that names it
+            state["best"] = _best(kind, rec, sel, bs.shipped_footprint(ctx, spec))
             last_selection[0] = time.monotonic()
             history.append([rec["t"], rec["score"], rec["key"]])
             flush(force=True)
@@ -204,9 +204,12 @@ def _progress(state: dict[str, Any], workers: Workers, recent: deque[float]) -> 
 SELECTION_EVERY_S = 5.0  # how often a running job brings the selection's optimism up to date
 
 
-def _best(kind: types.ProjectType, rec: dict[str, Any], selection: dict[str, Any] | None) -> dict[str, Any]:
+def _best(kind: types.ProjectType, rec: dict[str, Any], selection: dict[str, Any] | None,
+          shipped: tuple[int, int]) -> dict[str, Any]:
+    """The state's best: its RAM and flash are the fitted library's as it ships (`shipped`),
+    what a user holds against the budget, not the record's."""
     return {"library": rec["key"], "score": rec["score"], **kind.headline(rec["worst"]),
-            "ci95": rec.get("ba_ci95"), "ram": rec["ram"], "flash": rec["flash"], "found_at_s": rec["t"],
+            "ci95": rec.get("ba_ci95"), "ram": shipped[0], "flash": shipped[1], "found_at_s": rec["t"],
             "pipeline": [b["kind"] for b in rec["config"]["blocks"]], "model": rec["config"]["model"]["kind"],
             "selection": selection, **kind.best_extras(rec)}
 

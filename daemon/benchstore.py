@@ -21,7 +21,7 @@ from typing import Any
 from nanoforge.engine import optimism, search, types
 from nanoforge.engine.atomic import write_atomic
 from nanoforge.engine.bandpass import design
-from nanoforge.engine.pipeline import pack, unpack
+from nanoforge.engine.pipeline import Pipeline, pack, unpack
 from nanoforge.engine.project import Project, load
 from nanoforge.engine.targets import resolve
 from nanoforge.engine.types.base import SCORE_RULE
@@ -160,7 +160,8 @@ def context(project: Project) -> tuple[search.Context, dict[str, Any]]:
         f = project.filter
         sos = design(f.low_hz, f.high_hz, project.sampling_hz, f.order).tolist()
     found = resolve(project.target)
-    data = {"groups": ds.groups, "multi": project.sensor == "multi", "core": found[0].name if found else None}
+    data = {"groups": ds.groups, "multi": project.sensor == "multi", "core": found[0].name if found else None,
+            "backstop": project.backstop}
     ctx = search.Context(ds.x, ds.y, ds.classes, project.max_ram, project.max_flash, project.seed, sos,
                          type=project.type, data=data)
     meta = {"type": project.type, "axes": project.axes, "buffer": int(ds.x.shape[2]),
@@ -191,6 +192,19 @@ def fit_and_save(d: Path, ctx: search.Context, meta: dict[str, Any], rec: dict[s
     spec = pipe.to_spec()
     save_library(d, rec["key"], spec)
     return spec
+
+
+def shipped_footprint(ctx: search.Context, spec: dict[str, Any]) -> tuple[int, int]:
+    """(RAM, flash) of fitted library `spec` as it ships, estimated as metadata.json's
+    `estimated` is: the record's figures are the search's, made before the fit and
+    without what the type adds after it (1-class: the backstop)."""
+    flash, ram = Pipeline.from_spec(spec).footprint(ctx.axes, ctx.length, 0, ctx.kind.outputs(ctx),
+                                                    ctx.data.get("core"))
+    return ram, flash
+
+
+def stored_library(d: Path, key: str) -> dict[str, Any]:
+    return unpack(library_path(d, key).read_bytes())
 
 
 def restamp_selection(d: Path, key: str, selection: dict[str, Any] | None) -> None:
@@ -225,13 +239,13 @@ def find_library(root: Path, key: str | None) -> tuple[dict[str, Any], Path]:
             named = read_state(d).get("best")
             best = (named.get("library") if isinstance(named, dict) else None) or _best_key(d)
             if best and library_path(d, best).exists():
-                return unpack(library_path(d, best).read_bytes()), d
+                return stored_library(d, best), d
             if best:
                 return find_library(root, best)
         raise ValueError(f"{root}: no library yet; run `nanoforge bench start {root}` first")
     for d in reversed(benches):
         if library_path(d, key).exists():
-            return unpack(library_path(d, key).read_bytes()), d
+            return stored_library(d, key), d
     for d in reversed(benches):
         rec = read_results(d).get(key)
         if rec and rec.get("state") in ("full", "pruned"):

@@ -308,6 +308,8 @@ class BestLibrary(Metrics):
     score: float
     ram: int
     flash: int
+    """RAM and flash of the fitted library as it ships (1-class: its backstop included);
+    `bench candidates` lists the search's figures, made before the fit."""
     found_at_s: NotRequired[float]
     pipeline: NotRequired[list[str]]
     model: NotRequired[str]

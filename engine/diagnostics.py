@@ -49,6 +49,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "NF305": ("error", "signal entry does not fit the project type"),
     "NF306": ("warning", "signal file outside the project folder"),
     "NF307": ("error", "path that leaves the project folder or writes into a system folder"),
+    "NF308": ("warning", "setting that does nothing for the project type"),
 }
 
 

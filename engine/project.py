@@ -31,7 +31,7 @@ SIGNAL_SUFFIXES = (".csv", ".txt")
 
 _TOP_KEYS = {"type", "sensor", "axes", "variables", "buffer", "sampling_hz", "max_ram", "max_flash", "target",
              "seed", "filter", "deploy", "signals", "name", "cluster", "api",
-             "clock_hz", "max_latency_ms"}
+             "clock_hz", "max_latency_ms", "backstop"}
 # A Dask scheduler's address: the benchmark's evaluations run there (nanoforge[cluster]).
 CLUSTER_ADDRESS = re.compile(r"^(tcp|tls|ws|wss)://[^\s/]+:\d{1,5}$")
 _FILTER_KEYS = {"enabled", "low_hz", "high_hz", "order"}
@@ -91,6 +91,7 @@ class Project:
     signals: tuple[SignalEntry, ...] = ()
     name: str = ""
     cluster: str | None = None
+    backstop: bool = True  # 1-class: the raw-buffer backstop in the library (engine/types/oneclass.py)
 
     @property
     def file(self) -> Path:
@@ -297,6 +298,15 @@ def load(root: str | Path, text: str | None = None) -> tuple[Project | None, lis
         kw["max_latency_ms"] = f
     if "seed" in data and (n := _int(v, "", "seed", data["seed"], 0, 2**32 - 1)) is not None:
         kw["seed"] = n
+    if "backstop" in data:
+        if not isinstance(data["backstop"], bool):
+            v.at_value("", 0, "backstop", "NF302", f"backstop must be true or false, not {data['backstop']!r}",
+                       "write backstop = false (no raw-buffer backstop in the library) or remove the line")
+        elif not kind.backstops:
+            v.at_key("", 0, "backstop", "NF308", f"backstop does nothing in this project (type = \"{kind.name}\")",
+                     "remove the line (only 1-class libraries carry a backstop)")
+        else:
+            kw["backstop"] = data["backstop"]
     if "name" in data:
         kw["name"] = str(data["name"])
     if "cluster" in data:

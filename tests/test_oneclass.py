@@ -293,6 +293,10 @@ def test_oneclass_bench_emulate_plot_deploy_and_firmware_links(tmp_path: Path) -
     bs = meta["backstop"]  # the raw-buffer backstop, in the flash the library left
     assert bs["model"] == "knn_oc" and bs["pipeline"][-1] == "flatten" and bs["buffers"] >= 1
     assert bs["threshold"] > 0 and bs["ratio"] > 0
+    # `bench status` shows the library as it ships, backstop included; the candidates list
+    # shows the search's figures for the model
+    (first,) = [c for c in ranked if c["library"] == best["library"]]
+    assert first["flash"] + 4 * bs["buffers"] < best["flash"] <= 32768 and best["ram"] >= first["ram"]
     out = subprocess.run([str(fw / "neai_emulator"), str(files["test_abnormal"])], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     r = nanoforge("emulate", str(root), "--file", str(files["test_abnormal"]), "--json")
@@ -467,6 +471,12 @@ def test_the_backstop_flags_what_the_model_cannot_see_and_the_splits_rank_withou
     # the splits rank the model alone: its record is the same whatever room a backstop has
     roomy = search.Context(x, np.zeros(len(x), np.int64), ["nominal"], 8192, 1 << 20, 0, type="1cc")
     assert ctx.kind.evaluate(ctx, cfg, None)["split_ba"] == roomy.kind.evaluate(roomy, cfg, None)["split_ba"]
+    # `backstop = false` in the project: the model alone ships, and misses them again
+    off = search.Context(x, np.zeros(len(x), np.int64), ["nominal"], 8192, 20480, 0, type="1cc",
+                         data={"backstop": False})
+    bare = search.fit_library(off, cfg, {})
+    assert bare.backstop is None and "backstop" not in bare.to_spec()
+    assert (bare.predict_proba(reversed_)[:, 0] > lim).mean() <= 0.3
 
 
 def test_the_backstop_takes_only_the_flash_the_library_leaves() -> None:

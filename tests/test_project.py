@@ -137,6 +137,18 @@ def test_api_and_deploy_cflags_are_read_and_checked(tmp_path: Path) -> None:
     assert "cflags" in diags["NF302:5"].message
 
 
+def test_backstop_is_a_1class_switch_and_a_warning_elsewhere(tmp_path: Path) -> None:
+    """`backstop = false` drops the 1-class library's raw-buffer backstop; any other type
+    has none, so the line gets a warning (NF308) on its key, not a silent no-op."""
+    project, diags = load(tmp_path, 'type = "1cc"\nbackstop = false\n')
+    assert project is not None and not diags and project.backstop is False
+    assert load(tmp_path, 'type = "1cc"\n')[0].backstop is True  # the default
+    (d,) = diag_for('type = "ad"\nbackstop = false\n', tmp_path)
+    assert (d.code, d.severity, d.line, d.column) == ("NF308", "warning", 2, 1) and "remove the line" in d.hint
+    (d,) = diag_for('type = "1cc"\nbackstop = "no"\n', tmp_path)
+    assert (d.code, d.line, d.column) == ("NF302", 2, 12) and "true or false" in d.message
+
+
 def _with_signals(root: Path, entries: list[tuple[str, str]], deploy: str | None = None) -> None:
     new_project(root, "ncc")
     text = (root / PROJECT_FILE).read_text()

@@ -54,6 +54,7 @@ class ProjectType:
     sensors: ClassVar[tuple[str, ...]] = ("generic",)
     targets_first: ClassVar[bool] = False  # each line is a target value, then the buffer
     learns_on_device: ClassVar[bool] = False  # emulation learns files, then detects others
+    backstops: ClassVar[bool] = False  # its libraries carry a backstop (`backstop = false` in the project drops it)
     single_entry: ClassVar[bool] = False  # one [[signals]] table only
     usage: ClassVar[str] = ""  # how `nanoforge signals add` is called for this type
     order: ClassVar[int] = 100  # place in lists shown to users (NanoEdge's order for the built-in types)

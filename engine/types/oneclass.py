@@ -146,6 +146,7 @@ def split_metrics(y: np.ndarray, scores: np.ndarray, thr: float) -> dict[str, An
 
 class OneClass(NominalFiles):
     name = "1cc"
+    backstops = True
     order = 20
     title = "1-class classification"
     single_entry = True
@@ -287,10 +288,11 @@ class OneClass(NominalFiles):
         return np.flatnonzero(ctx.y == 0)  # nominal signals only; abnormal and synthetic ones only evaluate
 
     def fit(self, ctx: Context, pipe: Pipeline) -> Pipeline:
-        """The candidate on every nominal signal, and its backstop in the flash it leaves."""
+        """The candidate on every nominal signal, and its backstop in the flash it leaves
+        unless the project says `backstop = false` (`ctx.data["backstop"]`)."""
         nom = self.shipped_rows(ctx)
         pipe.fit(ctx.x[nom], ctx.y[nom], 1)
-        pipe.backstop = self.backstop(ctx, pipe, nom)
+        pipe.backstop = self.backstop(ctx, pipe, nom) if ctx.data.get("backstop", True) else None
         return pipe
 
     def backstop(self, ctx: Context, pipe: Pipeline, nom: np.ndarray) -> Pipeline | None:

@@ -78,6 +78,10 @@ export interface BestLibrary extends Metrics {
   library: string;
   score: number;
   ram: number;
+  /**
+   * RAM and flash of the fitted library as it ships (1-class: its backstop included);
+   * `bench candidates` lists the search's figures, made before the fit.
+   */
   flash: number;
   found_at_s?: number;
   pipeline?: string[];
