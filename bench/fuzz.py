@@ -86,7 +86,7 @@ VALUE = st.one_of(st.integers(-(2**70), 2**70), st.floats(), st.booleans(), st.t
                                    '"/etc/shadow"', '"../../.."', '"/"', '"~"', 'inf', 'nan', '"stm32f401re"']))
 KEY = st.sampled_from(["type", "sensor", "axes", "buffer", "sampling_hz", "max_ram", "max_flash", "target", "seed",
                        "variables", "class", "file", "nominal", "abnormal", "dir", "enabled", "low_hz", "high_hz",
-                       "order", "zz"])
+                       "order", "backstop", "api", "cluster", "clock_hz", "max_latency_ms", "zz"])
 HEADER = st.sampled_from(["", "[filter]\n", "[deploy]\n", "[[signals]]\n", "[signals]\n", "[[deploy]]\n"])
 PROJECT_INPUT = st.one_of(
     st.lists(st.tuples(HEADER, KEY, VALUE).map(lambda t: f"{t[0]}{t[1]} = {t[2]}\n"), max_size=20).map("".join),

@@ -159,13 +159,20 @@ def arm_library(b: Built, core: str, suffix: str = "", choices: BuildChoices | N
     return lib, info
 
 
+def estimated_footprint(spec: dict[str, Any], core: str | None) -> tuple[int, int]:
+    """(flash, RAM) of fitted library `spec` on `core` before any build: what
+    metadata.json calls `estimated` and `bench status` shows for the best library."""
+    return Pipeline.from_spec(spec).footprint(int(spec["axes"]), int(spec["buffer"]), 0,
+                                              apis.for_spec(spec).outputs(spec), core)
+
+
 def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int] | None,
              api: str = apis.DEFAULT_API) -> dict[str, Any]:
     """What the library is, without anything personal (no paths, users or hosts)."""
     plugin = apis.for_spec(spec, api)
     pipe = Pipeline.from_spec(spec)
     axes, length = int(spec["axes"]), int(spec["buffer"])
-    est_flash, est_ram = pipe.footprint(axes, length, 0, plugin.outputs(spec), core)
+    est_flash, est_ram = estimated_footprint(spec, core)
     body = spec_json({k: v for k, v in spec.items() if k not in ("blocks", "model")})
     return {
         "generator": "nanoforge",

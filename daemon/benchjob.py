@@ -9,7 +9,6 @@ daemon finds the state "interrupted" and can resume from the results log.
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import json
 import os
 import signal
@@ -63,7 +62,7 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
     project, diags = load(root)
     if project is None:
         raise ValueError(f"{root}/nanoforge.toml has errors: {diags[0].message}" if diags else "project not found")
-    ctx, meta = bs.context(dataclasses.replace(project, seed=int(job.get("seed", project.seed))))
+    ctx, meta = bs.context(bs.as_benchmarked(project, job))
     meta["benchmark"] = d.name
     done = bs.read_results(d)
     sched = search.Scheduler(ctx, done)

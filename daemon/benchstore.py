@@ -13,15 +13,17 @@ libraries/   fitted library specs (msgpack): the best one is written before the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
 from typing import Any
 
+from nanoforge.codegen import library
 from nanoforge.engine import optimism, search, types
 from nanoforge.engine.atomic import write_atomic
 from nanoforge.engine.bandpass import design
-from nanoforge.engine.pipeline import Pipeline, pack, unpack
+from nanoforge.engine.pipeline import pack, unpack
 from nanoforge.engine.project import Project, load
 from nanoforge.engine.targets import resolve
 from nanoforge.engine.types.base import SCORE_RULE
@@ -152,6 +154,15 @@ def settle(d: Path) -> dict[str, Any]:
     return st
 
 
+def as_benchmarked(project: Project, job: dict[str, Any]) -> Project:
+    """The project with the settings benchmark `job` ran with (its seed, the 1-class
+    backstop) in place of the file's current ones: every library of a benchmark is fitted
+    as the benchmark fitted its best, whatever the file says since (`max_ram` and
+    `max_flash` are the project's: a library over them is refused at deploy)."""
+    return dataclasses.replace(project, seed=int(job.get("seed", project.seed)),
+                               backstop=bool(job.get("backstop", True)))
+
+
 def context(project: Project) -> tuple[search.Context, dict[str, Any]]:
     kind = project.kind
     ds = kind.load(project)
@@ -195,11 +206,10 @@ def fit_and_save(d: Path, ctx: search.Context, meta: dict[str, Any], rec: dict[s
 
 
 def shipped_footprint(ctx: search.Context, spec: dict[str, Any]) -> tuple[int, int]:
-    """(RAM, flash) of fitted library `spec` as it ships, estimated as metadata.json's
-    `estimated` is: the record's figures are the search's, made before the fit and
-    without what the type adds after it (1-class: the backstop)."""
-    flash, ram = Pipeline.from_spec(spec).footprint(ctx.axes, ctx.length, 0, ctx.kind.outputs(ctx),
-                                                    ctx.data.get("core"))
+    """(RAM, flash) of fitted library `spec` as it ships on the project's core, as
+    metadata.json's `estimated`: the record's figures are the search's, made before the
+    fit and without what the type adds after it (1-class: the backstop)."""
+    flash, ram = library.estimated_footprint(spec, ctx.data.get("core"))
     return ram, flash
 
 
@@ -252,7 +262,7 @@ def find_library(root: Path, key: str | None) -> tuple[dict[str, Any], Path]:
             project, diags = load(root)
             if project is None:
                 raise ValueError(f"{root}/nanoforge.toml has errors; `nanoforge check {root}` shows them")
-            ctx, meta = context(project)
+            ctx, meta = context(as_benchmarked(project, read_json(d / "job.json", {}) or {}))
             return fit_and_save(d, ctx, meta, rec), d
     raise ValueError(f"no library '{key}' in {root}; `nanoforge bench candidates {root}` lists them")
 

@@ -73,7 +73,7 @@ class Jobs:
         d = bs.new_bench_dir(root)
         bs.write_json(d / "job.json", {"id": d.name, "project": str(root), "type": project.type,
                                        "time_budget": float(time_budget), "max_ram": project.max_ram,
-                                       "max_flash": project.max_flash,
+                                       "max_flash": project.max_flash, "backstop": project.backstop,
                                        "cores": int(cores), "seed": project.seed if seed is None else int(seed),
                                        "cluster": address, "created": bs.now()})
         bs.write_json(d / "state.json", {"elapsed_s": 0.0, "candidates_evaluated": 0})

@@ -307,9 +307,11 @@ class BestLibrary(Metrics):
     library: str
     score: float
     ram: int
+    """Of the fitted library as it ships (1-class: its backstop included); `bench candidates`
+    lists the search's figures, made before the fit, as does the state of a benchmark
+    that ended before nanoforge showed the shipped ones."""
     flash: int
-    """RAM and flash of the fitted library as it ships (1-class: its backstop included);
-    `bench candidates` lists the search's figures, made before the fit."""
+    """As `ram`."""
     found_at_s: NotRequired[float]
     pipeline: NotRequired[list[str]]
     model: NotRequired[str]

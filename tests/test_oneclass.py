@@ -17,9 +17,12 @@ from hypothesis import strategies as st
 from nanoforge.codegen import armrun, toolchain
 from nanoforge.codegen.apis.v4 import oneclass
 from nanoforge.codegen.apis.v4.oneclass import OCHostLibrary
+from nanoforge.codegen.library import estimated_footprint
+from nanoforge.daemon import benchstore
 from nanoforge.engine import search, synthetic
 from nanoforge.engine.dataset import deinterleave
 from nanoforge.engine.pipeline import Pipeline
+from nanoforge.engine.project import PROJECT_FILE, load
 from nanoforge.engine.types import oneclass as oneclass_type
 
 from .conftest import FIXTURES, bench_wait, deploy_and_link, nanoforge
@@ -295,8 +298,12 @@ def test_oneclass_bench_emulate_plot_deploy_and_firmware_links(tmp_path: Path) -
     assert bs["threshold"] > 0 and bs["ratio"] > 0
     # `bench status` shows the library as it ships, backstop included; the candidates list
     # shows the search's figures for the model
+    spec, _ = benchstore.find_library(root, best["library"])
+    assert (best["flash"], best["ram"]) == estimated_footprint(spec, "cortex-m4")  # the project's core
+    est = meta["footprint"]["estimated"]  # the last deploy's core, by the same estimate
+    assert (est["flash"], est["ram"]) == estimated_footprint(spec, "cortex-m0plus")
     (first,) = [c for c in ranked if c["library"] == best["library"]]
-    assert first["flash"] + 4 * bs["buffers"] < best["flash"] <= 32768 and best["ram"] >= first["ram"]
+    assert first["flash"] < best["flash"] <= 32768 and "backstop" in spec
     out = subprocess.run([str(fw / "neai_emulator"), str(files["test_abnormal"])], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     r = nanoforge("emulate", str(root), "--file", str(files["test_abnormal"]), "--json")
@@ -477,6 +484,21 @@ def test_the_backstop_flags_what_the_model_cannot_see_and_the_splits_rank_withou
     bare = search.fit_library(off, cfg, {})
     assert bare.backstop is None and "backstop" not in bare.to_spec()
     assert (bare.predict_proba(reversed_)[:, 0] > lim).mean() <= 0.3
+
+
+def test_backstop_false_reaches_the_fit_as_the_benchmark_recorded_it(tmp_path: Path) -> None:
+    """The setting is the benchmark's, like its seed: a library fitted after the file
+    changed is fitted as its benchmark fitted the best (a benchmark from before the
+    setting existed had a backstop)."""
+    np.savetxt(tmp_path / "nominal.csv", _pulses(np.random.default_rng(0), 12, False)[:, 0, :], delimiter=",")
+    (tmp_path / PROJECT_FILE).write_text('type = "1cc"\nbuffer = 64\nbackstop = false\n\n'
+                                         '[[signals]]\nnominal = "nominal.csv"\n')
+    project, diags = load(tmp_path)
+    assert project is not None and not diags
+    assert benchstore.context(project)[0].data["backstop"] is False
+    for job, want in (({"backstop": False, "seed": 4}, False), ({"backstop": True}, True), ({}, True)):
+        ran = benchstore.as_benchmarked(project, job)
+        assert benchstore.context(ran)[0].data["backstop"] is want and ran.seed == job.get("seed", 0)
 
 
 def test_the_backstop_takes_only_the_flash_the_library_leaves() -> None:

@@ -77,11 +77,13 @@ export interface BenchStatus {
 export interface BestLibrary extends Metrics {
   library: string;
   score: number;
-  ram: number;
   /**
-   * RAM and flash of the fitted library as it ships (1-class: its backstop included);
-   * `bench candidates` lists the search's figures, made before the fit.
+   * Of the fitted library as it ships (1-class: its backstop included); `bench candidates`
+   * lists the search's figures, made before the fit, as does the state of a benchmark
+   * that ended before nanoforge showed the shipped ones.
    */
+  ram: number;
+  /** As `ram`. */
   flash: number;
   found_at_s?: number;
   pipeline?: string[];
