@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from nanoforge.engine.pipeline import Pipeline
 from nanoforge.engine.project import Project
 
 from . import timing
@@ -39,16 +40,20 @@ def excess(measured: dict[str, int], max_flash: int, max_ram: int, latency_ms: f
 
 
 def check(measured: dict[str, int], max_flash: int, max_ram: int, force: bool, where: str,
-          latency_ms: float | None = None, max_latency_ms: float | None = None) -> list[str]:
+          latency_ms: float | None = None, max_latency_ms: float | None = None, backstop_bytes: int = 0) -> list[str]:
     """Raises OverBudget when the measured library does not fit and `force` is off; the
-    warnings to report when it was forced. `where` names the library, core and project file."""
+    warnings to report when it was forced. `where` names the library, core and project file;
+    `backstop_bytes`: the knowledge a 1-class backstop holds, which the benchmark sized to
+    its own core's code (another core's larger code can tip the library over)."""
     over = excess(measured, max_flash, max_ram, latency_ms, max_latency_ms)
     if not over:
         return []
     what = "; ".join(over)
     if not force:
+        extra = (f", ship it without its backstop ({backstop_bytes} B of the knowledge: backstop = false in "
+                 "nanoforge.toml, then a new benchmark)" if backstop_bytes and measured["flash"] > max_flash else "")
         raise OverBudget(f"{where}: measured {what}; raise the setting in nanoforge.toml, deploy a smaller "
-                         "library (--library ID), or pass --force to deploy it anyway")
+                         f"library (--library ID){extra}, or pass --force to deploy it anyway")
     return [f"deployed over budget (--force): measured {what}"]
 
 
@@ -61,7 +66,8 @@ def before_write(root: Path, project: Project, spec: dict[str, Any], core: str, 
     meta["timing"] = timing.for_deploy(root, project, spec, core)
     worst = timing.latency_cycles(meta["timing"].get("calls") or {})
     latency = worst * 1000.0 / project.clock_hz if worst is not None else None
+    backstop = Pipeline.from_spec(spec).backstop
     warnings = check(meta["footprint"]["measured"], project.max_flash, project.max_ram, force,
                      f"library {meta['neai_id']} on {core} ({root / 'nanoforge.toml'})", latency,
-                     project.max_latency_ms)
+                     project.max_latency_ms, backstop.model.knowledge_bytes() if backstop else 0)
     return {**files, name: (json.dumps(meta, indent=2) + "\n").encode()}, warnings

@@ -304,6 +304,16 @@ def test_oneclass_bench_emulate_plot_deploy_and_firmware_links(tmp_path: Path) -
     assert (est["flash"], est["ram"]) == estimated_footprint(spec, "cortex-m0plus")
     (first,) = [c for c in ranked if c["library"] == best["library"]]
     assert first["flash"] < best["flash"] <= 32768 and "backstop" in spec
+    # over the budget, deploy refuses and names the backstop's share and how to drop it
+    toml = root / "nanoforge.toml"
+    text = toml.read_text()
+    assert "max_flash = 32768" in text
+    toml.write_text(text.replace("max_flash = 32768", f"max_flash = {first['flash']}"))
+    r = nanoforge("deploy", str(root), "--dir", str(tmp_path / "fw_over"), "--json")
+    assert r.returncode == 1 and "backstop = false" in r.stderr, r.stderr
+    assert f"({Pipeline.from_spec(spec).backstop.model.knowledge_bytes()} B of the knowledge" in r.stderr
+    assert not (tmp_path / "fw_over").exists()
+    toml.write_text(text)
     out = subprocess.run([str(fw / "neai_emulator"), str(files["test_abnormal"])], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     r = nanoforge("emulate", str(root), "--file", str(files["test_abnormal"]), "--json")
