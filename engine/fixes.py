@@ -1,5 +1,6 @@
 """Mechanical fixes: the problems whose fix needs no judgement (a header line, an empty
-line, decimal commas, a stray separator, a misspelt key with one close match).
+line, decimal commas, a stray separator, a misspelt key with one close match, a setting
+that does nothing for the project's type).
 
 The editor's quick fixes and `nanoforge check --fix` both come from here, so the two
 never disagree, and each fix uses the same reading of a line as the check that reported
@@ -25,7 +26,7 @@ from .signalfile import (
 )
 
 SIGNAL_CODES = ("NF101", "NF103", "NF104", "NF110", "NF115")
-PROJECT_CODES = ("NF301",)
+PROJECT_CODES = ("NF301", "NF308")
 FIXABLE = SIGNAL_CODES + PROJECT_CODES
 _MAX_PASSES = 5
 _MEANT = re.compile(r"did you mean '([^']+)'\?")
@@ -139,7 +140,11 @@ def signal_fix(code: str, lineno: int, line: str, sep: str) -> Fix | None:
 
 
 def project_fix(code: str, lineno: int, line: str, column: int, end_column: int, hint: str) -> Fix | None:
-    """nanoforge.toml: an unknown key renamed to the one close match the check suggests."""
+    """nanoforge.toml: an unknown key renamed to the one close match the check suggests;
+    a setting that does nothing for the type removed, when its line holds it alone."""
+    if code == "NF308":
+        alone = column == 1 and re.match(r"[A-Za-z_]+\s*=", line) is not None
+        return Fix(code, lineno, "Remove the line", None) if alone else None
     m = _MEANT.search(hint)
     if code != "NF301" or m is None or not (1 <= column < end_column <= len(line) + 1):
         return None

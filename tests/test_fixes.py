@@ -3,12 +3,15 @@ keeps every value, and fixing twice is fixing once."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nanoforge.engine.diagnostics import make
 from nanoforge.engine.fixes import SIGNAL_CODES, counts, fix_project_text, fix_signal_text, project_fix, signal_fix
+from nanoforge.engine.project import load
 from nanoforge.engine.signalfile import parse
 
 ALPHABET = st.sampled_from(list("0123456789.,;\t -+eE\nabxnaIf\r\ufeff") + ["1.5", "\n\n", "1,5", ";;", " , "])
@@ -109,6 +112,16 @@ def test_project_file_keys_with_one_close_match_are_renamed() -> None:
              make("nanoforge.toml", "NF301", "unknown key 'zork'", "known keys: axes, buffer", 3, 1, 5)]
     fixed = fix_project_text(text, diags)
     assert fixed.text == "[project]\nbuffer = 128\nzork = 1\n" and counts(fixed.fixes) == {"NF301": 1}
+
+
+def test_a_setting_that_does_nothing_for_the_type_is_removed_as_the_check_reports_it(tmp_path: Path) -> None:
+    """NF308's fix, on the diagnostics the project check itself makes: the line goes, the
+    file then loads clean; a line whose key does not start it is left to a person."""
+    text = 'type = "ad"\nbackstop = false  # from the 1-class project\nseed = 3\n'
+    fixed = fix_project_text(text, load(tmp_path, text)[1])
+    assert fixed.text == 'type = "ad"\nseed = 3\n' and counts(fixed.fixes) == {"NF308": 1}
+    assert load(tmp_path, fixed.text)[1] == []
+    assert project_fix("NF308", 2, "x = 1; backstop = false", 8, 16, "remove the line") is None
 
 
 def test_signal_codes_are_the_ones_the_checks_report() -> None:
