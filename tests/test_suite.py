@@ -161,3 +161,22 @@ def test_generated_signals_interleave_their_axes_sample_by_sample() -> None:
     assert s.shape == (32,) and np.all(s[0::2] == 0)
     ratio = s[1::2] / step  # one gain for the whole axis, the shape kept in time order
     assert np.allclose(ratio, ratio[0]) and 0.5 < ratio[0] < 1.5
+
+
+def test_the_goals_are_issue_15s_and_one_out_of_reach_is_said_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    suite = _load_suite(monkeypatch)
+
+    def row(kind: str, metric: str, mine: float, **base: float) -> dict:
+        return {"type": kind, "metric": metric, "nanoforge": mine, "baselines": base, "ceiling": {}}
+
+    ncc = row("ncc", "accuracy", 0.94, **{"1NN-ED": 0.913, "RF": 0.94})
+    assert suite.goal(ncc) == (0.94, True)  # the better of the two, a tie meets it
+    assert suite.goal(row("ext", "rmse", 0.0458, **{"5NN-ED": 0.0418, "RF": 0.0429})) == (0.0418, False)
+    near = row("1cc", "balanced_accuracy", 0.921, LOF=0.787, IForest=0.788, OCSVM=0.827)
+    target, met = suite.goal(near)
+    assert np.isclose(target, 0.927) and met is False  # the best detector + 0.10
+    beyond = row("ad", "balanced_accuracy", 1.0, LOF=1.0, IForest=0.975, OCSVM=1.0)
+    assert suite.goal(beyond) == (None, None)
+    line = suite.goals_line([ncc, near, beyond, {**ncc, "nanoforge": 0.97, "ceiling": {"MiniRocket": 0.993}}])
+    assert "n-class 2 of 2" in line and "AD and 1-class 0 of 2 (1 out of reach" in line
+    assert "extrapolation" not in line and "n-class +0.023 below MiniRocket on average (met" in line
