@@ -143,7 +143,10 @@ def project_fix(code: str, lineno: int, line: str, column: int, end_column: int,
     """nanoforge.toml: an unknown key renamed to the one close match the check suggests;
     a setting that does nothing for the type removed, when its line holds it alone."""
     if code == "NF308":
-        alone = column == 1 and re.match(r"[A-Za-z_]+\s*=", line) is not None
+        # the diagnostic spans the key itself; one that fell back to a table's line spans
+        # its first character only, and that line is not the setting's
+        key = line[column - 1:end_column - 1] if column == 1 and end_column > column + 1 else ""
+        alone = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) is not None and re.match(rf"{key}\s*=", line)
         return Fix(code, lineno, "Remove the line", None) if alone else None
     m = _MEANT.search(hint)
     if code != "NF301" or m is None or not (1 <= column < end_column <= len(line) + 1):

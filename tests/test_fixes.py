@@ -122,6 +122,9 @@ def test_a_setting_that_does_nothing_for_the_type_is_removed_as_the_check_report
     assert fixed.text == 'type = "ad"\nseed = 3\n' and counts(fixed.fixes) == {"NF308": 1}
     assert load(tmp_path, fixed.text)[1] == []
     assert project_fix("NF308", 2, "x = 1; backstop = false", 8, 16, "remove the line") is None
+    # a diagnostic that fell back to the table's first line (key not found) removes nothing
+    assert project_fix("NF308", 1, 'type = "ad"', 1, 2, "remove the line") is None
+    assert project_fix("NF308", 2, "backstop = false", 1, 9, "remove the line").new_text is None
 
 
 def test_signal_codes_are_the_ones_the_checks_report() -> None:
