@@ -12,6 +12,7 @@ out; writing files is the caller's business. A line no fix applies to is kept as
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 from .diagnostics import Diagnostic
@@ -24,6 +25,11 @@ from .signalfile import (
     _tokens,
     detect_separator,
 )
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 SIGNAL_CODES = ("NF101", "NF103", "NF104", "NF110", "NF115")
 PROJECT_CODES = ("NF301", "NF308")
@@ -139,14 +145,30 @@ def signal_fix(code: str, lineno: int, line: str, sep: str) -> Fix | None:
     return None
 
 
-def project_fix(code: str, lineno: int, line: str, column: int, end_column: int, hint: str) -> Fix | None:
+def _only_key_removed(text: str, lineno: int, key: str) -> bool:
+    """Whether `text` without line `lineno` reads as `text` without top-level `key`: the
+    line is the setting and nothing else (not a line inside a multi-line string the
+    check's positions took for it)."""
+    lines, end = _split(text)
+    try:
+        before = tomllib.loads(text)
+        after = tomllib.loads("\n".join(lines[: lineno - 1] + lines[lineno:]) + end)
+    except tomllib.TOMLDecodeError:
+        return False
+    return key in before and after == {k: v for k, v in before.items() if k != key}
+
+
+def project_fix(code: str, lineno: int, line: str, column: int, end_column: int, hint: str,
+                text: str | None = None) -> Fix | None:
     """nanoforge.toml: an unknown key renamed to the one close match the check suggests;
-    a setting that does nothing for the type removed, when its line holds it alone."""
+    a setting that does nothing for the type removed, when its line in `text` (the
+    whole file: without it, no removal) holds it alone."""
     if code == "NF308":
         # the diagnostic spans the key itself; one that fell back to a table's line spans
         # its first character only, and that line is not the setting's
         key = line[column - 1:end_column - 1] if column == 1 and end_column > column + 1 else ""
-        alone = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) is not None and re.match(rf"{key}\s*=", line)
+        alone = (text is not None and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) is not None
+                 and _only_key_removed(text, lineno, key))
         return Fix(code, lineno, "Remove the line", None) if alone else None
     m = _MEANT.search(hint)
     if code != "NF301" or m is None or not (1 <= column < end_column <= len(line) + 1):
@@ -154,10 +176,12 @@ def project_fix(code: str, lineno: int, line: str, column: int, end_column: int,
     return Fix(code, lineno, f"Rename to '{m[1]}'", line[: column - 1] + m[1] + line[end_column - 1:])
 
 
-def fix_for(d: Diagnostic, line: str, sep: str) -> Fix | None:
-    """The fix of one reported problem, `line` being the text of its line."""
+def fix_for(d: Diagnostic, line: str, sep: str, text: str | None = None) -> Fix | None:
+    """The fix of one reported problem, `line` being the text of its line (`text`: the
+    whole file, which a project fix that removes a line checks against)."""
     if d.code in PROJECT_CODES:
-        return project_fix(d.code, d.line, line, d.column, d.end_column if d.end_line == d.line else 0, d.hint)
+        return project_fix(d.code, d.line, line, d.column, d.end_column if d.end_line == d.line else 0, d.hint,
+                           text)
     return signal_fix(d.code, d.line, line, sep)
 
 
@@ -226,7 +250,7 @@ def fix_project_text(text: str, diagnostics: list[Diagnostic]) -> Fixed:
     fixes: dict[int, Fix] = {}
     for d in diagnostics:
         if d.code in PROJECT_CODES and 1 <= d.line <= len(lines) and d.line not in fixes:
-            f = fix_for(d, lines[d.line - 1], ",")
+            f = fix_for(d, lines[d.line - 1], ",", text)
             if f is not None:
                 fixes[d.line] = f
     return Fixed(apply(text, list(fixes.values())), list(fixes.values()))

@@ -123,8 +123,14 @@ def test_a_setting_that_does_nothing_for_the_type_is_removed_as_the_check_report
     assert load(tmp_path, fixed.text)[1] == []
     assert project_fix("NF308", 2, "x = 1; backstop = false", 8, 16, "remove the line") is None
     # a diagnostic that fell back to the table's first line (key not found) removes nothing
-    assert project_fix("NF308", 1, 'type = "ad"', 1, 2, "remove the line") is None
-    assert project_fix("NF308", 2, "backstop = false", 1, 9, "remove the line").new_text is None
+    assert project_fix("NF308", 1, 'type = "ad"', 1, 2, "remove the line", 'type = "ad"\n') is None
+    text = 'type = "ad"\nbackstop = false\n'
+    assert project_fix("NF308", 2, "backstop = false", 1, 9, "remove the line", text).new_text is None
+    assert project_fix("NF308", 2, "backstop = false", 1, 9, "remove the line") is None  # no file, no removal
+    # a line inside a multi-line string that looks like the setting is not the setting
+    text = 'type = "ad"\nbackstop = false\nname = """\nbackstop = true\n"""\n'
+    assert project_fix("NF308", 4, "backstop = true", 1, 9, "remove the line", text) is None
+    assert project_fix("NF308", 2, "backstop = false", 1, 9, "remove the line", text) is not None
 
 
 def test_signal_codes_are_the_ones_the_checks_report() -> None:

@@ -84,7 +84,8 @@ def code_actions(path: Path, uri: str, source: str, units: Any, diagnostics: lis
             if project_file:
                 same = d.range.end.line == i
                 fix = fixes.project_fix(str(d.code), i + 1, line, server_column(line, d.range.start.character, units),
-                                        server_column(line, d.range.end.character, units) if same else 0, _hint(d))
+                                        server_column(line, d.range.end.character, units) if same else 0, _hint(d),
+                                        source)
             else:
                 fix = fixes.signal_fix(str(d.code), i + 1, line, sep)
             if fix is not None:
