@@ -23,7 +23,7 @@ from nanoforge.codegen import library
 from nanoforge.engine import optimism, search, types
 from nanoforge.engine.atomic import write_atomic
 from nanoforge.engine.bandpass import design
-from nanoforge.engine.pipeline import pack, unpack
+from nanoforge.engine.pipeline import Pipeline, pack, unpack
 from nanoforge.engine.project import Project, load
 from nanoforge.engine.targets import resolve
 from nanoforge.engine.types.base import SCORE_RULE
@@ -208,8 +208,13 @@ def fit_and_save(d: Path, ctx: search.Context, meta: dict[str, Any], rec: dict[s
 def shipped_footprint(ctx: search.Context, spec: dict[str, Any]) -> tuple[int, int]:
     """(RAM, flash) of fitted library `spec` as it ships on the project's core, as
     metadata.json's `estimated`: the record's figures are the search's, made before the
-    fit and without what the type adds after it (1-class: the backstop)."""
-    flash, ram = library.estimated_footprint(spec, ctx.data.get("core"))
+    fit and without what the type adds after it (1-class: the backstop). A plug-in type
+    with no C side yet gets the engine's estimate, with its own count of outputs."""
+    core = ctx.data.get("core")
+    try:
+        flash, ram = library.estimated_footprint(spec, core)
+    except ValueError:  # no C side for the type: the benchmark still runs
+        flash, ram = Pipeline.from_spec(spec).footprint(ctx.axes, ctx.length, 0, ctx.kind.outputs(ctx), core)
     return ram, flash
 
 
