@@ -159,11 +159,11 @@ def arm_library(b: Built, core: str, suffix: str = "", choices: BuildChoices | N
     return lib, info
 
 
-def estimated_footprint(spec: dict[str, Any], core: str | None) -> tuple[int, int]:
-    """(flash, RAM) of fitted library `spec` on `core` before any build: what
-    metadata.json calls `estimated` and `bench status` shows for the best library."""
-    return Pipeline.from_spec(spec).footprint(int(spec["axes"]), int(spec["buffer"]), 0,
-                                              apis.for_spec(spec).outputs(spec), core)
+def estimated_footprint(spec: dict[str, Any], core: str | None, pipe: Pipeline | None = None) -> tuple[int, int]:
+    """(flash, RAM) of fitted library `spec` (`pipe`: it, already read) on `core` before any
+    build: what metadata.json calls `estimated` and `bench status` shows for the best library."""
+    pipe = Pipeline.from_spec(spec) if pipe is None else pipe
+    return pipe.footprint(int(spec["axes"]), int(spec["buffer"]), 0, apis.for_spec(spec).outputs(spec), core)
 
 
 def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int] | None,
@@ -172,7 +172,7 @@ def metadata(spec: dict[str, Any], nid: str, core: str, measured: dict[str, int]
     plugin = apis.for_spec(spec, api)
     pipe = Pipeline.from_spec(spec)
     axes, length = int(spec["axes"]), int(spec["buffer"])
-    est_flash, est_ram = estimated_footprint(spec, core)
+    est_flash, est_ram = estimated_footprint(spec, core, pipe)
     body = spec_json({k: v for k, v in spec.items() if k not in ("blocks", "model")})
     return {
         "generator": "nanoforge",
