@@ -110,6 +110,8 @@ void t_fft_mag(const float *x, int len, int nfft, const float *tw, float *scr);
 void t_stats(const float *x, int axes, int len, float *out);
 void t_bandpass(float *x, int axes, int len, const float *sos, int sections);
 int t_knn_select(const float *v, int n, const float *proto, int count, int k, float *best_d, int *best_i);
+float t_knn_shift(const float *v, int n, int segments, int shift, const float *proto, int count, int k, float *best_d,
+                  int *best_i);
 
 void t_sqrt(const float *x, float *y, int n) { int i; for (i = 0; i < n; i++) y[i] = nf_math_sqrtf(x[i]); }
 void t_exp(const float *x, float *y, int n) { int i; for (i = 0; i < n; i++) y[i] = nf_math_expf(x[i]); }
@@ -124,6 +126,11 @@ void t_bandpass(float *x, int axes, int len, const float *sos, int sections)
 int t_knn_select(const float *v, int n, const float *proto, int count, int k, float *best_d, int *best_i)
 {
     return nf_knn_select(v, n, proto, count, k, best_d, best_i);
+}
+float t_knn_shift(const float *v, int n, int segments, int shift, const float *proto, int count, int k, float *best_d,
+                  int *best_i)
+{
+    return nf_knn_shift_distance(v, n, segments, shift, proto, count, k, best_d, best_i);
 }
 """
 
@@ -204,3 +211,39 @@ def test_softmax_fft_stats_bandpass_and_knn_match_numpy(kernels: ctypes.CDLL) ->
     d = ((proto - v) ** 2).sum(axis=1)
     assert list(best_i) == list(np.argsort(d, kind="stable")[:4])
     assert np.allclose(best_d, np.sort(d)[:4], rtol=1e-6)
+
+
+def _shifted(x: np.ndarray, s: int) -> np.ndarray:
+    """Each row of (axes, samples) `x` delayed by `s` samples (ahead when negative), the
+    edge sample repeated: numpy's own reading of what the kernel compares."""
+    idx = np.clip(np.arange(x.shape[1]) - s, 0, x.shape[1] - 1)
+    return x[:, idx]
+
+
+def test_knn_shift_distance_forgives_a_shift_up_to_its_tolerance_and_no_more(kernels: ctypes.CDLL) -> None:
+    kernels.t_knn_shift.restype = ctypes.c_float
+    rng = np.random.default_rng(1)
+    axes, n = 3, 40
+    proto = rng.normal(size=(6, axes, n)).astype(np.float32)
+    best_d, best_i = np.zeros(2, np.float32), np.zeros(2, np.int32)
+
+    def score(v: np.ndarray, shift: int, k: int = 1) -> float:
+        v = np.ascontiguousarray(v, np.float32)
+        return float(kernels.t_knn_shift(_p(v), axes * n, axes, shift, _p(proto), len(proto), k, _p(best_d),
+                                         _p(best_i)))
+
+    # prototype 4 recorded 3 samples later: distance only where the edge was repeated
+    late = _shifted(proto[4], 3)
+    edge = float(((late[:, n - 3:].astype(np.float64) - proto[4][:, n - 3:]) ** 2).sum())
+    for shift in (0, 2, 3, 5):
+        expect = min(float(((p.astype(np.float64) - _shifted(late, -s)) ** 2).sum())
+                     for p in proto for s in range(-shift, shift + 1))
+        got = score(late, shift)
+        assert np.isclose(got, expect, rtol=1e-5), (shift, got, expect)
+        if shift >= 3:  # within the tolerance: it is prototype 4, but for the repeated edge
+            assert best_i[0] == 4 and got <= edge * (1 + 1e-5)
+    assert score(late, 3) < 0.1 * score(late, 2) < score(late, 0)
+    # k = 2: the mean of the two least distances, each the least over shifts
+    d2 = sorted(min(float(((p.astype(np.float64) - _shifted(late, -s)) ** 2).sum()) for s in range(-3, 4))
+                for p in proto)[:2]
+    assert np.isclose(score(late, 3, 2), np.mean(d2), rtol=1e-5)

@@ -30,6 +30,7 @@ TYPICAL_MODELS: dict[str, dict[str, Any]] = {
     "forest_reg": {"algo": "et", "trees": 5, "depth": 4, "seed": 0},
     "gbt_reg": {"stages": 10, "depth": 2, "lr": 0.1, "seed": 0}, "mlp_reg": {"hidden": 8, "alpha": 1e-3, "seed": 0},
     "maha": {"robust": False, "contamination": 0.05, "margin": 1.5}, "knn_oc": {"k": 1, "protos": 0},
+    "knn_shift": {"k": 1, "shift": 1, "segments": 3},
     "ocsvm": {"gamma": 1.0, "max_sv": 64}, "iforest": {"trees": 10, "seed": 0}, "gmm": {"components": 2, "seed": 0},
     "gauss": {"margin": 3.0}, "kmeans": {"k": 2, "margin": 3.0}, "reservoir": {"slots": 8, "margin": 3.0, "seed": 0},
     "hst": {"trees": 4, "depth": 3, "margin": 3.0, "seed": 0},

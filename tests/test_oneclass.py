@@ -294,7 +294,7 @@ def test_oneclass_bench_emulate_plot_deploy_and_firmware_links(tmp_path: Path) -
     meta = json.loads((fw / "metadata.json").read_text())
     assert meta["project_type"] == "1cc" and meta["outlier_threshold"] > 0
     bs = meta["backstop"]  # the raw-buffer backstop, in the flash the library left
-    assert bs["model"] == "knn_oc" and bs["pipeline"][-1] == "flatten" and bs["buffers"] >= 1
+    assert bs["model"] == "knn_shift" and bs["pipeline"][-1] == "flatten" and bs["buffers"] >= 1
     assert bs["threshold"] > 0 and bs["ratio"] > 0
     # `bench status` shows the library as it ships, backstop included; the candidates list
     # shows the search's figures for the model
@@ -496,6 +496,31 @@ def test_the_backstop_flags_what_the_model_cannot_see_and_the_splits_rank_withou
     assert (bare.predict_proba(reversed_)[:, 0] > lim).mean() <= 0.3
 
 
+def test_the_backstop_forgives_a_small_time_shift_and_no_more() -> None:
+    """The same pulse recorded 2 samples later (3 % of the 64-sample buffer) is nominal
+    to the backstop, 8 samples later it is not; a sample-by-sample distance flags both
+    (engine/types/oneclass.py, `backstop_shift`). The model, on summary statistics,
+    cannot tell any of them from the learned pulses."""
+    rng = np.random.default_rng(3)
+    x = _pulses(rng, 30, False)
+    late = {s: np.roll(_pulses(rng, 40, False), s, axis=2) for s in (2, 8)}
+    ctx = search.Context(x, np.zeros(len(x), np.int64), ["nominal"], 8192, 20480, 0, type="1cc")
+    cfg = {"blocks": [_b("stats"), _b("scale")], "model": _b("maha", robust=False, contamination=0.05, margin=1.0)}
+    pipe = search.fit_library(ctx, cfg, {})
+    assert pipe.backstop is not None and oneclass_type.backstop_shift_samples(pipe.backstop) == 2
+    lim = pipe.model.state["limit"][0]
+    for z in late.values():
+        assert pipe.model.outlier(pipe.features(z)).mean() <= 0.2
+    assert (pipe.predict_proba(late[2])[:, 0] > lim).mean() <= 0.1
+    assert (pipe.predict_proba(late[8])[:, 0] > lim).mean() >= 0.9
+    # the same buffers, distance and threshold rule without the shift
+    bcfg = oneclass_type.backstop_config(64, 1, len(x), int(pipe.backstop.model.params["kb"]), 0)
+    bcfg["model"] = _b("knn_oc", **{k: v for k, v in bcfg["model"]["params"].items() if k not in ("shift", "segments")})
+    plain = oneclass_type.fit_backstop(x, bcfg)
+    assert plain is not None and plain.blocks[0].params == pipe.backstop.blocks[0].params  # the same decimation
+    assert plain.model.outlier(plain.features(late[2])).mean() >= 0.5
+
+
 def test_backstop_false_reaches_the_fit_as_the_benchmark_recorded_it(tmp_path: Path) -> None:
     """The setting is the benchmark's, like its seed: a library fitted after the file
     changed is fitted as its benchmark fitted the best (a benchmark from before the
@@ -522,7 +547,8 @@ def test_the_backstop_takes_only_the_flash_the_library_leaves() -> None:
     alone = search.fit_library(full, cfg, {})
     model_flash, _ = full.kind.footprint(full, Pipeline(alone.blocks, alone.model))
     probe = Pipeline.from_config(oneclass_type.backstop_config(64, 1, 30, oneclass_type.BACKSTOP_MIN, 0))
-    code = Pipeline(alone.blocks, alone.model, backstop=probe).code_bytes(None) - alone.code_bytes(None)
+    code = Pipeline(alone.blocks, alone.model, backstop=probe).code_bytes(None) - \
+        Pipeline(alone.blocks, alone.model).code_bytes(None)
     # budgets around the edge, where a first fit can come out a few bytes over
     for budget in [*range(model_flash + 500, model_flash + 4000, 61), 2 * model_flash]:
         ctx = search.Context(x, np.zeros(len(x), np.int64), ["nominal"], 8192, budget, 0, type="1cc")

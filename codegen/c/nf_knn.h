@@ -6,21 +6,29 @@
 #include "nf_base.h"
 #include "nf_math.h"
 
+/* Keeps the k smallest distances offered so far in best_d (nearest first) and the
+   offering prototype's index in best_i; ties keep the earlier. */
+static NF_UNUSED void nf_knn_keep(float d, int p, int k, int *found, float *best_d, int *best_i)
+{
+    int j;
+    if (*found < k || d < best_d[*found - 1]) {
+        j = *found < k ? (*found)++ : k - 1;
+        while (j > 0 && best_d[j - 1] > d) { best_d[j] = best_d[j - 1]; best_i[j] = best_i[j - 1]; j--; }
+        best_d[j] = d;
+        best_i[j] = p;
+    }
+}
+
 /* The k nearest of `count` stored vectors, nearest first; ties keep the earlier.
    Returns how many were found (min(k, count)). */
 static NF_UNUSED int nf_knn_select(const float *v, int n, const float *proto, int count, int k, float *best_d,
                                    int *best_i)
 {
-    int p, i, j, found = 0;
+    int p, i, found = 0;
     for (p = 0; p < count; p++) {
         float d = 0.0f;
         for (i = 0; i < n; i++) { float t = v[i] - proto[p * n + i]; d = d + t * t; }
-        if (found < k || d < best_d[found - 1]) {
-            j = found < k ? found++ : k - 1;
-            while (j > 0 && best_d[j - 1] > d) { best_d[j] = best_d[j - 1]; best_i[j] = best_i[j - 1]; j--; }
-            best_d[j] = d;
-            best_i[j] = p;
-        }
+        nf_knn_keep(d, p, k, &found, best_d, best_i);
     }
     return found;
 }
@@ -61,14 +69,55 @@ static NF_UNUSED float nf_knn_regress_weighted(const float *v, int n, const floa
     return acc / wsum;
 }
 
+/* Mean of the `found` smallest distances. */
+static NF_UNUSED float nf_knn_mean(const float *best_d, int found)
+{
+    int j;
+    float acc = 0.0f;
+    for (j = 0; j < found; j++) acc = acc + best_d[j];
+    return acc / (float)found;
+}
+
 /* 1-class score: mean squared distance to the k nearest prototypes. */
 static NF_UNUSED float nf_knn_distance(const float *v, int n, const float *proto, int count, int k, float *best_d,
                                        int *best_i)
 {
-    int j, found = nf_knn_select(v, n, proto, count, k, best_d, best_i);
-    float acc = 0.0f;
-    for (j = 0; j < found; j++) acc = acc + best_d[j];
-    return acc / (float)found;
+    return nf_knn_mean(best_d, nf_knn_select(v, n, proto, count, k, best_d, best_i));
+}
+
+/* Squared distance from v to p, v shifted by s samples within each of `segments`
+   equal runs (the axes of a raw buffer), the edge sample repeated where it runs out. */
+static NF_UNUSED float nf_knn_shifted_sqdist(const float *v, const float *p, int n, int segments, int s)
+{
+    int run = n / segments, a, i, j;
+    float d = 0.0f;
+    for (a = 0; a < segments; a++) {
+        for (i = 0; i < run; i++) {
+            float t;
+            j = i - s;
+            j = j < 0 ? 0 : j >= run ? run - 1 : j;
+            t = v[a * run + j] - p[a * run + i];
+            d = d + t * t;
+        }
+    }
+    return d;
+}
+
+/* 1-class score forgiving a time shift: mean over the k nearest prototypes of the
+   least squared distance over shifts of v by -shift..shift samples. */
+static NF_UNUSED float nf_knn_shift_distance(const float *v, int n, int segments, int shift, const float *proto,
+                                             int count, int k, float *best_d, int *best_i)
+{
+    int p, s, found = 0;
+    for (p = 0; p < count; p++) {
+        float d = nf_knn_shifted_sqdist(v, proto + p * n, n, segments, 0);
+        for (s = -shift; s <= shift; s++) {
+            float e = s ? nf_knn_shifted_sqdist(v, proto + p * n, n, segments, s) : d;
+            if (e < d) d = e;
+        }
+        nf_knn_keep(d, p, k, &found, best_d, best_i);
+    }
+    return nf_knn_mean(best_d, found);
 }
 
 #endif

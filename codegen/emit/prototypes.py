@@ -70,6 +70,18 @@ class KNNDistance(ModelEmitter):
                       f"{len(st['proto'])}, {k}, nf_best_d, nf_best_i);")
 
 
+class KNNShiftDistance(ModelEmitter):
+    kind = "knn_shift"
+
+    def call(self, g: Sink, m: Model, v: str, d: int, outputs: int, out: str) -> None:
+        assert isinstance(m, models.KNNShiftDistance)
+        proto = m.state["proto"]
+        k = min(m.k, len(proto))
+        knn_scratch(g, k)
+        g.body.append(f"{out}[0] = nf_knn_shift_distance({v}, {d}, {m.segments}, {m.shift}, "
+                      f"{g.kref('m.proto', proto)}, {len(proto)}, {k}, nf_best_d, nf_best_i);")
+
+
 class KMeans(OnDeviceEmitter):
     kind = "kmeans"
     module = "nf_ad_kmeans"

@@ -3,7 +3,7 @@ float32 reference (the C library's arithmetic) and its footprint estimate, and i
 models serve every task the kernel suits.
 
     linear      linear (LDA, logreg, linear SVM, SEFR), ridge
-    prototypes  centroid, knn, knn_reg, knn_oc; on-device kmeans, reservoir
+    prototypes  centroid, knn, knn_reg, knn_oc, knn_shift; on-device kmeans, reservoir
     rbf         svm_rbf, svr, ocsvm
     trees       forest, gbt, forest_reg, gbt_reg, iforest; on-device hst
     gaussian    gnb, maha, gmm; on-device gauss
@@ -27,14 +27,24 @@ from .heads import Classifier, OneClass, Regressor, limit, similarity, softmax
 from .linear import Linear, Ridge, linear_scores
 from .mlp import MLP, MLPRegressor, mlp_scores
 from .ondevice import CAL, NOMINAL, ADModel
-from .prototypes import KNN, Centroid, KMeans, KNNDistance, KNNRegressor, Reservoir, sqdist, xorshift32
+from .prototypes import (
+    KNN,
+    Centroid,
+    KMeans,
+    KNNDistance,
+    KNNRegressor,
+    KNNShiftDistance,
+    Reservoir,
+    sqdist,
+    xorshift32,
+)
 from .rbf import SVMRBF, SVR, OneClassSVM, rbf_kernel
 from .trees import GBT, Forest, ForestRegressor, GBTRegressor, HalfSpace, IsolationForest, tree_sum
 
 __all__ = [
     "CAL", "F32", "GBT", "KNN", "MLP", "NOMINAL", "SVMRBF", "SVR", "ADModel", "Centroid", "Classifier", "Forest",
     "ForestRegressor", "GBTRegressor", "Gauss", "GaussianMixture", "GaussianNB", "HalfSpace", "IsolationForest",
-    "KMeans", "KNNDistance", "KNNRegressor", "Linear", "MLPRegressor", "Mahalanobis", "Model", "OneClass",
+    "KMeans", "KNNDistance", "KNNRegressor", "KNNShiftDistance", "Linear", "MLPRegressor", "Mahalanobis", "Model", "OneClass",
     "OneClassSVM", "Regressor", "Reservoir", "Ridge", "gaussian_scores", "limit", "linear_scores", "mlp_scores",
     "rbf_kernel", "similarity", "softmax", "sqdist", "tree_sum", "xorshift32",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nanoforge.engine.pipeline import Pipeline
+from nanoforge.engine.types.oneclass import backstop_shift_samples
 
 from ... import armrun
 from ...cgen import HEADER_CLOSE, HEADER_OPEN, NEAI_STATE_ENUM, Generated, LibraryGen, declarations, header_top
@@ -223,6 +224,8 @@ class OneClass(CApi):
             bs = pipe.backstop
             out["backstop"] = {"pipeline": [b.kind for b in bs.blocks], "model": bs.model.kind,
                                "buffers": int(len(bs.model.state["proto"])),
+                               # the time shift its distance forgives, either way, in the signal's samples
+                               "shift": backstop_shift_samples(bs),
                                "threshold": float(bs.model.state["limit"][0]), "ratio": float(bs.meta["ratio"])}
         return out
 
