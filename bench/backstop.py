@@ -1,7 +1,8 @@
 """The 1-class backstop, re-measured on libraries a suite run already chose: each task's
 best library as stored (its backstop as that run fitted it), the same model with the
-backstop this checkout fits, and the model alone, scored on test/ in numpy (the emulator's
-arithmetic bit for bit: tests/test_oneclass.py).
+backstop this checkout fits, with that backstop forgiving no time shift (`unshifted`:
+what the shift alone changes), and the model alone, scored on test/ in numpy (the
+emulator's arithmetic bit for bit: tests/test_oneclass.py).
 
 Why: the backstop is fitted after the choice and does not change it, so a change to the
 backstop is measured on the libraries earlier runs chose, without benchmarking again and
@@ -32,6 +33,7 @@ from nanoforge.daemon import benchstore
 from nanoforge.engine.dataset import deinterleave
 from nanoforge.engine.pipeline import Pipeline, unpack
 from nanoforge.engine.project import load
+from nanoforge.engine.types import oneclass as oneclass_type
 from nanoforge.engine.types.oneclass import backstop_shift_samples
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -61,15 +63,22 @@ def measure(task: suite.Task, project_dir: Path, scratch: Path) -> dict[str, Any
     project = benchstore.as_benchmarked(project, json.loads((bench / "job.json").read_text()))
     ctx, _ = benchstore.context(project)
     stored = Pipeline.from_spec(unpack((bench / "libraries" / f"{best['library']}.msgpack").read_bytes()))
-    refit = Pipeline.from_spec(stored.to_spec())
-    refit.backstop = None
-    if project.backstop:
-        refit.backstop = project.kind.backstop(ctx, refit, np.flatnonzero(ctx.y == 0))
+    def refit(share: float) -> Pipeline:
+        pipe = Pipeline.from_spec(stored.to_spec())
+        pipe.backstop = None
+        saved, oneclass_type.BACKSTOP_SHIFT = oneclass_type.BACKSTOP_SHIFT, share  # the rule's one constant
+        try:
+            if project.backstop:
+                pipe.backstop = project.kind.backstop(ctx, pipe, np.flatnonzero(ctx.y == 0))
+        finally:
+            oneclass_type.BACKSTOP_SHIFT = saved
+        return pipe
+
     suite.materialise(task, scratch)
     test = {r: deinterleave(suite.rows(task.files[f"test:{r}"]).astype(np.float32), task.axes) for r in ROLES}
     limit = stored.model.state["limit"][0]
     out: dict[str, Any] = {"library": best["library"]}
-    for name, pipe in (("stored", stored), ("now", refit)):
+    for name, pipe in (("stored", stored), ("now", refit(oneclass_type.BACKSTOP_SHIFT)), ("unshifted", refit(0.0))):
         out[name] = figures({r: pipe.predict_proba(test[r])[:, 0] > limit for r in ROLES})
         out[name]["shift"] = backstop_shift_samples(pipe.backstop) if pipe.backstop is not None else None
     out["alone"] = figures({r: stored.model.predict_proba(stored.features(test[r]))[:, 0] > limit for r in ROLES})
@@ -99,14 +108,16 @@ def main() -> int:
     if not rows:
         print(f"no 1-class task with a finished benchmark under {a.work}", file=sys.stderr)
         return 1
-    print(f"{'task':<32} {'stored':>7} {'now':>7} {'alone':>7}  recall stored/now  shift (samples)")
+    cols = ("stored", "now", "unshifted", "alone")
+    print(f"{'task':<32}" + "".join(f"{c:>10}" for c in cols) + "  recall stored/now  shift (samples)")
     for name, r in rows.items():
-        print(f"{name:<32} {r['stored']['ba']:7.3f} {r['now']['ba']:7.3f} {r['alone']['ba']:7.3f}  "
-              f"{r['stored']['recall']:.2f} / {r['now']['recall']:.2f}        {r['now']['shift']}")
-    d = [r["now"]["ba"] - r["stored"]["ba"] for r in rows.values()]
-    mean = {k: float(np.mean([r[k]["ba"] for r in rows.values()])) for k in ("stored", "now", "alone")}
-    print(f"mean BA over {len(rows)} tasks: stored {mean['stored']:.3f}, now {mean['now']:.3f}, model alone "
-          f"{mean['alone']:.3f}; now better on {sum(x > 1e-9 for x in d)}, worse on {sum(x < -1e-9 for x in d)}")
+        print(f"{name:<32}" + "".join(f"{r[c]['ba']:10.3f}" for c in cols) +
+              f"  {r['stored']['recall']:.2f} / {r['now']['recall']:.2f}        {r['now']['shift']}")
+    mean = {c: float(np.mean([r[c]["ba"] for r in rows.values()])) for c in cols}
+    print(f"mean BA over {len(rows)} tasks: " + ", ".join(f"{c} {mean[c]:.3f}" for c in cols))
+    for base in ("stored", "unshifted"):
+        d = [r["now"]["ba"] - r[base]["ba"] for r in rows.values()]
+        print(f"  now against {base}: better on {sum(x > 1e-9 for x in d)}, worse on {sum(x < -1e-9 for x in d)}")
     return 0
 
 

@@ -247,3 +247,30 @@ def test_knn_shift_distance_forgives_a_shift_up_to_its_tolerance_and_no_more(ker
     d2 = sorted(min(float(((p.astype(np.float64) - _shifted(late, -s)) ** 2).sum()) for s in range(-3, 4))
                 for p in proto)[:2]
     assert np.isclose(score(late, 3, 2), np.mean(d2), rtol=1e-5)
+
+
+def test_knn_shift_distance_is_the_numpy_reference_bit_for_bit(kernels: ctypes.CDLL) -> None:
+    """The kernel stops sums that cannot win; its result is still the reference's, the
+    same float32 bits, for k = 1 and k = 2, near and far prototypes, and tied distances
+    (small integers)."""
+    from nanoforge.engine.models import KNNShiftDistance
+
+    kernels.t_knn_shift.restype = ctypes.c_float
+    rng = np.random.default_rng(2)
+    axes, n = 2, 40
+    best_d, best_i = np.zeros(2, np.float32), np.zeros(2, np.int32)
+    for data in ("normal", "integers"):
+        if data == "normal":
+            proto = rng.normal(size=(12, axes * n)).astype(np.float32) * rng.uniform(0.2, 5, (12, 1)).astype(np.float32)
+            v = np.concatenate([proto[:4] + rng.normal(0, 0.1, (4, axes * n)), rng.normal(size=(4, axes * n))])
+        else:
+            proto = rng.integers(0, 3, (12, axes * n)).astype(np.float32)
+            v = rng.integers(0, 3, (8, axes * n))
+        v = np.ascontiguousarray(v, np.float32)
+        for k in (1, 2):
+            m = KNNShiftDistance(k=k, shift=3, segments=axes)
+            m.state["proto"] = proto
+            want = m.score(v)
+            got = np.array([kernels.t_knn_shift(_p(np.ascontiguousarray(r)), axes * n, axes, 3, _p(proto),
+                                                len(proto), k, _p(best_d), _p(best_i)) for r in v], np.float32)
+            assert got.tobytes() == want.tobytes(), (data, k, got, want)

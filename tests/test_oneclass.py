@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nanoforge.codegen import armrun, toolchain
+from nanoforge.codegen import apis, armrun, toolchain
 from nanoforge.codegen.apis.v4 import oneclass
 from nanoforge.codegen.apis.v4.oneclass import OCHostLibrary
 from nanoforge.codegen.library import estimated_footprint
@@ -508,6 +508,8 @@ def test_the_backstop_forgives_a_small_time_shift_and_no_more() -> None:
     cfg = {"blocks": [_b("stats"), _b("scale")], "model": _b("maha", robust=False, contamination=0.05, margin=1.0)}
     pipe = search.fit_library(ctx, cfg, {})
     assert pipe.backstop is not None and oneclass_type.backstop_shift_samples(pipe.backstop) == 2
+    spec = {**pipe.to_spec(), "type": "1cc", "axes": 1, "buffer": 64}
+    assert apis.for_spec(spec).metadata(spec, pipe)["backstop"]["shift"] == 2  # metadata.json, in samples
     lim = pipe.model.state["limit"][0]
     for z in late.values():
         assert pipe.model.outlier(pipe.features(z)).mean() <= 0.2

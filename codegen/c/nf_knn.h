@@ -85,9 +85,11 @@ static NF_UNUSED float nf_knn_distance(const float *v, int n, const float *proto
     return nf_knn_mean(best_d, nf_knn_select(v, n, proto, count, k, best_d, best_i));
 }
 
-/* Squared distance from v to p, v shifted by s samples within each of `segments`
-   equal runs (the axes of a raw buffer), the edge sample repeated where it runs out. */
-static NF_UNUSED float nf_knn_shifted_sqdist(const float *v, const float *p, int n, int segments, int s)
+/* Squared distance from v to p, v shifted by s samples within each of `segments` equal runs
+   (the axes of a raw buffer), the edge sample repeated where it runs out. With a bound
+   (>= 0) it stops once the sum reaches it: a sum of squares only grows, so the distance is
+   then at least what it returns, and exact whenever that is below the bound. */
+static NF_UNUSED float nf_knn_shifted_sqdist(const float *v, const float *p, int n, int segments, int s, float bound)
 {
     int run = n / segments, a, i, j;
     float d = 0.0f;
@@ -98,24 +100,34 @@ static NF_UNUSED float nf_knn_shifted_sqdist(const float *v, const float *p, int
             j = j < 0 ? 0 : j >= run ? run - 1 : j;
             t = v[a * run + j] - p[a * run + i];
             d = d + t * t;
+            if ((i & 15) == 15 && bound >= 0.0f && d >= bound) return d;
         }
+        if (bound >= 0.0f && d >= bound) return d;
     }
     return d;
 }
 
-/* 1-class score forgiving a time shift: mean over the k nearest prototypes of the
-   least squared distance over shifts of v by -shift..shift samples. */
+/* 1-class score forgiving a time shift: mean over the k nearest prototypes of the least
+   squared distance over shifts of v by -shift..shift samples (a shift replaces the
+   unshifted distance only when less). A shift's sum stops once it cannot be the least,
+   a prototype's once it cannot be among the k nearest: the result of computing every sum,
+   in a fraction of the time when most prototypes are far. */
 static NF_UNUSED float nf_knn_shift_distance(const float *v, int n, int segments, int shift, const float *proto,
                                              int count, int k, float *best_d, int *best_i)
 {
     int p, s, found = 0;
     for (p = 0; p < count; p++) {
-        float d = nf_knn_shifted_sqdist(v, proto + p * n, n, segments, 0);
+        const float *q = proto + p * n;
+        int full = found == k;
+        float limit = full ? best_d[k - 1] : -1.0f; /* none (-1) until k are kept */
+        float d = nf_knn_shifted_sqdist(v, q, n, segments, 0, limit);
         for (s = -shift; s <= shift; s++) {
-            float e = s ? nf_knn_shifted_sqdist(v, proto + p * n, n, segments, s) : d;
+            float e;
+            if (s == 0) continue;
+            e = nf_knn_shifted_sqdist(v, q, n, segments, s, full && limit < d ? limit : d);
             if (e < d) d = e;
         }
-        nf_knn_keep(d, p, k, &found, best_d, best_i);
+        if (!full || d < limit) nf_knn_keep(d, p, k, &found, best_d, best_i);
     }
     return nf_knn_mean(best_d, found);
 }

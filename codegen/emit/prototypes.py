@@ -74,7 +74,7 @@ class KNNShiftDistance(ModelEmitter):
     kind = "knn_shift"
 
     def call(self, g: Sink, m: Model, v: str, d: int, outputs: int, out: str) -> None:
-        assert isinstance(m, models.KNNShiftDistance)
+        assert isinstance(m, models.KNNShiftDistance) and d % m.segments == 0, (d, m.params)
         proto = m.state["proto"]
         k = min(m.k, len(proto))
         knn_scratch(g, k)
