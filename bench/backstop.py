@@ -48,8 +48,8 @@ def figures(flags: dict[str, np.ndarray]) -> dict[str, float]:
 
 
 def measure(task: suite.Task, project_dir: Path, scratch: Path) -> dict[str, Any] | None:
-    """The task's best library as stored, refitted with this checkout's backstop, and its
-    model alone; None when the run left no finished benchmark for it."""
+    """The task's best library as stored, with this checkout's backstop (shifted and not),
+    and its model alone; None when the run left no finished benchmark for it."""
     runs = sorted((project_dir / ".nanoforge" / "benchmarks").glob("b*/state.json"))
     if not runs:
         return None
@@ -63,10 +63,13 @@ def measure(task: suite.Task, project_dir: Path, scratch: Path) -> dict[str, Any
     project = benchstore.as_benchmarked(project, json.loads((bench / "job.json").read_text()))
     ctx, _ = benchstore.context(project)
     stored = Pipeline.from_spec(unpack((bench / "libraries" / f"{best['library']}.msgpack").read_bytes()))
+
     def refit(share: float) -> Pipeline:
+        """The stored model with the backstop this checkout fits, forgiving `share` of the
+        buffer (`BACKSTOP_SHIFT`, the rule's one constant, set for the call)."""
         pipe = Pipeline.from_spec(stored.to_spec())
         pipe.backstop = None
-        saved, oneclass_type.BACKSTOP_SHIFT = oneclass_type.BACKSTOP_SHIFT, share  # the rule's one constant
+        saved, oneclass_type.BACKSTOP_SHIFT = oneclass_type.BACKSTOP_SHIFT, share
         try:
             if project.backstop:
                 pipe.backstop = project.kind.backstop(ctx, pipe, np.flatnonzero(ctx.y == 0))

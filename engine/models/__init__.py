@@ -45,6 +45,6 @@ __all__ = [
     "CAL", "F32", "GBT", "KNN", "MLP", "NOMINAL", "SVMRBF", "SVR", "ADModel", "Centroid", "Classifier", "Forest",
     "ForestRegressor", "GBTRegressor", "Gauss", "GaussianMixture", "GaussianNB", "HalfSpace", "IsolationForest",
     "KMeans", "KNNDistance", "KNNRegressor", "KNNShiftDistance", "Linear", "MLPRegressor", "Mahalanobis", "Model",
-    "OneClass", "OneClassSVM", "Regressor", "Reservoir", "Ridge", "gaussian_scores", "limit", "linear_scores", "mlp_scores",
-    "rbf_kernel", "similarity", "softmax", "sqdist", "tree_sum", "xorshift32",
+    "OneClass", "OneClassSVM", "Regressor", "Reservoir", "Ridge", "gaussian_scores", "limit", "linear_scores",
+    "mlp_scores", "rbf_kernel", "similarity", "softmax", "sqdist", "tree_sum", "xorshift32",
 ]
