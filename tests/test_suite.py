@@ -180,3 +180,24 @@ def test_the_goals_are_issue_15s_and_one_out_of_reach_is_said_apart(monkeypatch:
     line = suite.goals_line([ncc, near, beyond, {**ncc, "nanoforge": 0.97, "ceiling": {"MiniRocket": 0.993}}])
     assert "n-class 2 of 2" in line and "AD and 1-class 0 of 2 (1 out of reach" in line
     assert "extrapolation" not in line and "n-class 0.023 below MiniRocket on average over the 1 of 2" in line
+
+
+def test_the_backstop_harness_reads_a_suite_run_and_agrees_with_the_emulator(tmp_path: Path) -> None:
+    """bench/backstop.py on a suite run's 1-class task: its numpy figure for the library as
+    stored is the suite's, which the emulator measured (numpy is the C's arithmetic), and
+    this checkout's backstop, the one that library was fitted with, gives it again."""
+    data = _dataset(tmp_path / "datasets")
+    work = tmp_path / "work"
+    r = _suite(str(data), "--tasks", "Tiny:low/1cc", "--budget", "2", "--cores", "1", "--work", str(work), "--json")
+    assert r.returncode == 0, r.stderr
+    [row] = json.loads(r.stdout)["tasks"]
+    r = subprocess.run([sys.executable, str(SUITE.with_name("backstop.py")), str(data), str(work), "--json"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)["Tiny:low/1cc"]
+    assert got["library"] == row["library"]
+    assert np.isclose(got["stored"]["ba"], row["figures"]["balanced_accuracy"])
+    assert got["now"] == got["stored"]
+    # 32-sample buffers kept whole: 3 % of them is one sample either way
+    assert got["now"]["shift"] == 1 and got["unshifted"]["shift"] == 0
+    assert set(got) == {"library", "stored", "now", "unshifted", "alone"}
