@@ -11,6 +11,7 @@ from nanoforge.engine import evaluation as ev
 from nanoforge.engine import search, space
 from nanoforge.engine.models import KNN, KNNDistance, KNNRegressor, Model
 from nanoforge.engine.pipeline import Pipeline, candidate_key
+from nanoforge.engine.types.ad import RAW_MARGINS
 
 from .conftest import FIXTURES
 
@@ -155,3 +156,26 @@ def test_rocket_and_decimation_follow_the_budget() -> None:
     f = space.decimation(275, 1, 100)
     assert 275 // f <= 100 < 275 // (f - 1)
     assert 64 // space.decimation(64, 6, 1) >= space.MIN_SAMPLES  # never below 8 samples per axis
+
+
+def test_the_raw_buffer_distance_is_tried_tight_enough_to_see_another_shape() -> None:
+    """Anomaly detection: the distance to kept raw buffers sums many samples' squared
+    differences, so twice its median learning score lets through a buffer of another
+    shape in the same noise. The baselines also try it at `RAW_MARGINS`, where the splits
+    see it catch the other shape (two shapes of 24 samples, noise half their height)."""
+    rng = np.random.default_rng(2)
+    t = np.arange(24)
+    shapes = [sum(rng.normal() * np.exp(-0.5 * ((t - rng.uniform(0, 24)) / rng.uniform(1, 4)) ** 2) for _ in range(3))
+              for _ in range(2)]
+    x = np.concatenate([s + rng.normal(0, 0.5, (30, 24)) for s in shapes])[:, None, :].astype(np.float32)
+    y = np.repeat([0, 1], 30).astype(np.int64)
+    ctx = search.Context(x, y, ["nominal", "abnormal"], RAM, FLASH, 3, type="ad",
+                         data={"groups": np.zeros(60, np.int64), "multi": False})
+    ctx.kind.prepare(ctx)
+    best: dict[bool, float] = {}
+    for cfg in ctx.kind.baselines(ctx):
+        if cfg["model"]["kind"] == "reservoir":
+            tight = cfg["model"]["params"]["margin"] in RAW_MARGINS
+            best[tight] = max(best.get(tight, 0.0), ctx.kind.evaluate(ctx, cfg, None)["ba_mean"])
+    assert best[True] >= 0.95
+    assert best[True] >= best[False] + 0.2
