@@ -251,7 +251,8 @@ class AnomalyDetection(NominalFiles):
         crowd around their median and twice the median lies far in their tail (two
         classes of 24 samples in noise: 0.93 test balanced accuracy at margin 1.2, 0.58
         at 2). The other features are a few summary values, whose scores spread more
-        (docs/selection.md, "The raw-buffer distance at tighter margins")."""
+        (docs/selection.md, "Anomaly detection: the raw-buffer distance at tighter
+        margins")."""
         if ctx.data.get("multi"):
             return []
         s, out = ctx.seed, []
