@@ -33,8 +33,7 @@ from nanoforge.daemon import benchstore
 from nanoforge.engine.dataset import deinterleave
 from nanoforge.engine.pipeline import Pipeline, unpack
 from nanoforge.engine.project import load
-from nanoforge.engine.types import oneclass as oneclass_type
-from nanoforge.engine.types.oneclass import backstop_shift_samples
+from nanoforge.engine.types.oneclass import BACKSTOP_SHIFT, backstop_shift_samples
 
 sys.path.insert(0, str(Path(__file__).parent))
 import suite  # noqa: E402  (bench/ is not a package)
@@ -66,22 +65,18 @@ def measure(task: suite.Task, project_dir: Path, scratch: Path) -> dict[str, Any
 
     def refit(share: float) -> Pipeline:
         """The stored model with the backstop this checkout fits, forgiving `share` of the
-        buffer (`BACKSTOP_SHIFT`, the rule's one constant, set for the call)."""
+        buffer (`BACKSTOP_SHIFT` is what ships)."""
         pipe = Pipeline.from_spec(stored.to_spec())
         pipe.backstop = None
-        saved, oneclass_type.BACKSTOP_SHIFT = oneclass_type.BACKSTOP_SHIFT, share
-        try:
-            if project.backstop:
-                pipe.backstop = project.kind.backstop(ctx, pipe, np.flatnonzero(ctx.y == 0))
-        finally:
-            oneclass_type.BACKSTOP_SHIFT = saved
+        if project.backstop:
+            pipe.backstop = project.kind.backstop(ctx, pipe, np.flatnonzero(ctx.y == 0), share)
         return pipe
 
     suite.materialise(task, scratch)
     test = {r: deinterleave(suite.rows(task.files[f"test:{r}"]).astype(np.float32), task.axes) for r in ROLES}
     limit = stored.model.state["limit"][0]
     out: dict[str, Any] = {"library": best["library"]}
-    for name, pipe in (("stored", stored), ("now", refit(oneclass_type.BACKSTOP_SHIFT)), ("unshifted", refit(0.0))):
+    for name, pipe in (("stored", stored), ("now", refit(BACKSTOP_SHIFT)), ("unshifted", refit(0.0))):
         out[name] = figures({r: pipe.predict_proba(test[r])[:, 0] > limit for r in ROLES})
         out[name]["shift"] = backstop_shift_samples(pipe.backstop) if pipe.backstop is not None else None
     out["alone"] = figures({r: stored.model.predict_proba(stored.features(test[r]))[:, 0] > limit for r in ROLES})

@@ -78,7 +78,8 @@ def splits(y: np.ndarray, origin: np.ndarray, n: int, seed: int) -> list[tuple[n
     return out
 
 
-def backstop_config(length: int, axes: int, n: int, kb: int, seed: int) -> dict[str, Any]:
+def backstop_config(length: int, axes: int, n: int, kb: int, seed: int, share: float = BACKSTOP_SHIFT
+                    ) -> dict[str, Any]:
     """The distance to the nearest of `n` nominal raw buffers forgiving a small time
     shift (`backstop_shift`), decimated until they fit in `kb` bytes (k-means centres of
     them when even that does not), its threshold at margin `BACKSTOP_MARGIN` on held-out
@@ -96,10 +97,10 @@ def backstop_config(length: int, axes: int, n: int, kb: int, seed: int) -> dict[
     every = space.decimation(length, axes, kb // 4 // max(n, 1))
     return {"blocks": space.raw_buffer(every, zscore=False),
             "model": _b("knn_shift", k=1, kb=kb, contamination=0.05, margin=BACKSTOP_MARGIN, seed=seed,
-                        shift=backstop_shift(length // every), segments=axes)}
+                        shift=backstop_shift(length // every, share), segments=axes)}
 
 
-def backstop_shift(samples: int) -> int:
+def backstop_shift(samples: int, share: float = BACKSTOP_SHIFT) -> int:
     """The samples either way a backstop of `samples`-long decimated buffers forgives:
     `BACKSTOP_SHIFT` of them, rounded (none below 17 samples).
 
@@ -111,7 +112,7 @@ def backstop_shift(samples: int) -> int:
     stored 1-class libraries before it was built (25 task runs at seed 0, numpy):
     mean test BA 0.855 → 0.866, 9 better and 5 worse; a fixed ±2 decimated samples
     gave 0.863, and cost more on short buffers (docs/selection.md)."""
-    return int(samples * BACKSTOP_SHIFT + 0.5)
+    return int(samples * share + 0.5)
 
 
 def backstop_shift_samples(bs: Pipeline) -> int:
@@ -323,7 +324,8 @@ class OneClass(NominalFiles):
         pipe.backstop = self.backstop(ctx, pipe, nom) if ctx.data.get("backstop", True) else None
         return pipe
 
-    def backstop(self, ctx: Context, pipe: Pipeline, nom: np.ndarray) -> Pipeline | None:
+    def backstop(self, ctx: Context, pipe: Pipeline, nom: np.ndarray, share: float = BACKSTOP_SHIFT
+                 ) -> Pipeline | None:
         """The fitted library's backstop (`backstop_config`): its buffers in at most a
         quarter of the flash budget, and no more than the library leaves (none below
         `BACKSTOP_MIN` bytes), so the candidates are ranked and sized without it. Its
@@ -335,7 +337,7 @@ class OneClass(NominalFiles):
         and the libraries tested worse than with the same backstop added after the
         choice: mean test BA 0.830 against 0.845 over 42 task runs (docs/selection.md)."""
         def config(kb: int) -> dict[str, Any]:
-            return backstop_config(ctx.length, ctx.axes, len(nom), kb, ctx.seed)
+            return backstop_config(ctx.length, ctx.axes, len(nom), kb, ctx.seed, share)
 
         model_limit = float(F32(pipe.model.state["limit"][0]))
         if not model_limit > 0:  # a ratio to it would be 0 or flip the backstop's sense
