@@ -170,8 +170,11 @@ def _run(d: Path, job: dict[str, Any], state: dict[str, Any]) -> int:
         bs.restamp_selection(d, best["key"], sel)
     state.update(state="stopped" if stopped else "finished", pid=None, message=None,
                  elapsed_s=round(getattr(sched, "elapsed", t0), 3))
+    if not best and not stopped:  # a finished benchmark with nothing to ship says why
+        state.update(state="failed", error=search.why_no_library(list(sched.done.values()), ctx.max_ram,
+                                                                  ctx.max_flash))
     flush(force=True)
-    return 0
+    return 0 if best or stopped else 1
 
 
 def _workers(job: dict[str, Any], ctx: search.Context) -> Workers:

@@ -30,7 +30,7 @@ from .pipeline import Pipeline, candidate_key
 from .workers import LocalPool, Lost, Workers
 
 __all__ = ["FOLDS", "N_SPLITS", "RACE_MARGIN", "RACE_SPLITS", "TEST_FRACTION", "Batch", "Context", "Scheduler",
-           "evaluate", "fit_library", "ranked", "run"]
+           "evaluate", "fit_library", "ranked", "run", "why_no_library"]
 
 BATCH = 8  # candidates per task sent to a worker
 log = logging.getLogger("nanoforge.search")
@@ -298,6 +298,26 @@ def rank_key(r: dict[str, Any]) -> tuple[float, int, str]:
 def ranked(done: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     scored = [r for r in done.values() if r.get("state") in ("full", "pruned")]
     return sorted(scored, key=rank_key)
+
+
+def why_no_library(records: list[dict[str, Any]], max_ram: int, max_flash: int) -> str:
+    """Why a benchmark that ended has no library, in words a user can act on: one that
+    ends with nothing must not read like one still to be started. A buffer that fits the
+    RAM alone (NF113 passes) can still leave no room for any library's working memory."""
+    if not records:
+        return "the time budget ended before any candidate was evaluated: give the benchmark more time"
+    over = [r for r in records if r.get("state") == "rejected"
+            and (r.get("ram", 0) > max_ram or r.get("flash", 0) > max_flash)]
+    if len(over) == len(records):
+        lean = min(over, key=lambda r: max(r["ram"] / max_ram, r["flash"] / max_flash))
+        return (f"no candidate fits the budget: the leanest of {len(over)} needs {lean['ram']} B of RAM "
+                f"(max_ram {max_ram}) and {lean['flash']} B of flash (max_flash {max_flash}); raise max_ram or "
+                "max_flash in nanoforge.toml, or record shorter buffers or fewer axes")
+    failed = [r for r in records if r.get("state") in ("failed", "rejected") and r not in over]
+    if failed and len(failed) + len(over) == len(records):
+        return (f"no candidate could be evaluated: {len(failed)} failed or were rejected "
+                f"({failed[0].get('reason', 'no reason recorded')}), {len(over)} were over the budget")
+    return "the time budget ended before any candidate finished its splits: give the benchmark more time"
 
 
 def preload() -> None:

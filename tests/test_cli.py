@@ -136,6 +136,24 @@ def test_a_failed_benchmark_says_what_is_wrong_in_the_users_words(tmp_path: Path
     assert st["error"].startswith(f"{data / 'b.csv'}:1:") and "Error:" not in st["error"], st["error"]
 
 
+def test_a_benchmark_that_finds_nothing_within_the_budget_says_why_and_exits_1(tmp_path: Path) -> None:
+    """A buffer that alone fills max_ram passes NF113, yet leaves no library room to work:
+    the benchmark must not end as if it had simply not been started."""
+    root = tmp_path / "p"
+    assert nanoforge("new", str(root), "--type", "ncc", "--axes", "1", "--buffer", "64").returncode == 0
+    for cls in ("a", "b"):
+        write_signals(tmp_path / f"{cls}.csv", smooth_rows(seed=ord(cls)))
+        assert nanoforge("signals", "add", str(root), "--class", cls, str(tmp_path / f"{cls}.csv")).returncode == 0
+    toml = root / "nanoforge.toml"
+    toml.write_text(toml.read_text().replace("max_ram = 16384", "max_ram = 256"))  # 64 floats: the buffer
+    assert nanoforge("check", str(root)).returncode == 0
+    r = nanoforge("bench", "start", str(root), "--time-budget", "5", "--cores", "1", "--wait", "--json")
+    st = json.loads(r.stdout)
+    assert r.returncode == 1 and st["state"] == "failed" and st["best"] is None, st
+    assert st["error"].startswith("no candidate fits the budget: the leanest of "), st["error"]
+    assert "(max_ram 256)" in st["error"] and "raise max_ram" in st["error"], st["error"]
+
+
 def test_a_damaged_state_file_does_not_hide_the_best_library(tmp_path: Path) -> None:
     root = small_ncc_benchmark(tmp_path)
     r = nanoforge("bench", "status", str(root), "--json")
