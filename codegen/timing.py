@@ -50,12 +50,12 @@ def core_cycles(spec: dict[str, Any], cache: Path, core: str, signals: np.ndarra
         return {"core": core, "available": False, "reason": f"project type '{plugin.name}' has no Cortex-M harness"}
     b = build_sources(spec, cache)
     out = b.dir / core / "timing"
-    key = hashlib.sha256(signals.tobytes() + str(signals.shape).encode() + MODEL.encode()).hexdigest()[:16]
+    inputs, args = plugin.timing_inputs(signals)
+    key = hashlib.sha256(inputs.tobytes() + str((inputs.shape, args)).encode() + MODEL.encode()).hexdigest()[:16]
     done = out / f"cycles-{key}.json"
     if done.exists():
         return json.loads(done.read_text())
     img = armrun.build_image(b.dir / "src", out, core, plugin.harness)
-    inputs, args = plugin.timing_inputs(signals)
     calls = cycles.count(img, rows(inputs), args)
     result = {"core": core, "available": True, "model": MODEL,
               "calls": {fn: {"cycles": round(float(np.mean(c))), "max": int(max(c)), "calls": len(c)}

@@ -95,7 +95,7 @@ class Pipeline:
         steps = [*self.blocks, self.model]
         if self.backstop is not None:
             steps += [*self.backstop.blocks, self.backstop.model]
-        return codesize.library_bytes([(s.kind, s.code_bytes) for s in steps], isinstance(self.model, ADModel), core)
+        return codesize.library_bytes([p for s in steps for p in s.code_parts()], isinstance(self.model, ADModel), core)
 
     def stack_bytes(self, core: str | None) -> int:
         """The deepest stack on `core`: the deepest of the steps' (engine/codesize.py)."""

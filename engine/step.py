@@ -112,6 +112,12 @@ class Step:
     registry: ClassVar[dict[str, type[Step]]]
     declared: ClassVar[dict[str, Param]] = {}
 
+    def code_parts(self) -> list[tuple[str, int]]:
+        """(size-table kind, Cortex-M4 code bytes) of the C this step ships: its kind's,
+        and a parameter's own where one compiles extra code (engine/codesize.py counts an
+        uncalibrated part by its bytes)."""
+        return [(self.kind, self.code_bytes)]
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         declared: dict[str, Param] = {}

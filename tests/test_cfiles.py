@@ -49,9 +49,11 @@ def _units(d: Path) -> list[Path]:
             continue
         units.append(d / f"unit_{m}.c")
         units[-1].write_text(f'#include "{m}.h"\n')
-    for m in AD_MODELS:
-        tables = HST_TABLES if m == "nf_ad_hst" else ""
-        units.append(d / f"unit_{m}.c")
+    # the reservoir also as it calibrates on its kept buffers (NF_LOO)
+    loo = "#define NF_LOO 1\n"  # it sorts in nf_calbuf, whose NF_CAL floats outnumber NF_K
+    for m, extra, unit in [*((m, "", m) for m in AD_MODELS), ("nf_ad_reservoir", loo, "nf_ad_reservoir_loo")]:
+        tables = HST_TABLES if m == "nf_ad_hst" else extra
+        units.append(d / f"unit_{unit}.c")
         units[-1].write_text(f"""{AD_CONFIG}{tables}#include "nf_ad.h"
 #include "{m}.h"
 uint8_t nf_unit_run(const float *x);

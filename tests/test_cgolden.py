@@ -75,6 +75,9 @@ def cases() -> dict[str, tuple[str, list[dict[str, Any]], dict[str, Any], int, i
             out[f"model-{kind}-{classes}"] = (t, blocks, {"kind": kind, "params": params}, 1, max(classes, 2))
     for i, (kind, params) in enumerate(EXTRA_MODELS):
         out[f"model-{kind}-x{i}"] = (TYPE_OF[kind], pre, {"kind": kind, "params": params}, 1, 3)
+    # the reservoir calibrated on its kept buffers: its own C (NF_LOO)
+    out["model-reservoir-loo"] = ("ad", [_b("stats")], _b("reservoir", slots=4, margin=2.0, seed=0,
+                                                          calibration="loo"), 1, 2)
     for kind, params in TYPICAL_BLOCKS.items():
         cls = Block.lookup(kind)
         if cls.stage_in == "vector":

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from nanoforge.codegen import armrun, cycles, cycletable, toolchain
+from nanoforge.codegen.apis.v4.ad import TIMING_LEARNS
 
 pytestmark = pytest.mark.skipif(not toolchain.have_arm(), reason="arm-none-eabi-gcc not installed")
 
@@ -138,7 +139,8 @@ def test_mnemonics_are_classified_with_their_condition_and_flags_removed() -> No
 
 
 def test_anomaly_detection_times_init_learn_and_detect(tmp_path: Path) -> None:
-    """The AD type's harness learns then detects each signal: both are timed, per call."""
+    """The AD type's harness learns, then detects: both are timed, per call; it learns
+    enough signals to fill the model (`TIMING_LEARNS`), whose detection costs what it keeps."""
     from nanoforge.codegen import timing
     from nanoforge.engine.pipeline import Pipeline
 
@@ -150,9 +152,26 @@ def test_anomaly_detection_times_init_learn_and_detect(tmp_path: Path) -> None:
                                                        ("cortex-m0plus", "cortex-m4"))}
     for core in ("cortex-m0plus", "cortex-m4"):
         calls = res[core]["calls"]
-        assert calls["neai_anomalydetection_learn"]["calls"] == 3
+        assert calls["neai_anomalydetection_learn"]["calls"] == TIMING_LEARNS
         assert calls["neai_anomalydetection_detect"]["calls"] == 3
         assert calls["neai_anomalydetection_init"]["calls"] == 1
         assert calls["neai_anomalydetection_learn"]["ms"] == calls["neai_anomalydetection_learn"]["cycles"] / 1e3
     assert (res["cortex-m4"]["calls"]["neai_anomalydetection_detect"]["cycles"]
             < res["cortex-m0plus"]["calls"]["neai_anomalydetection_detect"]["cycles"])
+
+
+def test_a_reservoir_calibrated_on_its_kept_buffers_is_timed_with_them_all(tmp_path: Path) -> None:
+    """Its detection measures every pair of kept buffers: timed after the model is full,
+    it costs several times the prequential reservoir's (16 slots: 120 distances, not 16)."""
+    from nanoforge.codegen import timing
+    from nanoforge.engine.pipeline import Pipeline
+
+    x = np.sin(np.linspace(0, 20, 4 * 64, dtype=np.float32)).reshape(4, 1, 64)
+    detect = {}
+    for cal in ("prequential", "loo"):
+        pipe = Pipeline.from_config({"blocks": [{"kind": "flatten", "params": {}}], "model": {
+            "kind": "reservoir", "params": {"slots": 16, "margin": 2.0, "seed": 0, "calibration": cal}}})
+        spec = {**pipe.to_spec(), "type": "ad", "axes": 1, "buffer": 64, "classes": ["nominal"], "min_learn": 2}
+        res = timing.library_timing(spec, tmp_path / cal, timing.pick(x), 1e6, ("cortex-m4",))[0]
+        detect[cal] = res["calls"]["neai_anomalydetection_detect"]["cycles"]
+    assert detect["loo"] > 4 * detect["prequential"], detect

@@ -109,7 +109,7 @@ def _one_per_family() -> dict[str, tuple[str, list[dict[str, Any]], dict[str, An
     return out
 
 
-FAMILIES = _one_per_family()
+FAMILIES = {**_one_per_family(), "prototypes-ad-loo": cases()["model-reservoir-loo"]}
 
 
 @pytest.mark.skipif(shutil.which(toolchain.HOST_CC) is None, reason="no host C compiler")

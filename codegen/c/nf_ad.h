@@ -5,6 +5,8 @@
    The including file defines NF_D (features), NF_CAL (calibration scores kept),
    NF_WARMUP (signals learned before scoring starts), NF_MARGIN (float), NF_MODEL_OFF,
    and declares float nf_mem[] (all learned state), nf_w[NF_D] and nf_calbuf[NF_CAL];
+   NF_LOO when the model header calibrates the threshold itself (nf_ad_loo, which sorts
+   in nf_calbuf: the includer sizes it for both);
    then it includes one model header (nf_ad_gauss.h, nf_ad_kmeans.h, ...), which defines
    nf_admodel_ready/score/learn. Layout of nf_mem, so firmware can save and restore it:
 
@@ -65,11 +67,19 @@ static void nf_ad_welford(const float *x)
     }
 }
 
-/* margin x the lower median of the last NF_CAL prequential scores */
+#ifdef NF_LOO
+static int nf_ad_loo(float *median);
+#endif
+
+/* margin x the lower median of the last NF_CAL prequential scores; with NF_LOO, of the
+   model's own calibration (nf_ad_loo) once it has one */
 static float nf_ad_threshold(void)
 {
     int k = NF_NCAL < (float)NF_CAL ? (int)NF_NCAL : NF_CAL, i, j;
     float v;
+#ifdef NF_LOO
+    if (nf_ad_loo(&v)) return NF_MARGIN * v;
+#endif
     if (k == 0) return 0.0f;
     for (i = 0; i < k; i++) {
         v = NF_CALS[i];

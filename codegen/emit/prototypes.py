@@ -98,5 +98,8 @@ class Reservoir(OnDeviceEmitter):
         """Its sampling generator starts where the numpy reference's does after a reset."""
         assert isinstance(m, models.Reservoir)
         defs = [f"#define NF_K {int(m.params['slots'])}"]
+        if m.calibration == "loo":
+            defs.append("#define NF_LOO 1")
+            g.buf("nf_calbuf", m.slots)  # the kept buffers' distances are sorted there
         m.reset(d)
         return defs, f"nf_ad_reservoir_rng = {int(m.rng)}u;"

@@ -43,7 +43,7 @@ class ADModel(Model):
 
     warmup: int = 2  # learn calls before prequential scores count
 
-    margin = Param(float, 3.0, low=0.0, open_low=True, doc="threshold = margin × median prequential score")
+    margin = Param(float, 3.0, low=0.0, open_low=True, doc="threshold = margin × the median calibration score")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)

@@ -12,7 +12,7 @@ from .. import f32
 from ..step import Param
 from .base import F32
 from .heads import Classifier, OneClass, Regressor
-from .ondevice import ADModel, scaled_sqdist
+from .ondevice import CAL, ADModel, scaled_sqdist
 
 
 def sqdist(x: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -349,19 +349,50 @@ def xorshift32(s: int) -> int:
 
 class Reservoir(Slots):
     """kNN on a uniform reservoir sample of everything learned (Vitter's algorithm R,
-    with a seeded xorshift32 so the device and the reference pick the same buffers)."""
+    with a seeded xorshift32 so the device and the reference pick the same buffers).
+
+    `calibration="loo"` sets the threshold on the kept buffers themselves: margin × the
+    median distance of each to its nearest other one, in the weights of now. The
+    prequential scores (the default) were each taken when the device knew fewer
+    buffers, in the weights of then, so after a few dozen learn calls their median
+    still counts the first, far larger ones, and how much larger depends on how many
+    were learned: the same margin is tight on one project and loose on the next. The
+    kept buffers are a uniform sample of what was learned, so a new nominal buffer's
+    distance to its nearest is distributed nearly as a kept one's to its nearest other
+    (docs/selection.md, "Anomaly detection: the raw-buffer distance calibrated on its
+    kept buffers"). Detection then measures k(k − 1) / 2 distances for k kept buffers.
+    With one slot there is no other: the prequential threshold."""
 
     kind = "reservoir"
     code_bytes = 320
 
     slots = Param(int, low=1, doc="buffers kept")
     seed = Param(int, 0, doc="seeds the device's xorshift32")
+    calibration = Param(str, "prequential", choices=("prequential", "loo"),
+                        doc="threshold from the prequential scores, or from the kept buffers' nearest-other distances")
 
     def n_slots(self) -> int:
         return self.slots
 
     def scratch_floats(self, d: int, c: int) -> int:
-        return 1  # the xorshift32 state
+        # the xorshift32 state; "loo" sorts the kept buffers' distances in the calibration
+        # buffer, grown to the slots when they outnumber it
+        return 1 + (max(0, self.slots - CAL) if self.calibration == "loo" else 0)
+
+    def code_parts(self) -> list[tuple[str, int]]:
+        return [*super().code_parts(), *([("reservoir_loo", 240)] if self.calibration == "loo" else [])]
+
+    def threshold(self) -> F32:
+        """margin × the (lower) median nearest-other distance of the kept buffers, with
+        `calibration="loo"` and two kept or more; else the prequential threshold."""
+        k = int(self.state["filled"][0])
+        if self.calibration != "loo" or k < 2:
+            return super().threshold()
+        slot = self.state["slot"][:k]
+        dist = scaled_sqdist(slot, slot, self.weights())
+        dist[np.arange(k), np.arange(k)] = np.inf
+        near = np.sort((dist.min(axis=1) / F32(self.d)).astype(F32))
+        return F32(F32(self.margin) * near[(k - 1) // 2])
 
     def reset_model(self, d: int) -> None:
         super().reset_model(d)

@@ -47,6 +47,7 @@ from .. import evaluation as ev
 from .. import space
 from ..dataset import Dataset, load_couples
 from ..models import NOMINAL, ADModel
+from ..models.ondevice import CAL
 from ..pipeline import STACK_BYTES, Pipeline
 from ..synthetic import synthesize
 from ..validation import Input, of_role
@@ -61,6 +62,7 @@ HARDER_FRACTION = 0.5  # learned on the splits that order the candidates perfect
 MIN_ABNORMAL = 10  # abnormal signals a couple needs to be judged on them alone
 CURVE_TOLERANCE = 0.02
 RAW_MARGINS = (1.2, 1.5)  # the raw-buffer distance's extra margins (`AnomalyDetection.baselines`)
+LOO_MARGINS = (1.2, 1.5, 2.0, 3.0)  # the same distance calibrated on its kept buffers (`models.Reservoir`)
 ROCKET_FEATURES = (32, 64)  # MiniRocket sizes: the learned state grows with them (RAM)
 
 _b = ev.block
@@ -252,18 +254,24 @@ class AnomalyDetection(NominalFiles):
         classes of 24 samples in noise: 0.93 test balanced accuracy at margin 1.2, 0.58
         at 2). The other features are a few summary values, whose scores spread more
         (docs/selection.md, "Anomaly detection: the raw-buffer distance at tighter
-        margins")."""
+        margins"). And it is tried calibrated on its kept buffers (`LOO_MARGINS`,
+        `models.Reservoir`): a threshold from a uniform sample of what was learned, not
+        from scores taken while the device knew less (docs/selection.md, "Anomaly
+        detection: the raw-buffer distance calibrated on its kept buffers")."""
         if ctx.data.get("multi"):
             return []
         s, out = ctx.seed, []
         for slots in (16, 8):
-            # RAM floats: the buffer's axis, then d × (slots + weights + Welford + vector)
-            most = ((ctx.max_ram - STACK_BYTES) // 4 - ctx.length - slots - 64) // (slots + 4)
-            f = space.decimation(ctx.length, ctx.axes, most)
             margins = (*RAW_MARGINS, 3.0, 5.0) if slots == 16 else (*RAW_MARGINS, 3.0)
-            for z in (False, True):
-                out += space.configs(space.raw_buffer(f, zscore=z),
-                                     [_b("reservoir", slots=slots, margin=m, seed=s) for m in margins])
+            for calibration, ms, sort in (("prequential", margins, 0), ("loo", LOO_MARGINS, max(0, slots - CAL))):
+                # RAM floats: the buffer's axis, the calibration buffer's growth for the
+                # kept buffers' sort, then d × (slots + weights + Welford + vector)
+                most = ((ctx.max_ram - STACK_BYTES) // 4 - ctx.length - slots - sort - 64) // (slots + 4)
+                f = space.decimation(ctx.length, ctx.axes, most)
+                own = {} if calibration == "prequential" else {"calibration": calibration}
+                for z in (False, True):
+                    out += space.configs(space.raw_buffer(f, zscore=z),
+                                         [_b("reservoir", slots=slots, margin=m, seed=s, **own) for m in ms])
         hst = [_b("hst", trees=8, depth=4, margin=3.0, seed=s)]
         out += space.configs([_b("catch")], hst)
         out += space.configs(space.raw_buffer(space.decimation(ctx.length, ctx.axes, 64), zscore=False), hst)

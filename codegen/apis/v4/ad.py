@@ -46,6 +46,7 @@ from .. import CApi
 from ..params import file_and_targets, learn_detect
 from .common import example
 
+TIMING_LEARNS = 32  # learn calls before detection is timed (`timing_inputs`)
 NOMINAL_SIMILARITY = 90  # detect() at or above this is nominal
 
 
@@ -529,8 +530,13 @@ class AnomalyDetection(CApi):
                 "nominal_similarity": NOMINAL_SIMILARITY}
 
     def timing_inputs(self, signals: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
-        """The harness learns every signal, then detects every one."""
-        return np.concatenate([signals, signals]), (len(signals), len(signals))
+        """The harness learns `TIMING_LEARNS` signals (the given ones over and over, each
+        round scaled by 1 + 0.001 × round so no two are equal), then detects the given
+        ones: a model's detection costs as much as it keeps, so it is timed full (32 slots
+        at most in the space), not after three learn calls."""
+        n = max(len(signals), TIMING_LEARNS)
+        learn = np.stack([signals[i % len(signals)] * np.float32(1 + 0.001 * (i // len(signals))) for i in range(n)])
+        return np.concatenate([learn, signals]).astype(np.float32), (n, len(signals))
 
     def example_main(self, sfx: str, spec: dict[str, Any]) -> str:
         return example(EXAMPLE_MAIN, sfx)
