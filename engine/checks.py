@@ -25,6 +25,7 @@ MIN_LINES_PER_AXIS = 20
 # still be benchmarkable, so 20 per axis is a recommendation (NF208).
 MIN_SIGNALS = 10
 FLOAT_BYTES = 4
+WORKING_RAM = 256  # bytes of max RAM a signal should leave: the leanest library's stack and scratch took 128 (NF209)
 # Cheap statistics do not need every row of a 100 000-line file to tell the truth.
 _SAMPLE_ROWS = 2000
 
@@ -100,6 +101,12 @@ def _layout_checks(pf: ParsedFile, layout: Layout) -> list[Diagnostic]:
     if layout.max_ram is not None and signal * FLOAT_BYTES > layout.max_ram:
         out.append(_whole_line(pf, "NF113", first,
                                f"one signal takes {signal * FLOAT_BYTES} bytes; max RAM is {layout.max_ram} bytes",
+                               "use a shorter buffer, fewer axes, or raise max_ram in nanoforge.toml"))
+    elif layout.max_ram is not None and signal * FLOAT_BYTES > layout.max_ram - WORKING_RAM:
+        out.append(_whole_line(pf, "NF209", first,
+                               f"one signal takes {signal * FLOAT_BYTES} of the {layout.max_ram} bytes of max RAM, "
+                               f"leaving under {WORKING_RAM} for the library's own work: the benchmark may find "
+                               "no library that fits",
                                "use a shorter buffer, fewer axes, or raise max_ram in nanoforge.toml"))
     return out
 

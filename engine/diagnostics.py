@@ -41,6 +41,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "NF206": ("warning", "outlier signal"),
     "NF207": ("warning", "clipping"),
     "NF208": ("warning", "fewer signals than recommended"),
+    "NF209": ("warning", "signal leaves little RAM for the library"),
     "NF300": ("error", "project file syntax error"),
     "NF301": ("error", "unknown key"),
     "NF302": ("error", "invalid value"),

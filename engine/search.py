@@ -303,7 +303,8 @@ def ranked(done: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 def why_no_library(records: list[dict[str, Any]], max_ram: int, max_flash: int) -> str:
     """Why a benchmark that ended has no library, in words a user can act on: one that
     ends with nothing must not read like one still to be started. A buffer that fits the
-    RAM alone (NF113 passes) can still leave no room for any library's working memory."""
+    RAM alone (NF113 passes, NF209 warns) can still leave no room for any library's
+    working memory."""
     if not records:
         return "the time budget ended before any candidate was evaluated: give the benchmark more time"
     over = [r for r in records if r.get("state") == "rejected"

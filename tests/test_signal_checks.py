@@ -181,6 +181,10 @@ def test_axes_buffer_and_ram_come_from_the_layout(tmp_path: Path) -> None:
     assert only(check_file(p, Layout(axes=3, buffer=64))[0], "NF112")
     assert only(check_file(p, Layout(axes=3))[0], "NF201")[0].severity == "warning"
     assert only(check_file(p, Layout(axes=3, max_ram=256))[0], "NF113")
+    # 600 bytes: fits, but leaves a library no room to work in 700 (a warning), and does in 1024
+    tight = only(check_file(p, Layout(axes=3, max_ram=700))[0], "NF209")
+    assert tight[0].severity == "warning" and "max_ram" in tight[0].hint
+    assert not [d for d in check_file(p, Layout(axes=3, max_ram=1024))[0] if d.code in ("NF113", "NF209")]
     assert [d for d in check_file(p, Layout(axes=3))[0] if d.severity == "error"] == []
 
 
