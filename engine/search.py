@@ -314,7 +314,8 @@ def why_no_library(records: list[dict[str, Any]], max_ram: int, max_flash: int) 
         return (f"no candidate fits the budget: the leanest of {len(over)} needs {lean['ram']} B of RAM "
                 f"(max_ram {max_ram}) and {lean['flash']} B of flash (max_flash {max_flash}); raise max_ram or "
                 "max_flash in nanoforge.toml, or record shorter buffers or fewer axes")
-    failed = [r for r in records if r.get("state") in ("failed", "rejected") and r not in over]
+    budget = {id(r) for r in over}
+    failed = [r for r in records if r.get("state") in ("failed", "rejected") and id(r) not in budget]
     if failed and len(failed) + len(over) == len(records):
         return (f"no candidate could be evaluated: {len(failed)} failed or were rejected "
                 f"({failed[0].get('reason', 'no reason recorded')}), {len(over)} were over the budget")

@@ -226,3 +226,17 @@ def test_records_of_a_benchmark_started_before_the_margin_cost_are_read_with_it(
     assert (tmp_path / "results.jsonl").read_text() == text
     (tmp_path / "job.json").write_text(json.dumps({"type": "ad"}))  # AD margins cost nothing
     assert benchstore.read_results(tmp_path)["loose"]["score"] == 95.8
+
+
+def test_a_benchmark_without_a_library_is_told_why_in_words_a_user_acts_on() -> None:
+    """The leanest over-budget candidate is the one nearest to fitting (by the tighter of
+    its two ratios), a failure is quoted, and time is the cause only when nothing else is."""
+    over = [{"state": "rejected", "ram": 9000, "flash": 100}, {"state": "rejected", "ram": 8300, "flash": 30000},
+            {"state": "rejected", "ram": 8500, "flash": 900}]
+    words = search.why_no_library(over, 8192, 20480)
+    assert words.startswith("no candidate fits the budget: the leanest of 3 needs 8500 B of RAM (max_ram 8192)")
+    broken = [*over, {"state": "failed", "reason": "non-finite features", "ram": 10, "flash": 10}]
+    assert search.why_no_library(broken, 8192, 20480) == (
+        "no candidate could be evaluated: 1 failed or were rejected (non-finite features), 3 were over the budget")
+    assert "more time" in search.why_no_library([], 8192, 20480)
+    assert "more time" in search.why_no_library([*over, {"state": "pruned", "ram": 10, "flash": 10}], 8192, 20480)
