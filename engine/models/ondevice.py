@@ -7,8 +7,9 @@ Every model keeps a running diagonal Gaussian of the features (Welford) and meas
 distances in those running units, so no scaler is learned off the device. Calibration
 comes from the device's own nominal data only: each learned buffer is first scored
 against what was learned before it (a prequential score); the last `CAL` such scores
-give a threshold T = margin × their median, and the similarity head (heads.similarity)
-maps score / T to 0–100.
+give a threshold T = margin × their median (a family may calibrate on what it keeps
+instead: the reservoir's `calibration="loo"`), and the similarity head
+(heads.similarity) maps score / T to 0–100.
 
 Counts are floats in the C state: exact up to 2^24 learn calls.
 """

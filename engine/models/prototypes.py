@@ -365,6 +365,7 @@ class Reservoir(Slots):
 
     kind = "reservoir"
     code_bytes = 320
+    loo_code_bytes = 240  # nf_ad_loo, compiled with calibration="loo" (`code_parts`)
 
     slots = Param(int, low=1, doc="buffers kept")
     seed = Param(int, 0, doc="seeds the device's xorshift32")
@@ -380,7 +381,7 @@ class Reservoir(Slots):
         return 1 + (max(0, self.slots - CAL) if self.calibration == "loo" else 0)
 
     def code_parts(self) -> list[tuple[str, int]]:
-        return [*super().code_parts(), *([("reservoir_loo", 240)] if self.calibration == "loo" else [])]
+        return [*super().code_parts(), *([("reservoir_loo", self.loo_code_bytes)] if self.calibration == "loo" else [])]
 
     def threshold(self) -> F32:
         """margin × the (lower) median nearest-other distance of the kept buffers, with
